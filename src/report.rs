@@ -1,0 +1,76 @@
+//! Output helpers: atomic file writes (temporary file in the target directory + rename), so a
+//! failed run never leaves a half-written file behind.
+
+use std::io::Write;
+use std::path::Path;
+
+/// Errors from writing an output file.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// The file (or its temporary sibling) could not be written or renamed.
+    #[error("cannot write {path}: {source}")]
+    Io {
+        /// Target path.
+        path: String,
+        /// Underlying error.
+        source: std::io::Error,
+    },
+}
+
+/// Write `path` atomically: `fill` writes into a temporary file in the same directory, which
+/// is renamed over `path` only if `fill` succeeds. On error nothing is left at `path`.
+pub fn write_atomic<F, E>(path: &Path, fill: F) -> Result<(), E>
+where
+    F: FnOnce(&mut dyn Write) -> Result<(), E>,
+    E: From<ReportError>,
+{
+    let io = |source| ReportError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
+    {
+        let mut buf = std::io::BufWriter::new(tmp.as_file_mut());
+        fill(&mut buf)?;
+        buf.flush().map_err(io)?;
+    }
+    tmp.persist(path).map_err(|e| io(e.error))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failed_write_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("out.csv");
+        let r: Result<(), ReportError> = write_atomic(&p, |w| {
+            w.write_all(b"half").unwrap();
+            Err(ReportError::Io {
+                path: "x".into(),
+                source: std::io::Error::other("boom"),
+            })
+        });
+        assert!(r.is_err());
+        assert!(!p.exists());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn successful_write_is_complete() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("out.csv");
+        write_atomic::<_, ReportError>(&p, |w| {
+            w.write_all(b"a,b\n1,2\n").unwrap();
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "a,b\n1,2\n");
+    }
+}
