@@ -9,3 +9,4 @@
 
 pub mod netlist;
 pub mod report;
+pub mod sim;

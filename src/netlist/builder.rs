@@ -98,12 +98,26 @@ impl Builder {
         let id = NetId(self.gates.len() as u32);
         let mut slots = [NetId::NONE; 3];
         for (s, x) in slots.iter_mut().zip(ins) {
-            debug_assert!(kind == GateKind::Dff || x < id, "gate input must precede gate");
+            debug_assert!(
+                kind == GateKind::Dff || x < id,
+                "gate input must precede gate"
+            );
             *s = x;
         }
         self.gates.push(Gate { kind, ins: slots });
         self.comps.push(self.comp);
         id
+    }
+
+    /// Append a gate of any kind from three candidate inputs (only the first `arity` are
+    /// used), without folding.
+    pub fn push_slots(&mut self, kind: GateKind, ins: [NetId; 3]) -> NetId {
+        match kind.arity() {
+            0 => self.push(kind, []),
+            1 => self.push(kind, [ins[0]]),
+            2 => self.push(kind, [ins[0], ins[1]]),
+            _ => self.push(kind, ins),
+        }
     }
 
     /// `!a`

@@ -5,7 +5,10 @@ use std::io::{self, Write};
 
 /// Write `n` in Graphviz `dot` syntax.
 pub fn write_dot(n: &Netlist, w: &mut dyn Write) -> io::Result<()> {
-    writeln!(w, "digraph pann {{\n  rankdir=LR;\n  node [shape=box,fontsize=9];")?;
+    writeln!(
+        w,
+        "digraph pann {{\n  rankdir=LR;\n  node [shape=box,fontsize=9];"
+    )?;
     for (i, g) in n.gates().iter().enumerate() {
         let id = NetId(i as u32);
         let shape = match g.kind {
@@ -25,7 +28,11 @@ pub fn write_dot(n: &Netlist, w: &mut dyn Write) -> io::Result<()> {
     }
     for p in n.outputs() {
         for (k, b) in p.bits.iter().enumerate() {
-            writeln!(w, "  \"{}[{k}]\" [shape=house];\n  {b} -> \"{}[{k}]\";", p.name, p.name)?;
+            writeln!(
+                w,
+                "  \"{}[{k}]\" [shape=house];\n  {b} -> \"{}[{k}]\";",
+                p.name, p.name
+            )?;
         }
     }
     writeln!(w, "}}")

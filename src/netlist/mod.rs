@@ -8,6 +8,7 @@
 
 mod builder;
 mod dot;
+pub mod random;
 mod verify;
 mod verilog;
 

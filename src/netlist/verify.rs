@@ -33,10 +33,7 @@ pub fn verify(n: &Netlist) -> Result<(), VerifyError> {
                 continue;
             }
             if x == NetId::NONE {
-                problems.push(format!(
-                    "{id} ({:?}) input {slot} is unconnected",
-                    g.kind
-                ));
+                problems.push(format!("{id} ({:?}) input {slot} is unconnected", g.kind));
             } else if x.idx() >= len {
                 problems.push(format!("{id} ({:?}) reads dangling net {x}", g.kind));
             } else if g.kind != GateKind::Dff && x >= id {
@@ -52,7 +49,12 @@ pub fn verify(n: &Netlist) -> Result<(), VerifyError> {
         if !names.insert(p.name.as_str()) {
             problems.push(format!("duplicate port name {}", p.name));
         }
-        if p.name.is_empty() || !p.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        if p.name.is_empty()
+            || !p
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
             problems.push(format!("port name {:?} is not a plain identifier", p.name));
         }
         for &b in &p.bits {
@@ -64,7 +66,10 @@ pub fn verify(n: &Netlist) -> Result<(), VerifyError> {
     for p in &n.inputs {
         for &b in &p.bits {
             if b.idx() < len && n.gates[b.idx()].kind != GateKind::Input {
-                problems.push(format!("input port {} bit {b} is not an Input gate", p.name));
+                problems.push(format!(
+                    "input port {} bit {b} is not an Input gate",
+                    p.name
+                ));
             }
         }
     }
@@ -91,7 +96,7 @@ mod tests {
             g(GateKind::Input, [none; 3]),
             g(GateKind::And2, [0, 2, none]), // reads a later net: cycle
             g(GateKind::Inv, [9, none, none]), // dangling
-            g(GateKind::Dff, [none; 3]),      // unconnected D
+            g(GateKind::Dff, [none; 3]),     // unconnected D
         ];
         let comps = vec![Component::Logic; 4];
         let inputs = vec![Port {

@@ -76,9 +76,7 @@ pub fn write_verilog(n: &Netlist, opts: &VerilogOptions, w: &mut dyn Write) -> i
         match g.kind {
             GateKind::Input => {}
             GateKind::Dff => writeln!(w, "  always @(posedge clk) {id} <= {};", g.ins[0])?,
-            GateKind::Const0 | GateKind::Const1 => {
-                writeln!(w, "  assign {id} = {};", expr(n, id))?
-            }
+            GateKind::Const0 | GateKind::Const1 => writeln!(w, "  assign {id} = {};", expr(n, id))?,
             k => match opts.delay.map(|d| d(k)).filter(|&d| d > 0) {
                 Some(d) => writeln!(w, "  assign #{d} {id} = {};", expr(n, id))?,
                 None => writeln!(w, "  assign {id} = {};", expr(n, id))?,

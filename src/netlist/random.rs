@@ -1,0 +1,43 @@
+//! Random netlists for property tests of simulators (every gate kind, flip-flops with
+//! feedback, reconvergent fan-out).
+
+use super::{Builder, Component, GateKind, NetId, Netlist};
+use rand::{Rng, SeedableRng};
+
+/// A random netlist: `inputs` input bits split over ports `a` and `b`, `gates` random gates
+/// over all kinds, `dffs` flip-flops whose D inputs are random later nets (feedback loops
+/// through registers), and an output port `y` over the last gates.
+pub fn random_netlist(seed: u64, inputs: usize, gates: usize, dffs: usize) -> Netlist {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let mut b = Builder::new();
+    let na = inputs.div_ceil(2).max(1);
+    let mut nets: Vec<NetId> = b.input("a", na);
+    nets.extend(b.input("b", inputs.saturating_sub(na).max(1)));
+    let qs: Vec<NetId> = (0..dffs).map(|_| b.dff()).collect();
+    nets.extend(&qs);
+    let kinds = &GateKind::ALL[3..15];
+    for _ in 0..gates {
+        let k = kinds[rng.gen_range(0..kinds.len())];
+        // Prefer recent nets (deep logic), sometimes any earlier net (reconvergence).
+        let mut pick = |rng: &mut rand_chacha::ChaCha8Rng| {
+            let lo = if rng.gen_bool(0.7) {
+                nets.len().saturating_sub(8)
+            } else {
+                0
+            };
+            nets[rng.gen_range(lo..nets.len())]
+        };
+        let ins = [pick(&mut rng), pick(&mut rng), pick(&mut rng)];
+        let id = b.push_slots(k, ins);
+        nets.push(id);
+    }
+    for &q in &qs {
+        let d = nets[rng.gen_range(0..nets.len())];
+        b.connect_dff(q, d);
+    }
+    b.set_component(Component::Logic);
+    let tail: Vec<NetId> = nets.iter().rev().take(8).copied().collect();
+    b.output("y", &tail);
+    b.output("q", &qs);
+    b.finish().expect("random netlist is well formed")
+}

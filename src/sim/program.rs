@@ -1,0 +1,154 @@
+//! A netlist compiled once to a flat program of combinational operations over bit-sliced
+//! words, in topological order, with dense `u32` net indices.
+
+use crate::netlist::{GateKind, Netlist};
+
+/// 64-bit words per net per block: one block is `64 * K` consecutive cycles (time lanes).
+pub const K: usize = 8;
+/// Lanes (cycles) per block.
+pub const LANES: usize = 64 * K;
+/// One net's values over one block of lanes.
+pub type Word = [u64; K];
+
+/// One combinational gate: kind, output net and input nets (unused inputs point at net 0).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Op {
+    pub kind: GateKind,
+    pub out: u32,
+    pub a: u32,
+    pub b: u32,
+    pub c: u32,
+}
+
+/// The compiled form of a [`Netlist`] used by the bit-parallel simulators.
+#[derive(Clone, Debug)]
+pub struct Program {
+    pub(crate) ops: Vec<Op>,
+    pub(crate) nets: usize,
+    /// Input-port bits, flattened in port order, LSB first.
+    pub(crate) input_nets: Vec<u32>,
+    /// Flip-flop outputs and their D inputs, in net-id order.
+    pub(crate) dff_q: Vec<u32>,
+    pub(crate) dff_d: Vec<u32>,
+    pub(crate) consts: Vec<(u32, bool)>,
+}
+
+impl Program {
+    /// Compile `n`.
+    pub fn compile(n: &Netlist) -> Program {
+        let mut p = Program {
+            ops: Vec::new(),
+            nets: n.len(),
+            input_nets: n
+                .inputs()
+                .iter()
+                .flat_map(|port| port.bits.iter().map(|b| b.0))
+                .collect(),
+            dff_q: Vec::new(),
+            dff_d: Vec::new(),
+            consts: Vec::new(),
+        };
+        for (i, g) in n.gates().iter().enumerate() {
+            let i = i as u32;
+            match g.kind {
+                GateKind::Input => {}
+                GateKind::Const0 => p.consts.push((i, false)),
+                GateKind::Const1 => p.consts.push((i, true)),
+                GateKind::Dff => {
+                    p.dff_q.push(i);
+                    p.dff_d.push(g.ins[0].0);
+                }
+                kind => {
+                    let ins = g.inputs();
+                    let at = |k: usize| ins.get(k).map_or(0, |x| x.0);
+                    p.ops.push(Op {
+                        kind,
+                        out: i,
+                        a: at(0),
+                        b: at(1),
+                        c: at(2),
+                    });
+                }
+            }
+        }
+        p
+    }
+
+    /// Number of nets.
+    pub fn nets(&self) -> usize {
+        self.nets
+    }
+    /// Number of combinational operations.
+    pub fn ops(&self) -> usize {
+        self.ops.len()
+    }
+    /// Number of flip-flops.
+    pub fn dffs(&self) -> usize {
+        self.dff_q.len()
+    }
+    /// Number of input bits.
+    pub fn input_bits(&self) -> usize {
+        self.input_nets.len()
+    }
+
+    /// Set constant nets in `v` (once per value buffer).
+    pub(crate) fn init_consts(&self, v: &mut [Word]) {
+        for &(n, c) in &self.consts {
+            v[n as usize] = [if c { !0 } else { 0 }; K];
+        }
+    }
+
+    /// Evaluate every combinational gate over one block, in order. Inputs, constants and
+    /// flip-flop outputs must already be set in `v`.
+    #[inline(never)]
+    pub(crate) fn eval(&self, v: &mut [Word]) {
+        assert!(v.len() >= self.nets);
+        for op in &self.ops {
+            debug_assert!((op.a.max(op.b).max(op.c).max(op.out) as usize) < self.nets);
+            // SAFETY: every index was taken from the verified netlist (all < self.nets) and
+            // `v.len() >= self.nets` was asserted above.
+            let (a, b, c) = unsafe {
+                (
+                    *v.get_unchecked(op.a as usize),
+                    *v.get_unchecked(op.b as usize),
+                    *v.get_unchecked(op.c as usize),
+                )
+            };
+            let r = eval_word(op.kind, &a, &b, &c);
+            unsafe {
+                *v.get_unchecked_mut(op.out as usize) = r;
+            }
+        }
+    }
+}
+
+/// Evaluate one gate kind over a block (the match is outside the lane loop).
+#[inline(always)]
+pub(crate) fn eval_word(kind: GateKind, a: &Word, b: &Word, c: &Word) -> Word {
+    use GateKind::*;
+    let mut r = [0u64; K];
+    macro_rules! lanes {
+        ($f:expr) => {
+            for k in 0..K {
+                r[k] = $f(a[k], b[k], c[k]);
+            }
+        };
+    }
+    match kind {
+        Inv => lanes!(|a: u64, _, _| !a),
+        Buf | Input | Dff => lanes!(|a: u64, _, _| a),
+        And2 => lanes!(|a: u64, b: u64, _| a & b),
+        Nand2 => lanes!(|a: u64, b: u64, _| !(a & b)),
+        Or2 => lanes!(|a: u64, b: u64, _| a | b),
+        Nor2 => lanes!(|a: u64, b: u64, _| !(a | b)),
+        Xor2 => lanes!(|a: u64, b: u64, _| a ^ b),
+        Xnor2 => lanes!(|a: u64, b: u64, _| !(a ^ b)),
+        AndNot => lanes!(|a: u64, b: u64, _| a & !b),
+        OrNot => lanes!(|a: u64, b: u64, _| a | !b),
+        Mux2 => lanes!(|a: u64, b: u64, c: u64| (a & !c) | (b & c)),
+        Maj3 => lanes!(|a: u64, b: u64, c: u64| (a & b) | (a & c) | (b & c)),
+        Const0 => {}
+        Const1 => r = [!0; K],
+    }
+    r
+}

@@ -1,0 +1,369 @@
+//! Fast zero-delay simulator: lanes as time.
+//!
+//! Consecutive cycles of the stream sit in adjacent bit lanes; one pass over the compiled
+//! [`Program`] evaluates [`LANES`] cycles per gate visit, and a net's toggles in a word are
+//! `popcount(v ^ (v << 1 | last_lane_of_previous_word))`.
+//!
+//! Flip-flops: their outputs are pseudo-inputs. A [`Driver`] may predict them (a MAC's
+//! registers are known arithmetically: delayed operands, prefix sums); the simulator then checks
+//! that every flip-flop's predicted value equals its D input one lane earlier. Without a
+//! prediction, or when the check fails, it iterates that substitution to the fixed point, which
+//! is exact (lane `i` is right after `i + 1` rounds) — a failed prediction is counted in
+//! [`RunStats::mispredictions`] and reported, never silently trusted.
+//!
+//! Long streams are split into segments run on all cores; each segment starts one lane early
+//! (the previous segment's last cycle is its baseline) with the flip-flop state the driver
+//! predicts, so the totals equal one serial run exactly, at any thread count.
+
+use super::bits::transpose64;
+use super::program::{Program, Word, K, LANES};
+use super::reference::PortValues;
+use super::Activity;
+use crate::netlist::Netlist;
+use rayon::prelude::*;
+
+/// Supplies one stream's input values (and optionally register predictions) by lane index.
+pub trait Driver: Sync {
+    /// Number of cycles in the stream.
+    fn len(&self) -> u64;
+    /// True if the stream is empty.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Fill `inputs[j]` (input bit `j` in [`Program`] order: ports in order, LSB first) for
+    /// lanes `start .. start + LANES`. Lanes at or past [`Driver::len`] may hold anything.
+    fn fill_inputs(&self, start: u64, inputs: &mut [Word]);
+    /// Predict flip-flop outputs (in net-id order) for the same lanes; `false` = no prediction.
+    fn predict_state(&self, _start: u64, _regs: &mut [Word]) -> bool {
+        false
+    }
+    /// Flip-flop state (net-id order) held during cycle `t`, if known without simulating.
+    fn state_at(&self, _t: u64) -> Option<Vec<bool>> {
+        None
+    }
+}
+
+/// How a run went (beyond the activity itself).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RunStats {
+    /// Blocks of [`LANES`] lanes evaluated (per segment).
+    pub blocks: u64,
+    /// Extra evaluation rounds spent converging flip-flop values.
+    pub register_rounds: u64,
+    /// Blocks or segment starts where the driver's register prediction was wrong.
+    pub mispredictions: u64,
+    /// Segments run in parallel.
+    pub segments: u64,
+}
+
+impl RunStats {
+    fn add(&mut self, o: &RunStats) {
+        self.blocks += o.blocks;
+        self.register_rounds += o.register_rounds;
+        self.mispredictions += o.mispredictions;
+        self.segments += o.segments;
+    }
+}
+
+/// Output of one segment: activity plus the boundary values needed to stitch segments.
+struct Segment {
+    act: Activity,
+    /// Flip-flop state held during the segment's last lane.
+    state_last: Vec<bool>,
+    stats: RunStats,
+}
+
+/// Observer of settled values: `(block_start_lane, valid_lanes, values per net)`.
+pub type Observer<'a> = &'a mut dyn FnMut(u64, usize, &[Word]);
+
+/// The bit-parallel zero-delay simulator for one compiled netlist.
+#[derive(Clone, Debug)]
+pub struct ZeroDelaySim {
+    prog: Program,
+    min_segment: u64,
+}
+
+fn bit(w: &Word, lane: usize) -> bool {
+    (w[lane / 64] >> (lane % 64)) & 1 == 1
+}
+
+/// `w` delayed by one lane, lane 0 taking `first`.
+fn shift_lanes(w: &Word, first: bool) -> Word {
+    let mut r = [0u64; K];
+    let mut carry = first as u64;
+    for k in 0..K {
+        r[k] = (w[k] << 1) | carry;
+        carry = w[k] >> 63;
+    }
+    r
+}
+
+/// Lane mask for lanes `lo .. hi` of a block.
+fn lane_mask(lo: usize, hi: usize) -> Word {
+    let mut m = [0u64; K];
+    for (k, mk) in m.iter_mut().enumerate() {
+        let (a, b) = (lo.clamp(k * 64, k * 64 + 64), hi.clamp(k * 64, k * 64 + 64));
+        if b > a {
+            let n = b - a;
+            let ones = if n == 64 { !0 } else { (1u64 << n) - 1 };
+            *mk = ones << (a - k * 64);
+        }
+    }
+    m
+}
+
+impl ZeroDelaySim {
+    /// Compile `n` for simulation.
+    pub fn new(n: &Netlist) -> ZeroDelaySim {
+        ZeroDelaySim {
+            prog: Program::compile(n),
+            min_segment: 1 << 16,
+        }
+    }
+    /// The compiled program.
+    pub fn program(&self) -> &Program {
+        &self.prog
+    }
+    /// Smallest segment worth a thread of its own (default 65,536 cycles); tests lower it to
+    /// exercise the stitching.
+    pub fn with_min_segment(mut self, lanes: u64) -> ZeroDelaySim {
+        self.min_segment = lanes.max(1);
+        self
+    }
+
+    /// Simulate the whole stream of `d` from the reset state (all flip-flops 0).
+    pub fn run(&self, d: &dyn Driver) -> (Activity, RunStats) {
+        let reset = vec![false; self.prog.dffs()];
+        self.run_from(d, reset)
+    }
+
+    /// Simulate the whole stream of `d`, flip-flops holding `init` in cycle 0.
+    pub fn run_from(&self, d: &dyn Driver, init: Vec<bool>) -> (Activity, RunStats) {
+        let len = d.len();
+        let threads = rayon::current_num_threads() as u64;
+        let mut segs = (len / self.min_segment).clamp(1, threads.max(1));
+        if self.prog.dffs() > 0 && segs > 1 && d.state_at(0).is_none() {
+            segs = 1;
+        }
+        let bounds: Vec<u64> = (0..=segs).map(|i| len * i / segs).collect();
+        let inits: Vec<Vec<bool>> = (0..segs as usize)
+            .map(|i| match i {
+                0 => init.clone(),
+                _ if self.prog.dffs() == 0 => Vec::new(),
+                _ => d.state_at(bounds[i] - 1).expect("driver predicts state"),
+            })
+            .collect();
+        let parts: Vec<Segment> = (0..segs as usize)
+            .into_par_iter()
+            .map(|i| {
+                let start = bounds[i].saturating_sub((i > 0) as u64);
+                self.segment(d, start, bounds[i + 1], inits[i].clone(), None)
+            })
+            .collect();
+        let stitched = parts
+            .windows(2)
+            .zip(&inits[1..])
+            .all(|(w, init)| w[0].state_last == *init);
+        let mut stats = RunStats::default();
+        let mut act = Activity::new(self.prog.nets());
+        if stitched {
+            for p in &parts {
+                act.merge(&p.act);
+                stats.add(&p.stats);
+            }
+            // Segments overlap by one baseline lane each.
+            act.cycles = len;
+        } else {
+            // A predicted segment start was wrong: count it, and redo the run serially.
+            let serial = self.segment(d, 0, len, init, None);
+            act = serial.act;
+            stats = serial.stats;
+            stats.mispredictions += 1;
+        }
+        (act, stats)
+    }
+
+    /// Simulate serially and hand every block's settled values to `observe`.
+    pub fn run_observed(&self, d: &dyn Driver, observe: Observer<'_>) -> (Activity, RunStats) {
+        let reset = vec![false; self.prog.dffs()];
+        let s = self.segment(d, 0, d.len(), reset, Some(observe));
+        (s.act, s.stats)
+    }
+
+    /// Lanes `start .. end`, `start` being the baseline (its toggles are not counted),
+    /// flip-flops holding `state` during lane `start`.
+    fn segment(
+        &self,
+        d: &dyn Driver,
+        start: u64,
+        end: u64,
+        mut state: Vec<bool>,
+        mut observe: Option<Observer<'_>>,
+    ) -> Segment {
+        let p = &self.prog;
+        let n = p.nets();
+        let nd = p.dffs();
+        let mut v: Vec<Word> = vec![[0; K]; n];
+        p.init_consts(&mut v);
+        let mut inw: Vec<Word> = vec![[0; K]; p.input_bits()];
+        let mut regs: Vec<Word> = vec![[0; K]; nd];
+        let mut act = Activity::new(n);
+        let mut first = vec![false; n];
+        let mut carry = vec![0u64; n];
+        let mut stats = RunStats {
+            segments: 1,
+            ..Default::default()
+        };
+        let mut bs = start;
+        while bs < end {
+            let valid = (end - bs).min(LANES as u64) as usize;
+            let vmask = lane_mask(0, valid);
+            d.fill_inputs(bs, &mut inw);
+            for (&net, w) in p.input_nets.iter().zip(&inw) {
+                v[net as usize] = *w;
+            }
+            let predicted = nd > 0 && d.predict_state(bs, &mut regs);
+            if nd > 0 && !predicted {
+                for (r, &s) in regs.iter_mut().zip(&state) {
+                    *r = [if s { !0 } else { 0 }; K];
+                }
+            }
+            let mut round = 0u64;
+            loop {
+                for (&q, r) in p.dff_q.iter().zip(&regs) {
+                    v[q as usize] = *r;
+                }
+                p.eval(&mut v);
+                let mut settled = true;
+                for ((&dn, r), &s) in p.dff_d.iter().zip(regs.iter_mut()).zip(&state) {
+                    let want = shift_lanes(&v[dn as usize], s);
+                    let differs = (0..K).any(|k| (want[k] ^ r[k]) & vmask[k] != 0);
+                    if differs {
+                        settled = false;
+                        *r = want;
+                    }
+                }
+                if settled {
+                    break;
+                }
+                if round == 0 && predicted {
+                    stats.mispredictions += 1;
+                }
+                round += 1;
+                debug_assert!(
+                    round <= LANES as u64 + 1,
+                    "register fixed point must converge"
+                );
+            }
+            stats.register_rounds += round;
+            stats.blocks += 1;
+            for (s, &dn) in state.iter_mut().zip(&p.dff_d) {
+                *s = bit(&v[dn as usize], valid - 1);
+            }
+            let lo = if bs == start { 1 } else { 0 };
+            let mask = lane_mask(lo, valid);
+            if bs == start {
+                for (f, w) in first.iter_mut().zip(&v) {
+                    *f = bit(w, 0);
+                }
+            }
+            count_toggles(&v, &mask, &mut carry, &mut act.toggles, valid);
+            if let Some(o) = observe.as_mut() {
+                o(bs, valid, &v);
+            }
+            bs += LANES as u64;
+        }
+        act.cycles = end - start;
+        for i in 0..n {
+            let last = carry[i];
+            act.rises[i] = (act.toggles[i] + last - first[i] as u64) / 2;
+        }
+        let state_last = p.dff_q.iter().map(|&q| carry[q as usize] == 1).collect();
+        Segment {
+            act,
+            state_last,
+            stats,
+        }
+    }
+}
+
+/// Add each net's toggles in one block to `toggles`; `carry[i]` holds the net's value in the
+/// previous lane on entry and its value in the last valid lane on exit.
+#[inline(never)]
+fn count_toggles(v: &[Word], mask: &Word, carry: &mut [u64], toggles: &mut [u64], valid: usize) {
+    let last_k = (valid - 1) / 64;
+    let last_b = (valid - 1) % 64;
+    for ((w, c), t) in v.iter().zip(carry.iter_mut()).zip(toggles.iter_mut()) {
+        let mut prev = *c;
+        let mut sum = 0u32;
+        for k in 0..K {
+            let x = w[k];
+            sum += ((x ^ ((x << 1) | prev)) & mask[k]).count_ones();
+            prev = x >> 63;
+        }
+        *t += sum as u64;
+        *c = (w[last_k] >> last_b) & 1;
+    }
+}
+
+/// A [`Driver`] over explicit per-cycle port values (any netlist; no register prediction).
+#[derive(Clone, Debug)]
+pub struct PortVectors {
+    widths: Vec<usize>,
+    vectors: Vec<PortValues>,
+}
+
+impl PortVectors {
+    /// `vectors[t][p]` = value of input port `p` in cycle `t` (ports in `n.inputs()` order).
+    pub fn new(n: &Netlist, vectors: Vec<PortValues>) -> PortVectors {
+        PortVectors {
+            widths: n.inputs().iter().map(|p| p.bits.len()).collect(),
+            vectors,
+        }
+    }
+}
+
+impl Driver for PortVectors {
+    fn len(&self) -> u64 {
+        self.vectors.len() as u64
+    }
+    fn fill_inputs(&self, start: u64, inputs: &mut [Word]) {
+        let mut base = 0;
+        for (p, &w) in self.widths.iter().enumerate() {
+            for half in 0..w.div_ceil(64) {
+                for k in 0..K {
+                    let mut m = [0u64; 64];
+                    for (l, x) in m.iter_mut().enumerate() {
+                        let t = start as usize + k * 64 + l;
+                        if let Some(vec) = self.vectors.get(t) {
+                            *x = (vec[p] >> (64 * half)) as u64;
+                        }
+                    }
+                    transpose64(&mut m);
+                    for b in 0..(w - 64 * half).min(64) {
+                        inputs[base + 64 * half + b][k] = m[b];
+                    }
+                }
+            }
+            base += w;
+        }
+    }
+}
+
+/// Extract per-lane output-port values from one observed block (tests and checks).
+pub fn output_values(n: &Netlist, valid: usize, v: &[Word]) -> Vec<PortValues> {
+    (0..valid)
+        .map(|l| {
+            n.outputs()
+                .iter()
+                .map(|p| {
+                    p.bits
+                        .iter()
+                        .enumerate()
+                        .map(|(i, b)| (bit(&v[b.idx()], l) as u128) << i)
+                        .sum()
+                })
+                .collect()
+        })
+        .collect()
+}
