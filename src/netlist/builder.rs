@@ -336,7 +336,7 @@ mod tests {
         assert_eq!(b.and2(x, zero), zero);
         assert_eq!(b.or2(x, zero), x);
         assert_eq!(b.xor2(x, zero), x);
-        assert_eq!(b.maj3(x, x, zero), b.and2(x, x));
+        assert_eq!(b.maj3(x, one, zero), x);
     }
 
     #[test]
