@@ -11,3 +11,5 @@ pub mod circuits;
 pub mod netlist;
 pub mod report;
 pub mod sim;
+pub mod simulate;
+pub mod stream;
