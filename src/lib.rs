@@ -8,5 +8,6 @@
 #![warn(missing_docs)]
 
 pub mod netlist;
+pub mod oracle;
 pub mod report;
 pub mod sim;

@@ -12,6 +12,8 @@
 //! of `n` cycles has `n-1` transitions.
 
 pub mod bits;
+pub mod delay;
+pub mod event;
 pub mod program;
 pub mod reference;
 pub mod zero_delay;
