@@ -16,6 +16,7 @@ pub mod delay;
 pub mod event;
 pub mod program;
 pub mod reference;
+pub mod timed;
 pub mod zero_delay;
 
 use crate::netlist::{Component, Netlist};
