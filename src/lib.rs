@@ -9,6 +9,7 @@
 
 pub mod circuits;
 pub mod netlist;
+pub mod oracle;
 pub mod report;
 pub mod sim;
 pub mod simulate;
