@@ -7,4 +7,5 @@
 //! evaluator build on top.
 #![warn(missing_docs)]
 
+pub mod nn;
 pub mod report;

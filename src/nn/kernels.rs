@@ -1,0 +1,162 @@
+//! Shared kernels: im2col patch extraction, dot products, max-pool. Plain loops written so that
+//! the compiler vectorises them; results are independent of thread count.
+
+use super::model::Conv2d;
+
+/// Geometry of a convolution applied to a `[c, h, w]` input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConvGeom {
+    /// Input channels.
+    pub in_c: usize,
+    /// Input height.
+    pub in_h: usize,
+    /// Input width.
+    pub in_w: usize,
+    /// Kernel size.
+    pub k: usize,
+    /// Stride.
+    pub stride: usize,
+    /// Zero padding.
+    pub pad: usize,
+    /// Output height.
+    pub out_h: usize,
+    /// Output width.
+    pub out_w: usize,
+}
+
+impl ConvGeom {
+    /// Geometry of `conv` on an input of `h × w`.
+    pub fn new(conv: &Conv2d, h: usize, w: usize) -> Self {
+        let o = |d: usize| (d + 2 * conv.pad - conv.k) / conv.stride + 1;
+        ConvGeom {
+            in_c: conv.in_c,
+            in_h: h,
+            in_w: w,
+            k: conv.k,
+            stride: conv.stride,
+            pad: conv.pad,
+            out_h: o(h),
+            out_w: o(w),
+        }
+    }
+    /// Length of one dot product: `in_c · k · k`.
+    pub fn k_len(&self) -> usize {
+        self.in_c * self.k * self.k
+    }
+    /// Number of output positions: `out_h · out_w`.
+    pub fn positions(&self) -> usize {
+        self.out_h * self.out_w
+    }
+    /// Input index feeding tap `t` (order `c, kh, kw`) of output position `p`, or `None` when
+    /// the tap falls in the zero padding.
+    #[inline]
+    pub fn tap(&self, p: usize, t: usize) -> Option<usize> {
+        let (oh, ow) = (p / self.out_w, p % self.out_w);
+        let (c, r) = (t / (self.k * self.k), t % (self.k * self.k));
+        let (kh, kw) = (r / self.k, r % self.k);
+        let ih = (oh * self.stride + kh).checked_sub(self.pad)?;
+        let iw = (ow * self.stride + kw).checked_sub(self.pad)?;
+        (ih < self.in_h && iw < self.in_w).then_some((c * self.in_h + ih) * self.in_w + iw)
+    }
+    /// Patch matrix `[positions, k_len]` (row-major); padding taps are `T::default()`.
+    pub fn im2col<T: Copy + Default>(&self, x: &[T]) -> Vec<T> {
+        let kl = self.k_len();
+        let mut out = vec![T::default(); self.positions() * kl];
+        for (p, row) in out.chunks_exact_mut(kl).enumerate() {
+            for (t, v) in row.iter_mut().enumerate() {
+                if let Some(i) = self.tap(p, t) {
+                    *v = x[i];
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Exact integer dot product (each product and the sum fit `i32` for operands up to 8 bits
+/// and lengths below 2^15; wrapping ops only to let the compiler vectorise).
+#[inline]
+pub fn dot_i16(a: &[i16], b: &[i16]) -> i32 {
+    debug_assert_eq!(a.len(), b.len());
+    let mut acc = [0i32; 16];
+    let (ca, cb) = (a.chunks_exact(16), b.chunks_exact(16));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for j in 0..16 {
+            acc[j] = acc[j].wrapping_add((x[j] as i32).wrapping_mul(y[j] as i32));
+        }
+    }
+    let mut s = acc.iter().fold(0i32, |s, &v| s.wrapping_add(v));
+    for (x, y) in ra.iter().zip(rb) {
+        s = s.wrapping_add(*x as i32 * *y as i32);
+    }
+    s
+}
+
+/// Float dot product with 8 interleaved partial sums (fixed order: deterministic).
+#[inline]
+pub fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0f32; 8];
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for j in 0..8 {
+            acc[j] += x[j] * y[j];
+        }
+    }
+    let mut s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+    for (x, y) in ra.iter().zip(rb) {
+        s += x * y;
+    }
+    s
+}
+
+/// Max pooling of a `[c, h, w]` tensor with window `k` and `stride`.
+pub fn max_pool(x: &[f32], s: [usize; 3], k: usize, stride: usize) -> Vec<f32> {
+    let (oh, ow) = ((s[1] - k) / stride + 1, (s[2] - k) / stride + 1);
+    let mut out = Vec::with_capacity(s[0] * oh * ow);
+    for c in 0..s[0] {
+        for i in 0..oh {
+            for j in 0..ow {
+                let mut m = f32::NEG_INFINITY;
+                for a in 0..k {
+                    for b in 0..k {
+                        m = m.max(x[(c * s[1] + i * stride + a) * s[2] + j * stride + b]);
+                    }
+                }
+                out.push(m);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dot_i16_equals_naive_sum() {
+        let a: Vec<i16> = (0..53).map(|i| (i * 37 % 256) as i16).collect();
+        let b: Vec<i16> = (0..53).map(|i| (i * 11 % 255) as i16 - 127).collect();
+        let naive: i32 = a.iter().zip(&b).map(|(&x, &y)| x as i32 * y as i32).sum();
+        assert_eq!(dot_i16(&a, &b), naive);
+    }
+
+    #[test]
+    fn padding_taps_are_none() {
+        let g = ConvGeom {
+            in_c: 1,
+            in_h: 3,
+            in_w: 3,
+            k: 3,
+            stride: 1,
+            pad: 1,
+            out_h: 3,
+            out_w: 3,
+        };
+        assert_eq!(g.tap(0, 0), None);
+        assert_eq!(g.tap(0, 4), Some(0));
+        assert_eq!(g.tap(4, 8), Some(8));
+    }
+}
