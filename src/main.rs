@@ -2,6 +2,8 @@
 
 use clap::{Parser, Subcommand};
 
+mod cli_nn;
+
 #[derive(Parser)]
 #[command(
     name = "pann",
@@ -14,10 +16,15 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
-enum Command {}
+enum Command {
+    #[command(flatten)]
+    Nn(cli_nn::NnCommand),
+}
 
 fn run(cli: Cli) -> anyhow::Result<()> {
-    match cli.command {}
+    match cli.command {
+        Command::Nn(c) => cli_nn::run(c),
+    }
 }
 
 fn main() {

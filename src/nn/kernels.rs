@@ -59,13 +59,26 @@ impl ConvGeom {
         (ih < self.in_h && iw < self.in_w).then_some((c * self.in_h + ih) * self.in_w + iw)
     }
     /// Patch matrix `[positions, k_len]` (row-major); padding taps are `T::default()`.
+    /// Same result as filling each entry from [`ConvGeom::tap`], without per-entry divisions.
     pub fn im2col<T: Copy + Default>(&self, x: &[T]) -> Vec<T> {
         let kl = self.k_len();
         let mut out = vec![T::default(); self.positions() * kl];
-        for (p, row) in out.chunks_exact_mut(kl).enumerate() {
-            for (t, v) in row.iter_mut().enumerate() {
-                if let Some(i) = self.tap(p, t) {
-                    *v = x[i];
+        let mut rows = out.chunks_exact_mut(kl);
+        for oh in 0..self.out_h {
+            for ow in 0..self.out_w {
+                let row = rows.next().expect("one row per position");
+                let mut t = 0;
+                for c in 0..self.in_c {
+                    for kh in 0..self.k {
+                        let ih = (oh * self.stride + kh).wrapping_sub(self.pad);
+                        for kw in 0..self.k {
+                            let iw = (ow * self.stride + kw).wrapping_sub(self.pad);
+                            if ih < self.in_h && iw < self.in_w {
+                                row[t] = x[(c * self.in_h + ih) * self.in_w + iw];
+                            }
+                            t += 1;
+                        }
+                    }
                 }
             }
         }
@@ -73,24 +86,34 @@ impl ConvGeom {
     }
 }
 
+#[inline(always)]
+fn dot_i16_body(a: &[i16], b: &[i16]) -> i32 {
+    a.iter()
+        .zip(b)
+        .map(|(&x, &y)| (x as i32).wrapping_mul(y as i32))
+        .fold(0i32, |s, v| s.wrapping_add(v))
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn dot_i16_avx2(a: &[i16], b: &[i16]) -> i32 {
+    dot_i16_body(a, b)
+}
+
 /// Exact integer dot product (each product and the sum fit `i32` for operands up to 8 bits
-/// and lengths below 2^15; wrapping ops only to let the compiler vectorise).
+/// and lengths below 2^15). Integer addition is associative, so the AVX2 and the portable
+/// versions give the same result bit for bit.
 #[inline]
 pub fn dot_i16(a: &[i16], b: &[i16]) -> i32 {
     debug_assert_eq!(a.len(), b.len());
-    let mut acc = [0i32; 16];
-    let (ca, cb) = (a.chunks_exact(16), b.chunks_exact(16));
-    let (ra, rb) = (ca.remainder(), cb.remainder());
-    for (x, y) in ca.zip(cb) {
-        for j in 0..16 {
-            acc[j] = acc[j].wrapping_add((x[j] as i32).wrapping_mul(y[j] as i32));
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2 (checked at run time just above).
+            return unsafe { dot_i16_avx2(a, b) };
         }
     }
-    let mut s = acc.iter().fold(0i32, |s, &v| s.wrapping_add(v));
-    for (x, y) in ra.iter().zip(rb) {
-        s = s.wrapping_add(*x as i32 * *y as i32);
-    }
-    s
+    dot_i16_body(a, b)
 }
 
 /// Float dot product with 8 interleaved partial sums (fixed order: deterministic).
@@ -158,5 +181,26 @@ mod tests {
         assert_eq!(g.tap(0, 0), None);
         assert_eq!(g.tap(0, 4), Some(0));
         assert_eq!(g.tap(4, 8), Some(8));
+    }
+
+    #[test]
+    fn im2col_agrees_with_tap() {
+        let g = ConvGeom {
+            in_c: 2,
+            in_h: 5,
+            in_w: 4,
+            k: 3,
+            stride: 2,
+            pad: 1,
+            out_h: 3,
+            out_w: 2,
+        };
+        let x: Vec<i32> = (1..=40).collect();
+        let cols = g.im2col(&x);
+        for p in 0..g.positions() {
+            for t in 0..g.k_len() {
+                assert_eq!(cols[p * g.k_len() + t], g.tap(p, t).map_or(0, |i| x[i]));
+            }
+        }
     }
 }

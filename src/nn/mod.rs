@@ -8,12 +8,17 @@
 //! dataflow order), [`eval::EvalReport`].
 
 pub mod error;
+pub mod eval;
 pub mod float;
 pub mod idx;
 pub mod kernels;
+pub mod mac;
 pub mod model;
 pub mod pth;
+pub mod qnet;
+pub mod quant;
 pub mod sha256;
+pub mod stream;
 
 pub use error::{NnError, Result};
 
