@@ -116,6 +116,52 @@ pub fn dot_i16(a: &[i16], b: &[i16]) -> i32 {
     dot_i16_body(a, b)
 }
 
+#[inline(always)]
+fn gemm_i16_body(patches: &[i16], weights: &[i16], k: usize, out: &mut [i32]) {
+    let p = patches.len() / k;
+    for (o, w) in weights.chunks_exact(k).enumerate() {
+        for (pos, x) in patches.chunks_exact(k).enumerate() {
+            out[o * p + pos] = dot_i16_body(x, w);
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512bw,avx512vnni")]
+unsafe fn gemm_i16_avx512(patches: &[i16], weights: &[i16], k: usize, out: &mut [i32]) {
+    gemm_i16_body(patches, weights, k, out)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn gemm_i16_avx2(patches: &[i16], weights: &[i16], k: usize, out: &mut [i32]) {
+    gemm_i16_body(patches, weights, k, out)
+}
+
+/// Exact dot products of every weight row with every patch row:
+/// `out[o·P + p] = Σ_t patches[p·K + t] · weights[o·K + t]` (same bounds as [`dot_i16`]).
+/// Uses AVX-512/AVX2 when the CPU has them; integer sums, so every path gives the same bits.
+pub fn gemm_i16(patches: &[i16], weights: &[i16], k: usize) -> Vec<i32> {
+    let mut out = vec![0i32; (patches.len() / k) * (weights.len() / k)];
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512bw")
+            && std::arch::is_x86_feature_detected!("avx512vnni")
+        {
+            // SAFETY: CPU features checked at run time just above.
+            unsafe { gemm_i16_avx512(patches, weights, k, &mut out) };
+            return out;
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: CPU feature checked at run time just above.
+            unsafe { gemm_i16_avx2(patches, weights, k, &mut out) };
+            return out;
+        }
+    }
+    gemm_i16_body(patches, weights, k, &mut out);
+    out
+}
+
 /// Float dot product with 8 interleaved partial sums (fixed order: deterministic).
 #[inline]
 pub fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
@@ -144,7 +190,10 @@ pub fn max_pool(x: &[f32], s: [usize; 3], k: usize, stride: usize) -> Vec<f32> {
                 let mut m = f32::NEG_INFINITY;
                 for a in 0..k {
                     for b in 0..k {
-                        m = m.max(x[(c * s[1] + i * stride + a) * s[2] + j * stride + b]);
+                        let v = x[(c * s[1] + i * stride + a) * s[2] + j * stride + b];
+                        if v > m {
+                            m = v;
+                        }
                     }
                 }
                 out.push(m);
@@ -164,6 +213,22 @@ mod tests {
         let b: Vec<i16> = (0..53).map(|i| (i * 11 % 255) as i16 - 127).collect();
         let naive: i32 = a.iter().zip(&b).map(|(&x, &y)| x as i32 * y as i32).sum();
         assert_eq!(dot_i16(&a, &b), naive);
+    }
+
+    #[test]
+    fn gemm_i16_equals_row_by_row_dots() {
+        let k = 37;
+        let x: Vec<i16> = (0..5 * k).map(|i| (i * 7 % 256) as i16).collect();
+        let w: Vec<i16> = (0..6 * k).map(|i| (i * 13 % 255) as i16 - 127).collect();
+        let g = gemm_i16(&x, &w, k);
+        for o in 0..6 {
+            for p in 0..5 {
+                assert_eq!(
+                    g[o * 5 + p],
+                    dot_i16(&x[p * k..(p + 1) * k], &w[o * k..(o + 1) * k])
+                );
+            }
+        }
     }
 
     #[test]

@@ -21,7 +21,7 @@
 use super::error::Result;
 use super::float;
 use super::idx::Dataset;
-use super::kernels::{dot_i16, ConvGeom};
+use super::kernels::{gemm_i16, ConvGeom};
 use super::mac::{self, wrap_signed, wrap_unsigned, Repr};
 use super::model::{Layer, Network, Shape};
 use super::quant::{self, amax, QuantConfig};
@@ -393,9 +393,19 @@ impl QuantNet {
         }
     }
 
-    /// The accumulator word of one dot product, as the configured hardware computes it.
+    /// The accumulator word of one dot product as the configured hardware computes it, from
+    /// its exact partial sums (`ep` = Σ x·w⁺, `en` = Σ x·w⁻; for twos/signmag `ep` is the whole
+    /// sum and `en` = 0). Runs the step-by-step reference when a wrap is possible.
     #[inline]
-    fn accumulate(&self, l: &QLayer, o: usize, row: &[i16], c: &mut LayerCounts) -> i64 {
+    fn register(
+        &self,
+        l: &QLayer,
+        o: usize,
+        row: &[i16],
+        ep: i64,
+        en: i64,
+        c: &mut LayerCounts,
+    ) -> i64 {
         let b = self.cfg.acc_bits;
         let xmax = amax(l.x_bits) as i64;
         let pairs = || {
@@ -405,15 +415,12 @@ impl QuantNet {
         };
         let (value, exact) = match self.cfg.repr {
             Repr::Twos | Repr::SignMag => {
-                let e = dot_i16(row, l.weights(o)) as i64;
                 if xmax * (l.sum_pos[o] + l.sum_neg[o]) >= 1 << (b - 1) {
                     c.wrap_events += mac::accumulate(pairs(), b).wrap_events;
                 }
-                (wrap_signed(e, b), e)
+                (wrap_signed(ep, b), ep)
             }
             Repr::Unsigned => {
-                let ep = dot_i16(row, l.row(&l.w_pos, o)) as i64;
-                let en = dot_i16(row, l.row(&l.w_neg, o)) as i64;
                 if xmax * l.sum_pos[o].max(l.sum_neg[o]) >= 1 << b {
                     c.wrap_events += mac::accumulate_unsigned(pairs(), b).wrap_events;
                 }
@@ -438,21 +445,49 @@ impl QuantNet {
         let l = &self.layers[m];
         let (p, k) = (l.geom.positions(), l.geom.k_len());
         let patches = l.geom.patches(codes);
+        let (ep, en) = match self.cfg.repr {
+            Repr::Twos | Repr::SignMag => (gemm_i16(&patches, &l.w_q, k), None),
+            Repr::Unsigned => (
+                gemm_i16(&patches, &l.w_pos, k),
+                Some(gemm_i16(&patches, &l.w_neg, k)),
+            ),
+        };
         let mut out = vec![0f32; l.out_c * p];
-        let mut acc_out = accs.map(|a| {
+        let mut acc_out = accs;
+        if let Some(a) = acc_out.as_deref_mut() {
             a.clear();
             a.resize(l.out_c * p, 0);
-            a
-        });
+        }
+        let b = self.cfg.acc_bits;
         for o in 0..l.out_c {
             let s = l.x_scale * l.w_scale[o];
+            let bias = l.bias[o];
+            let xmax = amax(l.x_bits) as i64;
+            // Fast path only when neither a register nor the final two's-complement word can
+            // wrap (for unsigned: S± < 2^(B−1), so S⁺ − S⁻ fits B signed bits too).
+            let may_wrap = match self.cfg.repr {
+                Repr::Twos | Repr::SignMag => xmax * (l.sum_pos[o] + l.sum_neg[o]) >= 1 << (b - 1),
+                Repr::Unsigned => xmax * l.sum_pos[o].max(l.sum_neg[o]) >= 1 << (b - 1),
+            };
             for pos in 0..p {
-                let acc = self.accumulate(l, o, &patches[pos * k..(pos + 1) * k], c);
+                let i = o * p + pos;
+                let neg = en.as_ref().map_or(0, |v| v[i] as i64);
+                let acc = if may_wrap || acc_out.is_some() {
+                    self.register(l, o, &patches[pos * k..(pos + 1) * k], ep[i] as i64, neg, c)
+                } else {
+                    // No wrap possible: the register holds the exact sum.
+                    ep[i] as i64 - neg
+                };
                 if let Some(a) = acc_out.as_deref_mut() {
-                    a[o * p + pos] = acc;
+                    a[i] = acc;
                 }
-                let pb = l.pos_bias.as_ref().map_or(0.0, |v| v[o * p + pos]);
-                out[o * p + pos] = acc as f32 * s + l.bias[o] + pb;
+                out[i] = acc as f32 * s + bias;
+            }
+            if let Some(pb) = &l.pos_bias {
+                out[o * p..(o + 1) * p]
+                    .iter_mut()
+                    .zip(&pb[o * p..(o + 1) * p])
+                    .for_each(|(y, b)| *y += b);
             }
         }
         c.macs += l.macs_per_image();
