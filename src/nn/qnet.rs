@@ -190,10 +190,16 @@ fn calibration_inputs(net: &Network, calib: &Dataset) -> Vec<Vec<f32>> {
         .collect()
 }
 
-/// At most `n` values of `v`, evenly strided (deterministic).
-fn subsample(v: &[f32], n: usize) -> Vec<f32> {
-    let step = v.len().div_ceil(n).max(1);
-    v.iter().step_by(step).copied().collect()
+/// At most `n` values of `v`, drawn uniformly with replacement by a seeded generator. (A
+/// fixed stride would alias with the per-image tensor size and sample the same positions of
+/// every image.)
+fn subsample(v: &[f32], n: usize, seed: u64) -> Vec<f32> {
+    use rand::Rng;
+    if v.len() <= n {
+        return v.to_vec();
+    }
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    (0..n).map(|_| v[rng.gen_range(0..v.len())]).collect()
 }
 
 /// Mean of each channel of a CHW tensor stream (`c` channels of `hw` values, repeated).
@@ -300,7 +306,7 @@ impl QuantNet {
         } else {
             let sample = match cfg.quantizer {
                 quant::Quantizer::MinMax => calib_in.to_vec(),
-                _ => subsample(calib_in, 1 << 18),
+                _ => subsample(calib_in, 1 << 18, cfg.seed),
             };
             quant::clip_activations(&sample, x_bits, cfg.quantizer) / amax(x_bits) as f32
         };
