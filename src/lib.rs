@@ -11,6 +11,7 @@ pub mod bench;
 pub mod circuits;
 pub mod netlist;
 pub mod oracle;
+pub mod nn;
 pub mod report;
 pub mod sim;
 pub mod simulate;

@@ -4,6 +4,8 @@ mod cli_sim;
 
 use clap::{Parser, Subcommand};
 
+mod cli_nn;
+
 #[derive(Parser)]
 #[command(
     name = "pann",
@@ -23,6 +25,8 @@ enum Command {
     Netlist(cli_sim::NetlistArgs),
     /// Throughput of the simulator next to Icarus Verilog and Verilator on the same vectors.
     Bench(cli_sim::BenchArgs),
+    #[command(flatten)]
+    Nn(cli_nn::NnCommand),
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -30,6 +34,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Simulate(a) => cli_sim::run_simulate(a),
         Command::Netlist(a) => cli_sim::run_netlist(a),
         Command::Bench(a) => cli_sim::run_bench(a),
+        Command::Nn(c) => cli_nn::run(c),
     }
 }
 

@@ -1,0 +1,468 @@
+//! CLI glue for the neural-network side: `eval`, `streams`, `quant-table`, `bench-nn`.
+
+use clap::{Args, Subcommand};
+use pann::nn::{
+    eval::{self, EvalOptions, EvalReport},
+    idx::DatasetId,
+    mac::Repr,
+    model::ModelId,
+    quant::{Granularity, QuantConfig, Quantizer},
+    stream::{self, Dataflow, LayerStream},
+};
+use std::path::PathBuf;
+
+/// Subcommands of the nn side (flattened into the top-level CLI).
+#[derive(Subcommand)]
+pub enum NnCommand {
+    /// Top-1 accuracy of a network in float or bit-exact integer arithmetic, with MAC and
+    /// overflow counts per layer.
+    Eval(EvalArgs),
+    /// Capture one layer's MAC operand stream (CSV `x,w`) and print its statistics.
+    Streams(StreamsArgs),
+    /// Top-1 table over weight/activation bits and quantizers → CSV.
+    QuantTable(QuantTableArgs),
+    /// Time integer inference of the ccexam CNN over the MNIST test set.
+    BenchNn(BenchArgs),
+}
+
+/// Quantization options shared by the subcommands.
+#[derive(Args, Clone)]
+pub struct QuantArgs {
+    /// Weight bits of inner layers (2..=8).
+    #[arg(long, default_value_t = 8)]
+    wbits: u32,
+    /// Activation bits of inner layers (2..=8).
+    #[arg(long, default_value_t = 8)]
+    abits: u32,
+    /// Weight and input bits of the first MAC layer (input = raw pixel, unsigned).
+    #[arg(long, default_value_t = 8)]
+    first_bits: u32,
+    /// Weight and input bits of the last MAC layer.
+    #[arg(long, default_value_t = 8)]
+    last_bits: u32,
+    /// minmax | mse | aciq.
+    #[arg(long, default_value = "minmax")]
+    quantizer: String,
+    /// per-channel | per-tensor (weight scales).
+    #[arg(long, default_value = "per-channel")]
+    granularity: String,
+    /// twos | unsigned | signmag.
+    #[arg(long, default_value = "twos")]
+    repr: String,
+    /// Accumulator width B (wraps mod 2^B).
+    #[arg(long, default_value_t = 32)]
+    acc_bits: u32,
+    /// Correct biases for the mean weight-quantization error.
+    #[arg(long)]
+    bias_correction: bool,
+    /// Calibration images drawn from the training split.
+    #[arg(long, default_value_t = 512)]
+    calib_size: usize,
+    /// Seed choosing the calibration images.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+}
+
+impl QuantArgs {
+    fn config(&self) -> anyhow::Result<QuantConfig> {
+        let c = QuantConfig {
+            wbits: self.wbits,
+            abits: self.abits,
+            first_bits: self.first_bits,
+            last_bits: self.last_bits,
+            quantizer: Quantizer::parse(&self.quantizer)?,
+            granularity: Granularity::parse(&self.granularity)?,
+            repr: Repr::parse(&self.repr)?,
+            acc_bits: self.acc_bits,
+            bias_correction: self.bias_correction,
+            calib_size: self.calib_size,
+            seed: self.seed,
+        };
+        c.validate()?;
+        Ok(c)
+    }
+}
+
+/// `pann eval`.
+#[derive(Args)]
+pub struct EvalArgs {
+    /// ccexam-cnn | lenet5 | mlp.
+    #[arg(long)]
+    model: String,
+    /// mnist | fashion-mnist.
+    #[arg(long, default_value = "mnist")]
+    dataset: String,
+    /// Float32 reference instead of integer inference.
+    #[arg(long)]
+    float: bool,
+    #[command(flatten)]
+    quant: QuantArgs,
+    /// Evaluate only the first N test images.
+    #[arg(long)]
+    limit: Option<usize>,
+    /// table | csv | json.
+    #[arg(long, default_value = "table")]
+    format: String,
+    /// Write to this file instead of stdout.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Data directory (default: ./data, else the crate's data/).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+}
+
+/// `pann streams`.
+#[derive(Args)]
+pub struct StreamsArgs {
+    /// ccexam-cnn | lenet5 | mlp.
+    #[arg(long)]
+    model: String,
+    /// mnist | fashion-mnist.
+    #[arg(long, default_value = "mnist")]
+    dataset: String,
+    /// MAC layer name (e.g. conv2).
+    #[arg(long)]
+    layer: String,
+    /// Number of test images (the first N).
+    #[arg(long, default_value_t = 16)]
+    images: usize,
+    /// output-stationary | weight-stationary.
+    #[arg(long, default_value = "output-stationary")]
+    dataflow: String,
+    /// CSV output `x,w` (omit to print statistics only).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Stop after this many pairs.
+    #[arg(long)]
+    max_pairs: Option<u64>,
+    #[command(flatten)]
+    quant: QuantArgs,
+    /// Data directory.
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+}
+
+/// `pann quant-table`.
+#[derive(Args)]
+pub struct QuantTableArgs {
+    /// Output CSV.
+    #[arg(long, default_value = "data/results/quant_table.csv")]
+    out: PathBuf,
+    /// Models (comma-separated; those without weights are skipped with a note).
+    #[arg(long, default_value = "ccexam-cnn,lenet5,mlp")]
+    models: String,
+    /// Datasets (comma-separated).
+    #[arg(long, default_value = "mnist,fashion-mnist")]
+    datasets: String,
+    /// Bit widths, used for W and A together.
+    #[arg(long, default_value = "2,3,4,8")]
+    bits: String,
+    /// Quantizers.
+    #[arg(long, default_value = "minmax,mse,aciq")]
+    quantizers: String,
+    /// Also rows with first and last layer at the same bits as the rest ("uniform").
+    #[arg(long)]
+    uniform: bool,
+    /// Evaluate only the first N test images.
+    #[arg(long)]
+    limit: Option<usize>,
+    #[command(flatten)]
+    quant: QuantArgs,
+    /// Data directory.
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+}
+
+/// `pann bench-nn`.
+#[derive(Args)]
+pub struct BenchArgs {
+    /// Test images.
+    #[arg(long, default_value_t = 10_000)]
+    images: usize,
+    /// twos | unsigned | signmag.
+    #[arg(long, default_value = "twos")]
+    repr: String,
+    /// Data directory.
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+}
+
+fn data_dir(d: &Option<PathBuf>) -> PathBuf {
+    d.clone().unwrap_or_else(pann::nn::default_data_dir)
+}
+
+/// Run one nn subcommand.
+pub fn run(cmd: NnCommand) -> anyhow::Result<()> {
+    match cmd {
+        NnCommand::Eval(a) => run_eval(a),
+        NnCommand::Streams(a) => run_streams(a),
+        NnCommand::QuantTable(a) => run_table(a),
+        NnCommand::BenchNn(a) => run_bench(a),
+    }
+}
+
+fn emit(out: &Option<PathBuf>, text: &str) -> anyhow::Result<()> {
+    match out {
+        Some(p) => pann::report::write_atomic::<_, pann::report::ReportError>(p, |w| {
+            w.write_all(text.as_bytes())
+                .map_err(|source| pann::report::ReportError::Io {
+                    path: p.display().to_string(),
+                    source,
+                })
+        })?,
+        None => print!("{text}"),
+    }
+    Ok(())
+}
+
+fn csv_text(header: &[&str], rows: &[Vec<String>]) -> anyhow::Result<String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(header)?;
+    for r in rows {
+        w.write_record(r)?;
+    }
+    Ok(String::from_utf8(w.into_inner()?)?)
+}
+
+fn run_eval(a: EvalArgs) -> anyhow::Result<()> {
+    let opts = EvalOptions {
+        model: ModelId::parse(&a.model)?,
+        dataset: DatasetId::parse(&a.dataset)?,
+        float: a.float,
+        cfg: a.quant.config()?,
+        limit: a.limit,
+    };
+    let r = eval::evaluate(&data_dir(&a.data_dir), &opts)?;
+    let text = match a.format.as_str() {
+        "table" => r.table(),
+        "json" => serde_json::to_string_pretty(&r)? + "\n",
+        "csv" => csv_text(eval::CSV_HEADER, &r.csv_rows())?,
+        f => anyhow::bail!("unknown format `{f}`; known: table, csv, json"),
+    };
+    emit(&a.out, &text)
+}
+
+fn run_streams(a: StreamsArgs) -> anyhow::Result<()> {
+    let cfg = a.quant.config()?;
+    let s = LayerStream::for_model(
+        &data_dir(&a.data_dir),
+        ModelId::parse(&a.model)?,
+        DatasetId::parse(&a.dataset)?,
+        &a.layer,
+        a.images,
+        Dataflow::parse(&a.dataflow)?,
+        &cfg,
+    )?;
+    let st = match &a.out {
+        Some(p) => stream::write_csv(s, p, cfg.repr, a.max_pairs)?,
+        None => stream::stats(s, cfg.repr, a.max_pairs),
+    };
+    #[derive(serde::Serialize)]
+    struct Out<'a> {
+        model: &'a str,
+        dataset: &'a str,
+        images: usize,
+        config: &'a QuantConfig,
+        stats: &'a stream::StreamStats,
+        version: &'a str,
+    }
+    let o = Out {
+        model: &a.model,
+        dataset: &a.dataset,
+        images: a.images,
+        config: &cfg,
+        stats: &st,
+        version: env!("CARGO_PKG_VERSION"),
+    };
+    println!("{}", serde_json::to_string_pretty(&o)?);
+    Ok(())
+}
+
+fn list<T>(s: &str, f: impl Fn(&str) -> pann::nn::Result<T>) -> anyhow::Result<Vec<T>> {
+    s.split(',').map(|x| Ok(f(x.trim())?)).collect()
+}
+
+/// Columns of the quantization table.
+const TABLE_HEADER: &[&str] = &[
+    "model",
+    "dataset",
+    "quantizer",
+    "granularity",
+    "repr",
+    "wbits",
+    "abits",
+    "first_bits",
+    "last_bits",
+    "acc_bits",
+    "bias_correction",
+    "seed",
+    "calib_size",
+    "images",
+    "correct",
+    "top1",
+    "float_top1",
+    "wrap_events",
+    "version",
+];
+
+fn run_table(a: QuantTableArgs) -> anyhow::Result<()> {
+    let dir = data_dir(&a.data_dir);
+    let base = a.quant.config()?;
+    let bits = list(&a.bits, |b| {
+        b.parse::<u32>()
+            .map_err(|_| pann::nn::NnError::InvalidConfig {
+                field: "bits",
+                value: b.into(),
+                why: "not an integer".into(),
+            })
+    })?;
+    let mut rows = Vec::new();
+    for model in list(&a.models, ModelId::parse)? {
+        for ds in list(&a.datasets, DatasetId::parse)? {
+            if !dir.join(model.weights_file(ds)).exists() {
+                eprintln!(
+                    "note: no weights for {} on {}, skipped",
+                    model.name(),
+                    ds.name()
+                );
+                continue;
+            }
+            let fopts = EvalOptions {
+                model,
+                dataset: ds,
+                float: true,
+                cfg: base.clone(),
+                limit: a.limit,
+            };
+            let (net, test, _) = eval::prepare(&dir, &fopts)?;
+            let fr = eval::float_report(&net, &fopts, &test);
+            let train = ds.load(&dir, pann::nn::idx::Split::Train)?;
+            let calib = pann::nn::qnet::calibration_slice(&train, base.calib_size, base.seed);
+            for q in list(&a.quantizers, Quantizer::parse)? {
+                for &b in &bits {
+                    let policies: &[bool] = if a.uniform { &[false, true] } else { &[false] };
+                    for &uniform in policies {
+                        let mut cfg = QuantConfig {
+                            wbits: b,
+                            abits: b,
+                            quantizer: q,
+                            ..base.clone()
+                        };
+                        if uniform {
+                            (cfg.first_bits, cfg.last_bits) = (b, b);
+                        }
+                        let qn = pann::nn::qnet::QuantNet::build(&net, &cfg, &calib)?;
+                        let opts = EvalOptions {
+                            cfg: cfg.clone(),
+                            float: false,
+                            ..fopts.clone()
+                        };
+                        let r = eval::int_report(&qn, &opts, &test);
+                        eprintln!(
+                            "{} {} {} W{b}A{b} first/last {}/{}: {:.2} %",
+                            model.name(),
+                            ds.name(),
+                            q.name(),
+                            cfg.first_bits,
+                            cfg.last_bits,
+                            r.top1
+                        );
+                        rows.push(table_row(&r, &cfg, &fr));
+                    }
+                }
+            }
+        }
+    }
+    emit(&Some(a.out), &csv_text(TABLE_HEADER, &rows)?)
+}
+
+fn table_row(r: &EvalReport, c: &QuantConfig, f: &EvalReport) -> Vec<String> {
+    vec![
+        r.model.clone(),
+        r.dataset.clone(),
+        c.quantizer.name().into(),
+        c.granularity.name().into(),
+        c.repr.name().into(),
+        c.wbits.to_string(),
+        c.abits.to_string(),
+        c.first_bits.to_string(),
+        c.last_bits.to_string(),
+        c.acc_bits.to_string(),
+        c.bias_correction.to_string(),
+        c.seed.to_string(),
+        c.calib_size.to_string(),
+        r.images.to_string(),
+        r.correct.to_string(),
+        format!("{:.2}", r.top1),
+        format!("{:.2}", f.top1),
+        r.layers
+            .iter()
+            .map(|l| l.wrap_events)
+            .sum::<u64>()
+            .to_string(),
+        r.version.clone(),
+    ]
+}
+
+fn run_bench(a: BenchArgs) -> anyhow::Result<()> {
+    let dir = data_dir(&a.data_dir);
+    let cfg = QuantConfig {
+        repr: Repr::parse(&a.repr)?,
+        ..QuantConfig::default()
+    };
+    let opts = EvalOptions {
+        model: ModelId::CcexamCnn,
+        dataset: DatasetId::Mnist,
+        float: false,
+        cfg,
+        limit: Some(a.images),
+    };
+    let t0 = std::time::Instant::now();
+    let (net, test, q) = eval::prepare(&dir, &opts)?;
+    let t_prep = t0.elapsed();
+    let q = q.expect("integer mode");
+    let t1 = std::time::Instant::now();
+    let r = eval::int_report(&q, &opts, &test);
+    let t_int = t1.elapsed();
+    let t2 = std::time::Instant::now();
+    let f = eval::float_report(
+        &net,
+        &EvalOptions {
+            float: true,
+            ..opts.clone()
+        },
+        &test,
+    );
+    let t_float = t2.elapsed();
+    let macs: u64 = r.layers.iter().map(|l| l.macs).sum();
+    println!(
+        "ccexam-cnn MNIST test, {} images, {} rayon threads, repr {}",
+        test.len(),
+        rayon::current_num_threads(),
+        a.repr
+    );
+    println!("load + calibrate: {:.2} s", t_prep.as_secs_f64());
+    println!(
+        "integer W8A8: {:.2} s ({:.0} images/s, {:.2} GMAC/s), top-1 {:.2} %",
+        t_int.as_secs_f64(),
+        test.len() as f64 / t_int.as_secs_f64(),
+        macs as f64 / t_int.as_secs_f64() / 1e9,
+        r.top1
+    );
+    println!(
+        "float32 reference: {:.2} s, top-1 {:.2} %; integer/float time ratio {:.2}",
+        t_float.as_secs_f64(),
+        f.top1,
+        t_int.as_secs_f64() / t_float.as_secs_f64()
+    );
+    if let Some(kb) = peak_rss_kib() {
+        println!("peak resident memory: {:.0} MiB", kb as f64 / 1024.0);
+    }
+    Ok(())
+}
+
+fn peak_rss_kib() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let l = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+    l.split_whitespace().nth(1)?.parse().ok()
+}

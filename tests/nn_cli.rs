@@ -1,0 +1,126 @@
+//! The CLI of the nn side: output formats, and bad input → one-line error, exit code 2.
+use std::process::Command;
+
+fn pann(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_pann"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap()
+}
+
+fn assert_error(args: &[&str], needle: &str) {
+    let o = pann(args);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+    assert!(err.contains(needle), "{args:?}: {err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+}
+
+#[test]
+fn eval_json_has_top1_in_percent() {
+    let o = pann(&[
+        "eval",
+        "--model",
+        "ccexam-cnn",
+        "--limit",
+        "50",
+        "--format",
+        "json",
+        "--calib-size",
+        "32",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let top1 = v["top1"].as_f64().unwrap();
+    assert!((90.0..=100.0).contains(&top1), "{top1}");
+    assert_eq!(v["layers"].as_array().unwrap().len(), 4);
+    assert_eq!(v["config"]["repr"], "twos");
+}
+
+#[test]
+fn eval_csv_has_one_row_per_layer() {
+    let o = pann(&[
+        "eval",
+        "--model",
+        "ccexam-cnn",
+        "--float",
+        "--limit",
+        "20",
+        "--format",
+        "csv",
+    ]);
+    assert!(o.status.success());
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert_eq!(text.lines().count(), 5);
+    assert!(text.starts_with("model,dataset,mode,"));
+}
+
+#[test]
+fn bad_inputs_exit_with_code_2_and_one_line() {
+    assert_error(
+        &[
+            "streams",
+            "--model",
+            "ccexam-cnn",
+            "--layer",
+            "conv7",
+            "--images",
+            "1",
+            "--calib-size",
+            "8",
+        ],
+        "unknown layer `conv7`",
+    );
+    assert_error(&["eval", "--model", "resnet"], "unknown model `resnet`");
+    assert_error(
+        &["eval", "--model", "ccexam-cnn", "--repr", "ones"],
+        "unknown representation",
+    );
+    assert_error(&["eval", "--model", "ccexam-cnn", "--wbits", "1"], "wbits");
+    assert_error(
+        &[
+            "eval",
+            "--model",
+            "ccexam-cnn",
+            "--data-dir",
+            "/nonexistent",
+        ],
+        "/nonexistent",
+    );
+    assert_error(
+        &[
+            "eval",
+            "--model",
+            "ccexam-cnn",
+            "--dataset",
+            "fashion-mnist",
+        ],
+        "mnist only",
+    );
+}
+
+#[test]
+fn streams_writes_csv_and_prints_stats() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("fc2.csv");
+    let o = pann(&[
+        "streams",
+        "--model",
+        "ccexam-cnn",
+        "--layer",
+        "fc2",
+        "--images",
+        "2",
+        "--dataflow",
+        "weight-stationary",
+        "--calib-size",
+        "16",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["stats"]["pairs"], 2560);
+    assert_eq!(std::fs::read_to_string(out).unwrap().lines().count(), 2561);
+}
