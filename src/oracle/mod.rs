@@ -9,7 +9,6 @@
 //! assignments, so registers and inputs change together at tick 0 of the cycle, exactly as in
 //! [`crate::sim`]. Only value changes at or after time `P` are counted.
 
-pub mod bench;
 mod vcd;
 
 pub use vcd::{parse_vcd, VcdCounts};
