@@ -100,6 +100,18 @@ pub struct SimulateArgs {
     /// Hide the progress bar.
     #[arg(long)]
     pub quiet: bool,
+    /// Delay model: zero | unit | cells (timed runs add a glitch report per component).
+    #[arg(long, default_value = "zero")]
+    pub delay: String,
+    /// Clock period in ns: refused if shorter than the settle time under --delay.
+    #[arg(long)]
+    pub clock_ns: Option<f64>,
+    /// Write a VCD of every net at tick resolution (event-driven; use short streams).
+    #[arg(long)]
+    pub vcd: Option<PathBuf>,
+    /// Write a backward SAIF (T0, T1, TC, IG per net) of the timed run.
+    #[arg(long)]
+    pub saif: Option<PathBuf>,
 }
 
 /// Emit `text` to `out` (atomically) or standard output.
@@ -149,13 +161,19 @@ pub fn run_simulate(a: SimulateArgs) -> Result<()> {
     let (act, _stats) = simulate(&n, &cfg, &mut |d| pb.set_position(d))?;
     pb.finish_and_clear();
     let report = SimReport::new(&n, &cfg, &act);
+    let glitch = crate::cli_timed::timed_part(&n, &cfg, &a)?;
     if let Some(p) = &a.per_net {
         write_per_net(p, &n, &act)?;
     }
-    let text = match a.format {
-        Format::Json => serde_json::to_string_pretty(&report)? + "\n",
-        Format::Csv => report_csv(&report)?,
-        Format::Table => report_table(&report),
+    let text = match (a.format, &glitch) {
+        (Format::Json, None) => serde_json::to_string_pretty(&report)? + "\n",
+        (Format::Json, Some(g)) => {
+            serde_json::to_string_pretty(&serde_json::json!({"report": report, "glitches": g}))?
+                + "\n"
+        }
+        (Format::Csv, _) => report_csv(&report)?,
+        (Format::Table, None) => report_table(&report),
+        (Format::Table, Some(g)) => report_table(&report) + &g.table(),
     };
     emit(&a.out, &text)
 }
@@ -271,6 +289,9 @@ pub struct NetlistArgs {
     /// Verilog module name.
     #[arg(long, default_value = "pann")]
     pub module: String,
+    /// Verilog delays: zero | unit | cells (`assign #d` per gate, default cell table).
+    #[arg(long, default_value = "zero")]
+    pub delay: String,
     /// Write here (atomically) instead of standard output.
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -285,7 +306,12 @@ pub fn run_netlist(a: NetlistArgs) -> Result<()> {
         NetlistFormat::Verilog => {
             let opts = VerilogOptions {
                 module: Some(a.module.clone()),
-                delay: None,
+                delay: match a.delay.as_str() {
+                    "zero" => None,
+                    "unit" => Some(pann::sim::delay::unit_delay),
+                    "cells" => Some(pann::sim::delay::default_cell_delay),
+                    d => anyhow::bail!("unknown --delay '{d}' (expected zero, unit or cells)"),
+                },
             };
             write_verilog(&n, &opts, &mut buf)?;
         }

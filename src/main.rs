@@ -1,6 +1,7 @@
 //! `pann` command-line interface: glue only; the library does the work.
 
 mod cli_sim;
+mod cli_timed;
 
 use clap::{Parser, Subcommand};
 

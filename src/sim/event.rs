@@ -40,6 +40,22 @@ impl TimedRun {
     }
 }
 
+/// Several sinks fed by one run (e.g. a VCD and a SAIF writer).
+pub struct Tee<'a>(pub Vec<&'a mut dyn ActivitySink>);
+
+impl ActivitySink for Tee<'_> {
+    fn change(&mut self, cycle: u64, tick: u32, net: NetId, value: bool) {
+        for s in self.0.iter_mut() {
+            s.change(cycle, tick, net, value);
+        }
+    }
+    fn totals(&mut self, n: &Netlist, a: &Activity) {
+        for s in self.0.iter_mut() {
+            s.totals(n, a);
+        }
+    }
+}
+
 /// Settled values of every net in cycle 0 (flip-flops at reset), for waveform sinks that need
 /// initial values.
 pub fn baseline_values(n: &Netlist, first: &PortValues) -> Vec<bool> {

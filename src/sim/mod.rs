@@ -16,7 +16,9 @@ pub mod delay;
 pub mod event;
 pub mod program;
 pub mod reference;
+pub mod saif;
 pub mod timed;
+pub mod vcd;
 pub mod zero_delay;
 
 use crate::netlist::{Component, Netlist};

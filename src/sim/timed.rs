@@ -227,6 +227,20 @@ impl TimedSim {
         }
     }
 
+    /// Simulate the whole stream of `d`, flip-flops holding `init` (net-id order) in cycle 0
+    /// (serially).
+    pub fn run_from(&self, d: &dyn Driver, init: Vec<bool>) -> TimedActivity {
+        if self.model == DelayModel::Zero {
+            let (activity, _) = self.zd.run_from(d, init);
+            let counted = activity.transitions();
+            return TimedActivity {
+                activity,
+                settle_hist: vec![counted],
+            };
+        }
+        self.segment(d, init)
+    }
+
     /// Simulate the whole stream of `d` from the reset state.
     pub fn run(&self, d: &dyn Driver) -> TimedActivity {
         if self.model == DelayModel::Zero {
@@ -254,7 +268,7 @@ impl TimedSim {
                     start,
                     len: bounds[i + 1] - start,
                 };
-                self.segment(&sub)
+                self.segment(&sub, vec![false; self.zd.program().dffs()])
             })
             .collect();
         let mut out = TimedActivity {
@@ -269,11 +283,11 @@ impl TimedSim {
         out
     }
 
-    /// Lanes `0 .. d.len()` of `d`, lane 0 being the baseline, flip-flops at reset.
-    fn segment(&self, d: &dyn Driver) -> TimedActivity {
+    /// Lanes `0 .. d.len()` of `d`, lane 0 being the baseline, flip-flops holding `init`.
+    fn segment(&self, d: &dyn Driver, init: Vec<bool>) -> TimedActivity {
         let mut s = self.scratch();
         let mut first_block = true;
-        let (_, _) = self.zd.run_observed(d, &mut |bs, valid, v| {
+        let (_, _) = self.zd.run_observed_from(d, init, &mut |bs, valid, v| {
             let lo = if bs == 0 { 1 } else { 0 };
             let mask = lane_mask(lo, valid);
             if first_block {

@@ -184,6 +184,17 @@ impl ZeroDelaySim {
         (act, stats)
     }
 
+    /// [`ZeroDelaySim::run_observed`] with flip-flops holding `init` in cycle 0.
+    pub fn run_observed_from(
+        &self,
+        d: &dyn Driver,
+        init: Vec<bool>,
+        observe: Observer<'_>,
+    ) -> (Activity, RunStats) {
+        let s = self.segment(d, 0, d.len(), init, Some(observe));
+        (s.act, s.stats)
+    }
+
     /// Simulate serially and hand every block's settled values to `observe`.
     pub fn run_observed(&self, d: &dyn Driver, observe: Observer<'_>) -> (Activity, RunStats) {
         let reset = vec![false; self.prog.dffs()];

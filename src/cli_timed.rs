@@ -1,0 +1,110 @@
+//! The timed part of `pann simulate`: `--delay`, `--clock-ns`, `--vcd`, `--saif` (glue only).
+
+use crate::cli_sim::SimulateArgs;
+use anyhow::{Context, Result};
+use pann::glitch::{check_clock, simulate_timed, GlitchSummary};
+use pann::netlist::Netlist;
+use pann::report::write_atomic;
+use pann::sim::delay::{DelayModel, DelayTable};
+use pann::sim::event::{self, baseline_values, Tee};
+use pann::sim::reference::PortValues;
+use pann::sim::saif::SaifWriter;
+use pann::sim::vcd::VcdWriter;
+use pann::simulate::{open_stream, SimConfig};
+
+/// Parse `--delay`.
+pub fn delay_model(s: &str) -> Result<DelayModel> {
+    Ok(match s {
+        "zero" => DelayModel::Zero,
+        "unit" => DelayModel::Unit,
+        "cells" => DelayModel::Cells(DelayTable::default_cells()),
+        d => anyhow::bail!("unknown --delay '{d}' (expected zero, unit or cells)"),
+    })
+}
+
+/// Run the timed simulation when `--delay` is not zero; check the clock; write VCD/SAIF.
+pub fn timed_part(n: &Netlist, cfg: &SimConfig, a: &SimulateArgs) -> Result<Option<GlitchSummary>> {
+    let model = delay_model(&a.delay)?;
+    if model == DelayModel::Zero {
+        if a.vcd.is_some() || a.saif.is_some() {
+            anyhow::bail!("--vcd and --saif need --delay unit or cells");
+        }
+        if let Some(c) = a.clock_ns {
+            if c <= 0.0 {
+                anyhow::bail!("--clock-ns must be positive, got {c}");
+            }
+        }
+        return Ok(None);
+    }
+    let out = simulate_timed(n, cfg, &model, &mut |_| {})?;
+    if let Some(c) = a.clock_ns {
+        check_clock(&out.timed, &model, c)?;
+    }
+    if a.vcd.is_some() || a.saif.is_some() {
+        write_waveforms(n, cfg, &model, a, out.timed.max_settle())?;
+    }
+    Ok(Some(GlitchSummary::new(n, &out, &model)))
+}
+
+fn write_waveforms(
+    n: &Netlist,
+    cfg: &SimConfig,
+    model: &DelayModel,
+    a: &SimulateArgs,
+    settle: u32,
+) -> Result<()> {
+    let spec = &cfg.spec;
+    let mut stream = open_stream(cfg)?;
+    let mut pairs = Vec::new();
+    stream.next_batch(&mut pairs, cfg.cycles as usize)?;
+    let vecs: Vec<PortValues> = pairs
+        .iter()
+        .map(|&(x, w)| vec![spec.encode_x(x) as u128, spec.encode_w(w) as u128])
+        .collect();
+    if vecs.is_empty() {
+        return Ok(());
+    }
+    let tick_ps = (model.tick_ns() * 1000.0).round().max(1.0) as u64;
+    let period = match a.clock_ns {
+        Some(c) => ((c / model.tick_ns()).floor() as u32).max(settle + 1),
+        None => settle + 1,
+    };
+    let initial = baseline_values(n, &vecs[0]);
+    let d = model.per_net(n);
+    let vcd_tmp = match &a.vcd {
+        Some(p) => Some(tempfile::NamedTempFile::new_in(
+            p.parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(std::path::Path::new(".")),
+        )?),
+        None => None,
+    };
+    let mut vcd = match &vcd_tmp {
+        Some(f) => Some(VcdWriter::new(
+            std::io::BufWriter::new(f.reopen()?),
+            n,
+            &initial,
+            period,
+            tick_ps,
+        )?),
+        None => None,
+    };
+    let mut saif = SaifWriter::new(&initial, period, tick_ps);
+    {
+        let mut sinks: Vec<&mut dyn pann::sim::ActivitySink> = vec![&mut saif];
+        if let Some(v) = vcd.as_mut() {
+            sinks.push(v);
+        }
+        event::simulate(n, &d, &vecs, &mut Tee(sinks));
+    }
+    if let (Some(v), Some(f), Some(p)) = (vcd, vcd_tmp, &a.vcd) {
+        v.finish()?;
+        f.persist(p)
+            .with_context(|| format!("writing {}", p.display()))?;
+    }
+    if let Some(p) = &a.saif {
+        write_atomic::<_, anyhow::Error>(p, |w| Ok(saif.write("pann", w)?))
+            .with_context(|| format!("writing {}", p.display()))?;
+    }
+    Ok(())
+}

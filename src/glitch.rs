@@ -1,0 +1,216 @@
+//! One timed experiment: the same circuit and stream as [`crate::simulate`], simulated at zero
+//! delay and under a delay model, giving the glitch report per component (zero-delay toggles,
+//! timed toggles, ratio), the settle time and the clock-period check.
+
+use crate::circuits::driver::RegisterMap;
+use crate::circuits::{MacDriver, MacState, Unit};
+use crate::netlist::{Component, Netlist};
+use crate::sim::delay::DelayModel;
+use crate::sim::timed::{glitch_report, GlitchRow, TimedActivity, TimedSim};
+use crate::sim::{Activity, Driver, PortVectors, ZeroDelaySim};
+use crate::simulate::{open_stream, SimConfig, SimError, BATCH};
+
+/// A clock period shorter than the circuit's settle time.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error(
+    "clock period {clock_ns} ns is shorter than the settle time {settle_ns:.3} ns \
+     ({ticks} ticks of {tick_ns} ns, delay model {delay}): the registers would capture \
+     unsettled values; use --clock-ns {settle_ns:.3} or more"
+)]
+pub struct ClockTooShort {
+    /// Requested period, ns.
+    pub clock_ns: f64,
+    /// Longest settle time, ns.
+    pub settle_ns: f64,
+    /// Longest settle time, ticks.
+    pub ticks: u32,
+    /// Tick length, ns.
+    pub tick_ns: f64,
+    /// Delay model name.
+    pub delay: &'static str,
+}
+
+/// Refuse a clock period shorter than the longest settle time of `timed` under `model`.
+pub fn check_clock(
+    timed: &TimedActivity,
+    model: &DelayModel,
+    clock_ns: f64,
+) -> Result<(), ClockTooShort> {
+    let ticks = timed.max_settle();
+    let settle_ns = ticks as f64 * model.tick_ns();
+    if clock_ns < settle_ns {
+        return Err(ClockTooShort {
+            clock_ns,
+            settle_ns,
+            ticks,
+            tick_ns: model.tick_ns(),
+            delay: model.name(),
+        });
+    }
+    Ok(())
+}
+
+/// Zero-delay and timed activity of one run.
+#[derive(Clone, Debug)]
+pub struct TimedOutcome {
+    /// Functional (zero-delay) activity.
+    pub zero: Activity,
+    /// Timed activity and settle-time histogram.
+    pub timed: TimedActivity,
+}
+
+/// Glitch summary of a run, with the settle time.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct GlitchSummary {
+    /// Delay model.
+    pub delay: &'static str,
+    /// Tick length, ns.
+    pub tick_ns: f64,
+    /// Longest settle time, ticks and ns.
+    pub max_settle_ticks: u32,
+    /// Longest settle time in ns.
+    pub max_settle_ns: f64,
+    /// Mean settle time over counted cycles, ticks.
+    pub mean_settle_ticks: f64,
+    /// Per component rows and a final `total` row (component `None`).
+    pub rows: Vec<GlitchRow>,
+    /// Total zero-delay toggles of cells.
+    pub zero_delay_total: u64,
+    /// Total timed toggles of cells.
+    pub timed_total: u64,
+}
+
+impl GlitchSummary {
+    /// Summarise `o` for `n` under `model`.
+    pub fn new(n: &Netlist, o: &TimedOutcome, model: &DelayModel) -> GlitchSummary {
+        let rows = glitch_report(n, &o.zero, &o.timed.activity);
+        let h = &o.timed.settle_hist;
+        let cnt: u64 = h.iter().sum();
+        let mean = h
+            .iter()
+            .enumerate()
+            .map(|(t, c)| t as f64 * *c as f64)
+            .sum::<f64>()
+            / cnt.max(1) as f64;
+        GlitchSummary {
+            delay: model.name(),
+            tick_ns: model.tick_ns(),
+            max_settle_ticks: o.timed.max_settle(),
+            max_settle_ns: o.timed.max_settle() as f64 * model.tick_ns(),
+            mean_settle_ticks: mean,
+            zero_delay_total: rows.iter().map(|r| r.zero_delay).sum(),
+            timed_total: rows.iter().map(|r| r.timed).sum(),
+            rows,
+        }
+    }
+
+    /// Human-readable table.
+    pub fn table(&self) -> String {
+        let mut s = format!(
+            "glitches  delay {} (tick {} ns): settle max {} ticks = {:.3} ns, mean {:.1} ticks\n",
+            self.delay,
+            self.tick_ns,
+            self.max_settle_ticks,
+            self.max_settle_ns,
+            self.mean_settle_ticks
+        );
+        s += &format!(
+            "{:<14} {:>14} {:>14} {:>8}\n",
+            "component", "zero-delay", "timed", "ratio"
+        );
+        let key = |c: Component| c.key();
+        for r in &self.rows {
+            s += &format!(
+                "{:<14} {:>14} {:>14} {:>8.3}\n",
+                key(r.component),
+                r.zero_delay,
+                r.timed,
+                r.ratio()
+            );
+        }
+        s += &format!(
+            "{:<14} {:>14} {:>14} {:>8.3}\n",
+            "total",
+            self.zero_delay_total,
+            self.timed_total,
+            self.timed_total as f64 / self.zero_delay_total as f64
+        );
+        s
+    }
+}
+
+/// Simulate `cfg` on `n` (built from `cfg.spec`) at zero delay and under `model`, in batches
+/// (memory flat in the stream length). `progress` receives the cycles done after each batch.
+pub fn simulate_timed(
+    n: &Netlist,
+    cfg: &SimConfig,
+    model: &DelayModel,
+    progress: &mut dyn FnMut(u64),
+) -> Result<TimedOutcome, SimError> {
+    let spec = &cfg.spec;
+    let mut stream = open_stream(cfg)?;
+    let zd = ZeroDelaySim::new(n);
+    let timed = TimedSim::new(n, model);
+    let map = RegisterMap::new(spec, n);
+    let mut out = TimedOutcome {
+        zero: Activity::new(n.len()),
+        timed: TimedActivity {
+            activity: Activity::new(n.len()),
+            settle_hist: vec![0],
+        },
+    };
+    let mut state = MacState::default();
+    let mut prev: Option<(u64, u64)> = None;
+    let mut pairs = Vec::with_capacity(BATCH);
+    let mut done = 0u64;
+    let mut mispredicted = 0;
+    loop {
+        stream.next_batch(&mut pairs, BATCH)?;
+        if pairs.is_empty() {
+            break;
+        }
+        let enc: Vec<(u64, u64)> = prev
+            .into_iter()
+            .chain(
+                pairs
+                    .iter()
+                    .map(|&(x, w)| (spec.encode_x(x), spec.encode_w(w))),
+            )
+            .collect();
+        let (z, t) = if spec.unit == Unit::Mac {
+            let drv = MacDriver::new(spec, &map, state, &enc);
+            let init = drv.state_at(0).expect("MAC driver knows its state");
+            let (z, s) = zd.run_from(&drv, init.clone());
+            mispredicted += s.mispredictions;
+            let t = timed.run_from(&drv, init);
+            state = drv.state(enc.len() - 1);
+            (z, t)
+        } else {
+            let vecs = enc
+                .iter()
+                .map(|&(a, b)| vec![a as u128, b as u128])
+                .collect();
+            let drv = PortVectors::new(n, vecs);
+            (zd.run(&drv).0, timed.run(&drv))
+        };
+        out.zero.merge(&z);
+        out.timed.activity.merge(&t.activity);
+        if out.timed.settle_hist.len() < t.settle_hist.len() {
+            out.timed.settle_hist.resize(t.settle_hist.len(), 0);
+        }
+        for (a, b) in out.timed.settle_hist.iter_mut().zip(&t.settle_hist) {
+            *a += b;
+        }
+        if prev.is_some() {
+            out.zero.cycles -= 1;
+            out.timed.activity.cycles -= 1;
+        }
+        prev = enc.last().copied();
+        done += pairs.len() as u64;
+        progress(done);
+    }
+    if mispredicted > 0 {
+        return Err(SimError::Mismatch(mispredicted, spec.describe()));
+    }
+    Ok(out)
+}
