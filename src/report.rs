@@ -38,6 +38,14 @@ where
         fill(&mut buf)?;
         buf.flush().map_err(io)?;
     }
+    // Output files are ordinary files (the temporary file starts private, mode 0600).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))
+            .map_err(io)?;
+    }
     tmp.persist(path).map_err(|e| io(e.error))?;
     Ok(())
 }
