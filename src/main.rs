@@ -2,6 +2,8 @@
 
 use clap::{Parser, Subcommand};
 
+mod cli_energy;
+
 #[derive(Parser)]
 #[command(
     name = "pann",
@@ -14,10 +16,16 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
-enum Command {}
+enum Command {
+    /// Cell libraries: import Liberty corners, list the shipped ones.
+    #[command(subcommand)]
+    Cells(cli_energy::CellsCmd),
+}
 
 fn run(cli: Cli) -> anyhow::Result<()> {
-    match cli.command {}
+    match cli.command {
+        Command::Cells(c) => cli_energy::cells(c),
+    }
 }
 
 fn main() {
