@@ -7,6 +7,7 @@
 //! evaluator build on top.
 #![warn(missing_docs)]
 
+pub mod circuits;
 pub mod energy;
 pub mod netlist;
 pub mod report;

@@ -16,6 +16,7 @@ pub struct Builder {
     comps: Vec<Component>,
     inputs: Vec<Port>,
     outputs: Vec<Port>,
+    labels: Vec<Port>,
     comp: Component,
     zero: NetId,
     one: NetId,
@@ -35,6 +36,7 @@ impl Builder {
             comps: Vec::new(),
             inputs: Vec::new(),
             outputs: Vec::new(),
+            labels: Vec::new(),
             comp: Component::Logic,
             zero: NetId(0),
             one: NetId(1),
@@ -92,6 +94,14 @@ impl Builder {
         });
     }
 
+    /// Name an internal bus (kept through [`Builder::finish`] without keeping it alive).
+    pub fn label(&mut self, name: &str, bits: &[NetId]) {
+        self.labels.push(Port {
+            name: name.to_string(),
+            bits: bits.to_vec(),
+        });
+    }
+
     /// Append a gate without folding (the caller guarantees the topological invariant).
     pub fn push<const N: usize>(&mut self, kind: GateKind, ins: [NetId; N]) -> NetId {
         debug_assert_eq!(N, kind.arity());
@@ -143,6 +153,15 @@ impl Builder {
             (Some(true), _) => self.inv(b),
             (_, Some(true)) => self.inv(a),
             _ => self.push(GateKind::Nand2, [a, b]),
+        }
+    }
+    /// `a & !b`
+    pub fn and_not(&mut self, a: NetId, b: NetId) -> NetId {
+        match (self.const_value(a), self.const_value(b)) {
+            (Some(false), _) | (_, Some(true)) => self.zero,
+            (Some(true), _) => self.inv(b),
+            (_, Some(false)) => a,
+            _ => self.push(GateKind::AndNot, [a, b]),
         }
     }
     /// `a | b`
@@ -270,7 +289,13 @@ impl Builder {
                 comps.push(self.comps[i]);
             }
         }
-        let remap = |x: NetId| if x.idx() < n { map[x.idx()] } else { x };
+        let remap = |x: NetId| {
+            if x.idx() < n {
+                map[x.idx()]
+            } else {
+                NetId::NONE
+            }
+        };
         for g in &mut gates {
             let k = g.kind.arity();
             for s in &mut g.ins[..k] {
@@ -290,6 +315,7 @@ impl Builder {
             comps,
             inputs: ports(self.inputs),
             outputs: ports(self.outputs),
+            labels: ports(self.labels),
         };
         verify(&netlist)?;
         Ok(netlist)
@@ -310,7 +336,7 @@ mod tests {
         assert_eq!(b.and2(x, zero), zero);
         assert_eq!(b.or2(x, zero), x);
         assert_eq!(b.xor2(x, zero), x);
-        assert_eq!(b.maj3(x, x, zero), b.and2(x, x));
+        assert_eq!(b.maj3(x, one, zero), x);
     }
 
     #[test]

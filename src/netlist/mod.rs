@@ -227,9 +227,19 @@ pub struct Netlist {
     pub(crate) comps: Vec<Component>,
     pub(crate) inputs: Vec<Port>,
     pub(crate) outputs: Vec<Port>,
+    pub(crate) labels: Vec<Port>,
 }
 
 impl Netlist {
+    /// Named internal buses (e.g. registers, the product), LSB first; a bit swept away as
+    /// dead logic is [`NetId::NONE`]. Labels do not keep logic alive.
+    pub fn labels(&self) -> &[Port] {
+        &self.labels
+    }
+    /// Internal bus by name.
+    pub fn label(&self, name: &str) -> Option<&Port> {
+        self.labels.iter().find(|p| p.name == name)
+    }
     /// All gates; index = [`NetId`].
     pub fn gates(&self) -> &[Gate] {
         &self.gates
@@ -325,6 +335,7 @@ impl Netlist {
             comps,
             inputs,
             outputs,
+            labels: Vec::new(),
         };
         verify(&n)?;
         Ok(n)

@@ -19,7 +19,7 @@ pub fn random_netlist(seed: u64, inputs: usize, gates: usize, dffs: usize) -> Ne
     for _ in 0..gates {
         let k = kinds[rng.gen_range(0..kinds.len())];
         // Prefer recent nets (deep logic), sometimes any earlier net (reconvergence).
-        let mut pick = |rng: &mut rand_chacha::ChaCha8Rng| {
+        let pick = |rng: &mut rand_chacha::ChaCha8Rng| {
             let lo = if rng.gen_bool(0.7) {
                 nets.len().saturating_sub(8)
             } else {

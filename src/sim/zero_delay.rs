@@ -33,8 +33,9 @@ pub trait Driver: Sync {
     /// Fill `inputs[j]` (input bit `j` in [`Program`] order: ports in order, LSB first) for
     /// lanes `start .. start + LANES`. Lanes at or past [`Driver::len`] may hold anything.
     fn fill_inputs(&self, start: u64, inputs: &mut [Word]);
-    /// Predict flip-flop outputs (in net-id order) for the same lanes; `false` = no prediction.
-    fn predict_state(&self, _start: u64, _regs: &mut [Word]) -> bool {
+    /// Predict flip-flop outputs (in net-id order) for the same lanes, given the input words
+    /// just filled; `false` = no prediction.
+    fn predict_state(&self, _start: u64, _inputs: &[Word], _regs: &mut [Word]) -> bool {
         false
     }
     /// Flip-flop state (net-id order) held during cycle `t`, if known without simulating.
@@ -222,7 +223,7 @@ impl ZeroDelaySim {
             for (&net, w) in p.input_nets.iter().zip(&inw) {
                 v[net as usize] = *w;
             }
-            let predicted = nd > 0 && d.predict_state(bs, &mut regs);
+            let predicted = nd > 0 && d.predict_state(bs, &inw, &mut regs);
             if nd > 0 && !predicted {
                 for (r, &s) in regs.iter_mut().zip(&state) {
                     *r = [if s { !0 } else { 0 }; K];
@@ -340,8 +341,9 @@ impl Driver for PortVectors {
                         }
                     }
                     transpose64(&mut m);
-                    for b in 0..(w - 64 * half).min(64) {
-                        inputs[base + 64 * half + b][k] = m[b];
+                    let bits = (w - 64 * half).min(64);
+                    for (inp, &plane) in inputs[base + 64 * half..][..bits].iter_mut().zip(&m) {
+                        inp[k] = plane;
                     }
                 }
             }
