@@ -180,3 +180,53 @@ fn bad_input_names_file_cell_and_attribute() {
         "{e}"
     );
 }
+
+/// Every Liberty file shipped in `../shared/liberty` (SKY130 full and basic, GF180, ASAP7
+/// SIMPLE CCS and NLDM, INVBUF without `;` after `area`, SEQ with multi-line `statetable`)
+/// loads, and every cell in it extracts.
+#[test]
+fn every_shared_liberty_file_loads_and_every_cell_extracts() {
+    let dir = std::env::var("PANN_LIBERTY_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/liberty"))
+        });
+    if !dir.is_dir() {
+        eprintln!(
+            "SKIPPED: {} not found (set PANN_LIBERTY_DIR)",
+            dir.display()
+        );
+        return;
+    }
+    let mut files = Vec::new();
+    let mut stack = vec![dir];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.to_string_lossy().ends_with(".lib.gz") {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    assert!(
+        files.len() >= 45,
+        "expected the 45 shared files, found {}",
+        files.len()
+    );
+    for f in &files {
+        let lib = Liberty::read(&[f]).unwrap_or_else(|e| panic!("{e}"));
+        let names: Vec<String> = lib.cell_names().map(String::from).collect();
+        assert!(!names.is_empty(), "{}: no cells", f.display());
+        for n in &names {
+            lib.cell(n).unwrap_or_else(|e| panic!("{e}"));
+        }
+        assert!(
+            lib.voltage_v > 0.5 && lib.voltage_v < 6.0,
+            "{}",
+            f.display()
+        );
+    }
+}

@@ -164,7 +164,8 @@ pub struct LibCell {
     pub inputs: Vec<InPin>,
     /// Output pins.
     pub outputs: Vec<OutPin>,
-    /// Leakage, nW: mean over the `when` states (states taken as equally likely), else
+    /// Leakage, nW: mean over the `when` states (states taken as equally likely; a group
+    /// without `when` is used only if there are no conditional ones), else
     /// `cell_leakage_power`.
     pub leakage_nw: f64,
 }
@@ -622,11 +623,17 @@ impl Cx<'_> {
     fn cell(&self, g: &Group) -> Result<LibCell, EnergyError> {
         let lib = self.lib;
         // Leakage: mean over `when` states, else cell_leakage_power.
-        let conds: Vec<f64> = g
-            .subgroups("leakage_power")
-            .filter_map(|l| l.simple("value"))
-            .map(|v| self.num(v, "leakage_power"))
-            .collect::<Result<_, _>>()?;
+        let leak = |cond: bool| -> Result<Vec<f64>, EnergyError> {
+            g.subgroups("leakage_power")
+                .filter(|l| l.simple("when").is_some() == cond)
+                .filter_map(|l| l.simple("value"))
+                .map(|v| self.num(v, "leakage_power"))
+                .collect()
+        };
+        let mut conds = leak(true)?;
+        if conds.is_empty() {
+            conds = leak(false)?;
+        }
         let leakage_nw = if !conds.is_empty() {
             conds.iter().sum::<f64>() / conds.len() as f64
         } else {
@@ -657,9 +664,6 @@ impl Cx<'_> {
                     ))
                 }
             }
-        }
-        if outputs.is_empty() {
-            return Err(self.err("pin", "cell has no output pin"));
         }
         Ok(LibCell {
             name: self.cell.clone(),
