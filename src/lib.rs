@@ -12,3 +12,5 @@ pub mod energy;
 pub mod netlist;
 pub mod report;
 pub mod sim;
+pub mod simulate;
+pub mod stream;

@@ -1,14 +1,15 @@
 //! `pann` command-line interface: glue only; the library does the work.
 
-use clap::{Parser, Subcommand};
-
 mod cli_energy;
+mod cli_sim;
+
+use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
 #[command(
     name = "pann",
     version,
-    about = "Gate-level power simulator for low-precision NN arithmetic"
+    about = "Gate-level power simulator for low-precision NN arithmetic, and a PANN evaluator"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -20,16 +21,32 @@ enum Command {
     /// Cell libraries: import Liberty corners, list the shipped ones.
     #[command(subcommand)]
     Cells(cli_energy::CellsCmd),
+    /// Simulate a unit over an operand stream; report toggles per operation by component.
+    Simulate(cli_sim::SimulateArgs),
+    /// Print a generated circuit as structural Verilog, Graphviz dot or statistics.
+    Netlist(cli_sim::NetlistArgs),
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Cells(c) => cli_energy::cells(c),
+        Command::Simulate(a) => cli_sim::run_simulate(a),
+        Command::Netlist(a) => cli_sim::run_netlist(a),
     }
 }
 
 fn main() {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) if !e.use_stderr() => e.exit(), // --help, --version
+        Err(e) => {
+            // One line: clap's first line names the flag and the bad value.
+            let text = e.render().to_string();
+            let first = text.lines().next().unwrap_or("invalid arguments");
+            eprintln!("{first}");
+            std::process::exit(2);
+        }
+    };
     if let Err(e) = run(cli) {
         // One line, naming what failed; exit code 2 for every user-facing error.
         let msg = format!("{e:#}").replace('\n', " ");

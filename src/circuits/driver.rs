@@ -5,8 +5,8 @@
 
 use super::{MacState, Unit, ValidMacSpec};
 use crate::netlist::{GateKind, NetId, Netlist};
-use crate::sim::bits::transpose64;
-use crate::sim::program::{Word, K};
+use crate::sim::bits::byte_planes;
+use crate::sim::program::{Word, K, LANES};
 use crate::sim::Driver;
 use std::collections::HashMap;
 
@@ -24,6 +24,8 @@ enum Src {
 pub struct RegisterMap {
     srcs: Vec<Src>,
     accs_used: Vec<usize>,
+    /// Per accumulator register: `(flip-flop index, bit)`.
+    acc_regs: [Vec<(usize, usize)>; 4],
 }
 
 impl RegisterMap {
@@ -62,22 +64,45 @@ impl RegisterMap {
             .collect();
         accs_used.sort_unstable();
         accs_used.dedup();
+        let mut acc_regs: [Vec<(usize, usize)>; 4] = Default::default();
+        for (r, s) in srcs.iter().enumerate() {
+            if let Src::Acc(a, i) = *s {
+                acc_regs[a].push((r, i));
+            }
+        }
         debug_assert!(n
             .gates()
             .iter()
             .all(|g| g.kind != GateKind::Dff || spec.unit == Unit::Mac));
-        RegisterMap { srcs, accs_used }
+        RegisterMap {
+            srcs,
+            accs_used,
+            acc_regs,
+        }
     }
 }
 
 /// Drives one batch of encoded operand pairs through a generated unit.
+///
+/// Storage is byte-planar (`planes[j][t]` = byte `j` of a value in lane `t`), so turning 64
+/// lanes into bit-planes is one vector instruction per bit ([`byte_planes`]).
 pub struct MacDriver<'a> {
     spec: ValidMacSpec,
     map: &'a RegisterMap,
-    /// Per lane: `x | w << bx` (port encodings).
-    packed: Vec<u64>,
-    /// Per lane: the registers held during that lane.
-    states: Vec<MacState>,
+    len: usize,
+    /// Registers held during lane 0.
+    init: MacState,
+    /// Byte planes of the x then w port encodings, padded to whole blocks.
+    x_bytes: Vec<Vec<u8>>,
+    w_bytes: Vec<Vec<u8>>,
+    /// Byte planes of each used accumulator register (`acc_bytes[a][j]`), held per lane.
+    acc_bytes: [Vec<Vec<u8>>; 4],
+    /// Registers after the last lane's clock edge.
+    next: MacState,
+}
+
+fn bytes_for(bits: u32) -> usize {
+    (bits as usize).div_ceil(8)
 }
 
 impl<'a> MacDriver<'a> {
@@ -88,107 +113,140 @@ impl<'a> MacDriver<'a> {
         init: MacState,
         pairs: &[(u64, u64)],
     ) -> MacDriver<'a> {
-        let bx = spec.bx;
-        let mut states = Vec::with_capacity(pairs.len());
-        let mut s = init;
-        let mac = spec.unit == Unit::Mac;
-        for &(xe, we) in pairs {
-            states.push(s);
-            if mac {
-                s = spec.step(&s, xe, we);
-            }
-        }
-        MacDriver {
+        let mut d = MacDriver {
             spec: *spec,
             map,
-            packed: pairs.iter().map(|&(x, w)| x | (w << bx)).collect(),
-            states,
+            len: 0,
+            init,
+            x_bytes: vec![Vec::new(); bytes_for(spec.bx)],
+            w_bytes: vec![Vec::new(); bytes_for(spec.bw)],
+            acc_bytes: Default::default(),
+            next: init,
+        };
+        for &a in &map.accs_used {
+            d.acc_bytes[a] = vec![Vec::new(); bytes_for(spec.acc)];
         }
+        d.refill(init, pairs);
+        d
+    }
+
+    /// Reuse this driver's buffers for another batch.
+    pub fn refill(&mut self, init: MacState, pairs: &[(u64, u64)]) {
+        let padded = pairs.len().div_ceil(LANES) * LANES + LANES;
+        self.len = pairs.len();
+        self.init = init;
+        for v in self.x_bytes.iter_mut().chain(self.w_bytes.iter_mut()) {
+            v.clear();
+            v.resize(padded, 0);
+        }
+        for planes in self.acc_bytes.iter_mut() {
+            for v in planes.iter_mut() {
+                v.clear();
+                v.resize(padded, 0);
+            }
+        }
+        let mac = self.spec.unit == Unit::Mac;
+        let mut s = init;
+        for (t, &(xe, we)) in pairs.iter().enumerate() {
+            for (j, v) in self.x_bytes.iter_mut().enumerate() {
+                v[t] = (xe >> (8 * j)) as u8;
+            }
+            for (j, v) in self.w_bytes.iter_mut().enumerate() {
+                v[t] = (we >> (8 * j)) as u8;
+            }
+            for &a in &self.map.accs_used {
+                for (j, v) in self.acc_bytes[a].iter_mut().enumerate() {
+                    v[t] = (s.acc[a] >> (8 * j)) as u8;
+                }
+            }
+            if mac {
+                s = self.spec.step(&s, xe, we);
+            }
+        }
+        self.next = s;
+    }
+
+    fn gather(planes: &[Vec<u8>], t: usize) -> u64 {
+        planes
+            .iter()
+            .enumerate()
+            .map(|(j, v)| (v[t] as u64) << (8 * j))
+            .sum()
     }
 
     /// Registers held during lane `t` of the batch.
     pub fn state(&self, t: usize) -> MacState {
-        self.states[t]
+        let mut s = self.init;
+        if t > 0 {
+            s.xr = Self::gather(&self.x_bytes, t - 1);
+            s.wr = Self::gather(&self.w_bytes, t - 1);
+        }
+        for &a in &self.map.accs_used {
+            s.acc[a] = Self::gather(&self.acc_bytes[a], t);
+        }
+        s
     }
 
     /// Registers after the batch's last clock edge.
     pub fn next_state(&self) -> MacState {
-        match self.states.last() {
-            Some(s) if self.spec.unit == Unit::Mac => {
-                let p = self.packed[self.packed.len() - 1];
-                let bx = self.spec.bx;
-                self.spec.step(s, p & ((1 << bx) - 1), p >> bx)
-            }
-            Some(s) => *s,
-            None => MacState::default(),
-        }
-    }
-
-    fn operand_bits(&self, t: usize) -> u64 {
-        let s = &self.states[t];
-        s.xr | (s.wr << self.spec.bx)
+        self.next
     }
 }
 
-/// Transpose the 64-lane chunk `k` of a block starting at `start`: `f(t)` gives lane values.
-fn planes(start: usize, k: usize, len: usize, f: impl Fn(usize) -> u64) -> [u64; 64] {
-    let mut m = [0u64; 64];
-    let base = start + k * 64;
-    let end = (base + 64).min(len);
-    if base < end {
-        for (l, t) in (base..end).enumerate() {
-            m[l] = f(t);
-        }
+/// Bit-planes of byte-planar values: `out[8j + b]` for lanes `start .. start + 64`.
+fn planes_of(bytes: &[Vec<u8>], start: usize, bits: usize, out: &mut [u64]) {
+    for (j, v) in bytes.iter().enumerate() {
+        let chunk: &[u8; 64] = v[start..start + 64]
+            .try_into()
+            .expect("padded to whole blocks");
+        let p = byte_planes(chunk);
+        let n = (bits - 8 * j).min(8);
+        out[8 * j..8 * j + n].copy_from_slice(&p[..n]);
     }
-    transpose64(&mut m);
-    m
 }
 
 impl Driver for MacDriver<'_> {
     fn len(&self) -> u64 {
-        self.packed.len() as u64
+        self.len as u64
     }
 
     fn fill_inputs(&self, start: u64, inputs: &mut [Word]) {
         let start = start as usize;
-        let len = self.packed.len();
+        let (bx, bw) = (self.spec.bx as usize, self.spec.bw as usize);
+        let mut p = [0u64; 128];
         for k in 0..K {
-            let m = planes(start, k, len, |t| self.packed[t]);
+            planes_of(&self.x_bytes, start + 64 * k, bx, &mut p[..bx]);
+            planes_of(&self.w_bytes, start + 64 * k, bw, &mut p[bx..bx + bw]);
             for (j, w) in inputs.iter_mut().enumerate() {
-                w[k] = m[j];
+                w[k] = p[j];
             }
         }
     }
 
     fn predict_state(&self, start: u64, inputs: &[Word], regs: &mut [Word]) -> bool {
         let start = start as usize;
-        let len = self.packed.len();
         // Operand registers: the inputs one lane late; lane 0 from the held state.
-        let prev = if start < len {
-            self.operand_bits(start)
-        } else {
-            0
-        };
-        let mut acc_planes: [Vec<[u64; 64]>; 4] = Default::default();
-        for &a in &self.map.accs_used {
-            acc_planes[a] = (0..K)
-                .map(|k| planes(start, k, len, |t| self.states[t].acc[a]))
-                .collect();
-        }
+        let held = self.state(start.min(self.len.saturating_sub(1)));
+        let prev = held.xr | (held.wr << self.spec.bx);
+        let nb = self.spec.acc as usize;
         for (r, src) in regs.iter_mut().zip(&self.map.srcs) {
-            match *src {
-                Src::Operand(j) => {
-                    let w = &inputs[j];
-                    let mut carry = (prev >> j) & 1;
-                    for k in 0..K {
-                        r[k] = (w[k] << 1) | carry;
-                        carry = w[k] >> 63;
-                    }
+            if let Src::Operand(j) = *src {
+                let w = &inputs[j];
+                let mut carry = (prev >> j) & 1;
+                for k in 0..K {
+                    r[k] = (w[k] << 1) | carry;
+                    carry = w[k] >> 63;
                 }
-                Src::Acc(a, i) => {
-                    for k in 0..K {
-                        r[k] = acc_planes[a][k][i];
-                    }
+            }
+        }
+        let mut planes = [0u64; 64];
+        for &a in &self.map.accs_used {
+            for k in 0..K {
+                planes_of(&self.acc_bytes[a], start + 64 * k, nb, &mut planes[..nb]);
+                for &(r, i) in &self.map.acc_regs[a] {
+                    #[allow(clippy::needless_range_loop)]
+                    let word = &mut regs[r];
+                    word[k] = planes[i];
                 }
             }
         }
@@ -197,8 +255,11 @@ impl Driver for MacDriver<'_> {
 
     fn state_at(&self, t: u64) -> Option<Vec<bool>> {
         let t = t as usize;
-        let s = self.states.get(t)?;
-        let ops = self.operand_bits(t);
+        if t >= self.len {
+            return None;
+        }
+        let s = self.state(t);
+        let ops = s.xr | (s.wr << self.spec.bx);
         Some(
             self.map
                 .srcs

@@ -376,24 +376,32 @@ impl ValidMacSpec {
             Repr::Unsigned | Repr::Signmag => self.bx + self.bw - 1,
         }
     }
-    /// Inclusive range of activation values the unit accepts.
+    /// Inclusive range of activation values (adder: operand `a`) the unit accepts.
     pub fn x_range(&self) -> (i64, i64) {
-        range(self.repr, self.bx, true)
+        match self.unit {
+            Unit::Adder => adder_range(self.acc),
+            _ => range(self.repr, self.bx, true),
+        }
     }
-    /// Inclusive range of weight values the unit accepts.
+    /// Inclusive range of weight values (adder: operand `b`) the unit accepts.
     pub fn w_range(&self) -> (i64, i64) {
         match (self.unit, self.repr) {
+            (Unit::Adder, _) => adder_range(self.acc),
             (Unit::Mac, Repr::Unsigned) => range(Repr::Signmag, self.bw, false),
             _ => range(self.repr, self.bw, false),
         }
     }
     /// Port encoding of an activation value (already range-checked).
     pub fn encode_x(&self, x: i64) -> u64 {
-        encode(self.repr, self.bx, x)
+        match self.unit {
+            Unit::Adder => x as u64,
+            _ => encode(self.repr, self.bx, x),
+        }
     }
     /// Port encoding of a weight value (already range-checked).
     pub fn encode_w(&self, w: i64) -> u64 {
         match (self.unit, self.repr) {
+            (Unit::Adder, _) => w as u64,
             (Unit::Mac, Repr::Unsigned) => encode(Repr::Signmag, self.bw, w),
             _ => encode(self.repr, self.bw, w),
         }
@@ -423,6 +431,11 @@ impl ValidMacSpec {
             ),
         }
     }
+}
+
+/// Adder operands as signed 64-bit stream values: `0 ..= 2^min(B, 63) − 1`.
+fn adder_range(acc: u32) -> (i64, i64) {
+    (0, ((1u64 << acc.min(63)) - 1) as i64)
 }
 
 fn range(repr: Repr, bits: u32, activation: bool) -> (i64, i64) {

@@ -122,6 +122,30 @@ impl Program {
     }
 }
 
+/// Toggles of one net within a block: `popcount(w ^ (w delayed one lane))` over the lanes in
+/// `mask`, `prev` being the net's value in the lane before the block.
+#[inline(always)]
+pub(crate) fn block_toggles(w: &Word, prev: u64, mask: &Word) -> u64 {
+    let mut sum = 0u64;
+    for k in 0..K {
+        let before = if k == 0 { prev } else { w[k - 1] >> 63 };
+        sum += ((w[k] ^ ((w[k] << 1) | before)) & mask[k]).count_ones() as u64;
+    }
+    sum
+}
+
+/// Counting state of one block.
+pub(crate) struct Counting<'a> {
+    /// Lanes whose toggles count.
+    pub mask: &'a Word,
+    /// Per net: value in the previous lane (in) / in the last valid lane (out).
+    pub carry: &'a mut [u64],
+    /// Per net toggle totals.
+    pub toggles: &'a mut [u64],
+    /// Word and bit of the last valid lane.
+    pub last: (usize, usize),
+}
+
 /// Evaluate one gate kind over a block (the match is outside the lane loop).
 #[inline(always)]
 pub(crate) fn eval_word(kind: GateKind, a: &Word, b: &Word, c: &Word) -> Word {

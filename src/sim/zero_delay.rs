@@ -16,7 +16,7 @@
 //! predicts, so the totals equal one serial run exactly, at any thread count.
 
 use super::bits::transpose64;
-use super::program::{Program, Word, K, LANES};
+use super::program::{block_toggles, Counting, Program, Word, K, LANES};
 use super::reference::PortValues;
 use super::Activity;
 use crate::netlist::Netlist;
@@ -219,6 +219,7 @@ impl ZeroDelaySim {
         while bs < end {
             let valid = (end - bs).min(LANES as u64) as usize;
             let vmask = lane_mask(0, valid);
+            let mask = lane_mask(if bs == start { 1 } else { 0 }, valid);
             d.fill_inputs(bs, &mut inw);
             for (&net, w) in p.input_nets.iter().zip(&inw) {
                 v[net as usize] = *w;
@@ -229,6 +230,7 @@ impl ZeroDelaySim {
                     *r = [if s { !0 } else { 0 }; K];
                 }
             }
+            let last = ((valid - 1) / 64, (valid - 1) % 64);
             let mut round = 0u64;
             loop {
                 for (&q, r) in p.dff_q.iter().zip(&regs) {
@@ -261,14 +263,18 @@ impl ZeroDelaySim {
             for (s, &dn) in state.iter_mut().zip(&p.dff_d) {
                 *s = bit(&v[dn as usize], valid - 1);
             }
-            let lo = if bs == start { 1 } else { 0 };
-            let mask = lane_mask(lo, valid);
             if bs == start {
                 for (f, w) in first.iter_mut().zip(&v) {
                     *f = bit(w, 0);
                 }
             }
-            count_toggles(&v, &mask, &mut carry, &mut act.toggles, valid);
+            let mut c = Counting {
+                mask: &mask,
+                carry: &mut carry,
+                toggles: &mut act.toggles,
+                last,
+            };
+            count_toggles(&v, &mut c);
             if let Some(o) = observe.as_mut() {
                 o(bs, valid, &v);
             }
@@ -288,22 +294,12 @@ impl ZeroDelaySim {
     }
 }
 
-/// Add each net's toggles in one block to `toggles`; `carry[i]` holds the net's value in the
-/// previous lane on entry and its value in the last valid lane on exit.
-#[inline(never)]
-fn count_toggles(v: &[Word], mask: &Word, carry: &mut [u64], toggles: &mut [u64], valid: usize) {
-    let last_k = (valid - 1) / 64;
-    let last_b = (valid - 1) % 64;
-    for ((w, c), t) in v.iter().zip(carry.iter_mut()).zip(toggles.iter_mut()) {
-        let mut prev = *c;
-        let mut sum = 0u32;
-        for k in 0..K {
-            let x = w[k];
-            sum += ((x ^ ((x << 1) | prev)) & mask[k]).count_ones();
-            prev = x >> 63;
-        }
-        *t += sum as u64;
-        *c = (w[last_k] >> last_b) & 1;
+/// Add each net's toggles in one block.
+fn count_toggles(v: &[Word], c: &mut Counting<'_>) {
+    let (lk, lb) = c.last;
+    for ((w, cy), t) in v.iter().zip(c.carry.iter_mut()).zip(c.toggles.iter_mut()) {
+        *t += block_toggles(w, *cy, c.mask);
+        *cy = (w[lk] >> lb) & 1;
     }
 }
 
