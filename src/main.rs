@@ -21,6 +21,8 @@ enum Command {
     /// Cell libraries: import Liberty corners, list the shipped ones.
     #[command(subcommand)]
     Cells(cli_energy::CellsCmd),
+    /// fJ/op of int8/int32 add and multiply next to Horowitz 45 nm, QKeras qtools and node scaling.
+    Compare(cli_energy::CompareArgs),
     /// Simulate a unit over an operand stream; report toggles per operation by component.
     Simulate(cli_sim::SimulateArgs),
     /// Print a generated circuit as structural Verilog, Graphviz dot or statistics.
@@ -30,6 +32,7 @@ enum Command {
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Cells(c) => cli_energy::cells(c),
+        Command::Compare(a) => cli_energy::compare(a),
         Command::Simulate(a) => cli_sim::run_simulate(a),
         Command::Netlist(a) => cli_sim::run_netlist(a),
     }
