@@ -53,9 +53,14 @@ pub struct NetEnergy {
     pub switching_fj: f64,
 }
 
+/// Version of the energy model (bumped when the arithmetic changes), recorded in reports.
+pub const ENERGY_MODEL_VERSION: &str = "pann-energy-1";
+
 /// Result of a measurement. All energies in fJ per operation (`ops` = transitions of the run).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EnergyReport {
+    /// [`ENERGY_MODEL_VERSION`].
+    pub model: &'static str,
     /// Cell library id.
     pub library: String,
     /// Supply voltage, V.
@@ -139,6 +144,14 @@ impl<'a> EnergyMeter<'a> {
                     }
                     models[i] = m;
                 }
+            }
+        }
+        // Flip-flop D inputs may be driven from later nets (feedback): now that every slew is
+        // known, re-evaluate the flip-flops with their actual D slews (Q does not depend on D).
+        for (i, g) in gates.iter().enumerate() {
+            if g.kind == GateKind::Dff {
+                let p = lib.prim(g.kind).expect("dff has a recipe");
+                models[i] = p.model(v, load_ff[i], &[slew[g.ins[0].idx()]], s0);
             }
         }
         EnergyMeter {
@@ -237,6 +250,7 @@ impl<'a> EnergyMeter<'a> {
         by.insert("clock".into(), clock);
         by.insert("leakage".into(), leak);
         EnergyReport {
+            model: ENERGY_MODEL_VERSION,
             library: self.lib.id.clone(),
             voltage_v: self.lib.voltage_v,
             temperature_c: self.lib.temperature_c,

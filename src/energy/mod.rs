@@ -12,6 +12,26 @@
 //! `wire_cap_ff` per fan-out; plus the input-pin internal energy of every receiving cell;
 //! flip-flop clock energy every cycle; leakage × clock period.
 
+//! ```
+//! use pann::circuits::{build, MacSpec, Unit};
+//! use pann::energy::{CellLibrary, EnergyMeter, EnergyOptions};
+//! use pann::sim::{PortVectors, ZeroDelaySim};
+//!
+//! let spec = MacSpec { unit: Unit::Mult, bx: 4, bw: 4, ..MacSpec::default() }.validate().unwrap();
+//! let n = build(&spec);
+//! let vecs: Vec<Vec<u128>> = (0..100u128).map(|i| vec![i % 16, (i * 7) % 16]).collect();
+//! let (activity, _) = ZeroDelaySim::new(&n).run(&PortVectors::new(&n, vecs));
+//!
+//! let lib = CellLibrary::load("sky130_tt_025C_1v80").unwrap(); // embedded; works offline
+//! let opts = EnergyOptions { clock_ns: 5.0, wire_cap_ff: 0.3, ..EnergyOptions::default() };
+//! let r = EnergyMeter::new(&n, &lib, opts).measure(&activity);
+//! assert!(r.fj_per_op_by_component["multiplier"] > 0.0);
+//! assert_eq!(r.ops, activity.transitions());
+//! // Per-cell delays for `--delay cells`, in ticks of `lib.tick_ns` ns.
+//! let ticks = lib.delay_ticks(pann::netlist::GateKind::Nand2);
+//! assert!(ticks >= 1);
+//! ```
+
 pub mod compare;
 pub mod liberty;
 pub mod library;
@@ -23,7 +43,7 @@ mod sha256;
 pub use liberty::{LibCell, Liberty, Table};
 pub use library::{CellLibrary, GateModel, Prim, DEFAULT_LIBRARY};
 pub use mapping::{Family, Recipe};
-pub use meter::{EnergyMeter, EnergyOptions, EnergyReport, NetEnergy};
+pub use meter::{EnergyMeter, EnergyOptions, EnergyReport, NetEnergy, ENERGY_MODEL_VERSION};
 pub use sha256::sha256_hex;
 
 /// Errors of the energy stage. Every message names the file, and where relevant the cell and
