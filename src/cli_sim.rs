@@ -316,3 +316,85 @@ fn stats(spec: &ValidMacSpec, n: &Netlist) -> String {
     }
     s
 }
+
+/// `pann bench`.
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    #[command(flatten)]
+    pub circuit: CircuitArgs,
+    /// Delay model: zero | unit | cells.
+    #[arg(long, default_value = "zero")]
+    pub delay: String,
+    /// Vectors for pann.
+    #[arg(long, default_value_t = 1 << 24)]
+    pub cycles: u64,
+    /// Vectors for Icarus and Verilator.
+    #[arg(long, default_value_t = 20_000)]
+    pub ref_cycles: u64,
+    /// Seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Best of this many pann runs.
+    #[arg(long, default_value_t = 5)]
+    pub repeats: usize,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+    /// Write here (atomically) instead of standard output.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// Run `pann bench`.
+pub fn run_bench(a: BenchArgs) -> Result<()> {
+    use pann::sim::delay::{DelayModel, DelayTable};
+    let spec = a.circuit.spec()?;
+    let delay = match a.delay.as_str() {
+        "zero" => DelayModel::Zero,
+        "unit" => DelayModel::Unit,
+        "cells" => DelayModel::Cells(DelayTable::default_cells()),
+        d => anyhow::bail!("unknown --delay '{d}' (expected zero, unit or cells)"),
+    };
+    let rows = pann::bench::run(&pann::bench::BenchConfig {
+        spec,
+        delay,
+        cycles: a.cycles,
+        ref_cycles: a.ref_cycles,
+        seed: a.seed,
+        repeats: a.repeats,
+    });
+    let text = match a.format {
+        Format::Json => serde_json::to_string_pretty(&rows)? + "\n",
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            for r in &rows {
+                w.serialize(r)?;
+            }
+            String::from_utf8(w.into_inner()?)?
+        }
+        Format::Table => {
+            let mut s = format!(
+                "circuit {} ({} cells), delay {}\n",
+                rows[0].circuit, rows[0].cells, rows[0].delay
+            );
+            s += &format!(
+                "{:<16} {:>10} {:>10} {:>12} {:>12} {:>10}  note\n",
+                "engine", "vectors", "seconds", "vectors/s", "gate-evals/s", "x icarus"
+            );
+            for r in &rows {
+                s += &format!(
+                    "{:<16} {:>10} {:>10.4} {:>12.3e} {:>12.3e} {:>10.1}  {}\n",
+                    r.engine,
+                    r.vectors,
+                    r.seconds,
+                    r.vectors_per_s,
+                    r.gate_evals_per_s,
+                    r.vs_icarus,
+                    r.note
+                );
+            }
+            s
+        }
+    };
+    emit(&a.out, &text)
+}

@@ -7,9 +7,11 @@
 //! evaluator build on top.
 #![warn(missing_docs)]
 
+pub mod bench;
 pub mod circuits;
 pub mod energy;
 pub mod netlist;
+pub mod oracle;
 pub mod report;
 pub mod sim;
 pub mod simulate;

@@ -27,6 +27,8 @@ enum Command {
     Simulate(cli_sim::SimulateArgs),
     /// Print a generated circuit as structural Verilog, Graphviz dot or statistics.
     Netlist(cli_sim::NetlistArgs),
+    /// Throughput of the simulator next to Icarus Verilog and Verilator on the same vectors.
+    Bench(cli_sim::BenchArgs),
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -35,6 +37,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Compare(a) => cli_energy::compare(a),
         Command::Simulate(a) => cli_sim::run_simulate(a),
         Command::Netlist(a) => cli_sim::run_netlist(a),
+        Command::Bench(a) => cli_sim::run_bench(a),
     }
 }
 

@@ -8,6 +8,7 @@ use crate::netlist::{GateKind, NetId, Netlist};
 use crate::sim::bits::byte_planes;
 use crate::sim::program::{Word, K, LANES};
 use crate::sim::Driver;
+use rayon::prelude::*;
 use std::collections::HashMap;
 
 /// Where a flip-flop's value comes from.
@@ -99,6 +100,8 @@ pub struct MacDriver<'a> {
     acc_bytes: [Vec<Vec<u8>>; 4],
     /// Registers after the last lane's clock edge.
     next: MacState,
+    /// Scratch: accumulator registers per lane.
+    acc_seq: Vec<[u64; 4]>,
 }
 
 fn bytes_for(bits: u32) -> usize {
@@ -122,6 +125,7 @@ impl<'a> MacDriver<'a> {
             w_bytes: vec![Vec::new(); bytes_for(spec.bw)],
             acc_bytes: Default::default(),
             next: init,
+            acc_seq: Vec::new(),
         };
         for &a in &map.accs_used {
             d.acc_bytes[a] = vec![Vec::new(); bytes_for(spec.acc)];
@@ -135,35 +139,21 @@ impl<'a> MacDriver<'a> {
         let padded = pairs.len().div_ceil(LANES) * LANES + LANES;
         self.len = pairs.len();
         self.init = init;
-        for v in self.x_bytes.iter_mut().chain(self.w_bytes.iter_mut()) {
-            v.clear();
-            v.resize(padded, 0);
+        fill_planes(&mut self.x_bytes, padded, pairs, |p| p.0);
+        fill_planes(&mut self.w_bytes, padded, pairs, |p| p.1);
+        if self.spec.unit != Unit::Mac {
+            self.next = init;
+            return;
         }
-        for planes in self.acc_bytes.iter_mut() {
-            for v in planes.iter_mut() {
-                v.clear();
-                v.resize(padded, 0);
-            }
-        }
-        let mac = self.spec.unit == Unit::Mac;
-        let mut s = init;
-        for (t, &(xe, we)) in pairs.iter().enumerate() {
-            for (j, v) in self.x_bytes.iter_mut().enumerate() {
-                v[t] = (xe >> (8 * j)) as u8;
-            }
-            for (j, v) in self.w_bytes.iter_mut().enumerate() {
-                v[t] = (we >> (8 * j)) as u8;
-            }
-            for &a in &self.map.accs_used {
-                for (j, v) in self.acc_bytes[a].iter_mut().enumerate() {
-                    v[t] = (s.acc[a] >> (8 * j)) as u8;
-                }
-            }
-            if mac {
-                s = self.spec.step(&s, xe, we);
-            }
-        }
+        // The accumulator sequence is inherently serial: one cheap step per lane.
+        let mut seq = std::mem::take(&mut self.acc_seq);
+        seq.clear();
+        let s = self.spec.acc_sequence(init, pairs, &mut seq);
         self.next = s;
+        for &a in &self.map.accs_used {
+            fill_planes(&mut self.acc_bytes[a], padded, &seq, |s| s[a]);
+        }
+        self.acc_seq = seq;
     }
 
     fn gather(planes: &[Vec<u8>], t: usize) -> u64 {
@@ -190,6 +180,27 @@ impl<'a> MacDriver<'a> {
     /// Registers after the batch's last clock edge.
     pub fn next_state(&self) -> MacState {
         self.next
+    }
+}
+
+/// Write byte `j` of `value(items[t])` to `planes[j][t]`, zero-padded to `padded` lanes.
+fn fill_planes<T: Sync>(
+    planes: &mut [Vec<u8>],
+    padded: usize,
+    items: &[T],
+    value: impl Fn(&T) -> u64 + Sync,
+) {
+    for (j, v) in planes.iter_mut().enumerate() {
+        v.resize(padded, 0);
+        v[items.len()..].fill(0);
+        v[..items.len()]
+            .par_chunks_mut(1 << 15)
+            .zip(items.par_chunks(1 << 15))
+            .for_each(|(out, src)| {
+                for (b, x) in out.iter_mut().zip(src) {
+                    *b = (value(x) >> (8 * j)) as u8;
+                }
+            });
     }
 }
 

@@ -133,6 +133,62 @@ impl ValidMacSpec {
         }
     }
 
+    /// Push the accumulator registers held during each lane of `pairs` (registers hold
+    /// `init` during the first) onto `out`; returns the registers after the last clock edge.
+    /// Same result as repeated [`ValidMacSpec::step`], with the common cases specialised.
+    pub fn acc_sequence(
+        &self,
+        init: MacState,
+        pairs: &[(u64, u64)],
+        out: &mut Vec<[u64; 4]>,
+    ) -> MacState {
+        let m = mask(self.acc);
+        let (bx, bw) = (self.bx, self.bw);
+        let mut s = init;
+        match (self.repr, self.acc_style) {
+            (Repr::Twos, AccStyle::Cpa) => {
+                let mut acc = s.acc[0];
+                let mut p = (sext(s.xr, bx) * sext(s.wr, bw)) as u64;
+                for &(xe, we) in pairs {
+                    out.push([acc, 0, 0, 0]);
+                    acc = acc.wrapping_add(p) & m;
+                    p = (sext(xe, bx) * sext(we, bw)) as u64;
+                }
+                s.acc[0] = acc;
+            }
+            (Repr::Unsigned, AccStyle::Cpa) => {
+                let (mut pos, mut neg) = (s.acc[0], s.acc[1]);
+                let sign = 1u64 << (bw - 1);
+                let mut p = s.xr * (s.wr & (sign - 1));
+                let mut negative = s.wr & sign != 0;
+                for &(xe, we) in pairs {
+                    out.push([pos, neg, 0, 0]);
+                    if negative {
+                        neg = neg.wrapping_add(p) & m;
+                    } else {
+                        pos = pos.wrapping_add(p) & m;
+                    }
+                    p = xe * (we & (sign - 1));
+                    negative = we & sign != 0;
+                }
+                s.acc[0] = pos;
+                s.acc[1] = neg;
+            }
+            _ => {
+                for &(xe, we) in pairs {
+                    out.push(s.acc);
+                    s = self.step(&s, xe, we);
+                }
+                return s;
+            }
+        }
+        if let Some(&(xe, we)) = pairs.last() {
+            s.xr = xe;
+            s.wr = we;
+        }
+        s
+    }
+
     /// Number of accumulator registers (entries of [`MacState::acc`] in use).
     pub fn acc_registers(&self) -> usize {
         let per = if self.acc_style == AccStyle::CarrySave {

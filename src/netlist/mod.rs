@@ -11,6 +11,7 @@ mod dot;
 pub mod random;
 mod verify;
 mod verilog;
+pub mod yosys;
 
 pub use builder::{Builder, Bus};
 pub use dot::write_dot;

@@ -12,8 +12,11 @@
 //! of `n` cycles has `n-1` transitions.
 
 pub mod bits;
+pub mod delay;
+pub mod event;
 pub mod program;
 pub mod reference;
+pub mod timed;
 pub mod zero_delay;
 
 use crate::netlist::{Component, Netlist};

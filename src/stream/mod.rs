@@ -4,6 +4,7 @@
 //! `ChaCha8Rng::seed_from_u64(seed)` on stream `b`, so the sequence depends only on the seed
 //! (never on thread count) and blocks can be generated in parallel.
 
+use rand::distributions::Uniform;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
@@ -192,11 +193,19 @@ pub struct Synthetic {
     seed: u64,
     len: u64,
     pos: u64,
+    /// Samplers built once (uniform over each range, the positive activations, N(0, σ)).
+    ux: Uniform<i64>,
+    uw: Uniform<i64>,
+    ux_pos: Uniform<i64>,
+    nx: Normal<f64>,
+    nw: Normal<f64>,
 }
 
 impl Synthetic {
     /// `len` pairs of `dist` in `dataflow` order within `ranges`, from `seed`.
     pub fn new(dist: Dist, dataflow: Dataflow, ranges: Ranges, seed: u64, len: u64) -> Synthetic {
+        let (xl, xh) = ranges.x;
+        let (wl, wh) = ranges.w;
         Synthetic {
             dist,
             dataflow,
@@ -204,6 +213,11 @@ impl Synthetic {
             seed,
             len,
             pos: 0,
+            ux: Uniform::new_inclusive(xl, xh),
+            uw: Uniform::new_inclusive(wl, wh),
+            ux_pos: Uniform::new_inclusive(xl.max(1).min(xh), xh),
+            nx: Normal::new(0.0, sigma(xl, xh)).expect("σ > 0"),
+            nw: Normal::new(0.0, sigma(wl, wh)).expect("σ > 0"),
         }
     }
 
@@ -241,14 +255,14 @@ impl Synthetic {
     fn sample_x(&self, rng: &mut ChaCha8Rng) -> i64 {
         let (lo, hi) = self.ranges.x;
         match self.dist {
-            Dist::Uniform => rng.gen_range(lo..=hi),
-            Dist::Gauss => gauss(rng, lo, hi),
+            Dist::Uniform => self.ux.sample(rng),
+            Dist::Gauss => round_clip(self.nx.sample(rng), lo, hi),
             Dist::Laplace => laplace(rng, lo, hi),
             Dist::Relu { p } => {
                 if rng.gen_bool(p) || hi < 1 {
                     0.clamp(lo, hi)
                 } else {
-                    rng.gen_range(lo.max(1)..=hi)
+                    self.ux_pos.sample(rng)
                 }
             }
         }
@@ -257,8 +271,8 @@ impl Synthetic {
     fn sample_w(&self, rng: &mut ChaCha8Rng) -> i64 {
         let (lo, hi) = self.ranges.w;
         match self.dist {
-            Dist::Uniform => rng.gen_range(lo..=hi),
-            Dist::Gauss | Dist::Relu { .. } => gauss(rng, lo, hi),
+            Dist::Uniform => self.uw.sample(rng),
+            Dist::Gauss | Dist::Relu { .. } => round_clip(self.nw.sample(rng), lo, hi),
             Dist::Laplace => laplace(rng, lo, hi),
         }
     }
@@ -268,16 +282,14 @@ fn sigma(lo: i64, hi: i64) -> f64 {
     (lo.abs().max(hi.abs()) as f64 / 3.0).max(1e-9)
 }
 
-fn gauss(rng: &mut ChaCha8Rng, lo: i64, hi: i64) -> i64 {
-    let v: f64 = Normal::new(0.0, sigma(lo, hi)).expect("σ > 0").sample(rng);
+fn round_clip(v: f64, lo: i64, hi: i64) -> i64 {
     (v.round() as i64).clamp(lo, hi)
 }
 
 fn laplace(rng: &mut ChaCha8Rng, lo: i64, hi: i64) -> i64 {
     let b = sigma(lo, hi) / std::f64::consts::SQRT_2;
     let u: f64 = rng.gen_range(-0.5..0.5);
-    let v = -b * u.signum() * (1.0 - 2.0 * u.abs()).ln();
-    (v.round() as i64).clamp(lo, hi)
+    round_clip(-b * u.signum() * (1.0 - 2.0 * u.abs()).ln(), lo, hi)
 }
 
 impl OperandStream for Synthetic {

@@ -1,0 +1,524 @@
+//! Fast timed simulator: lanes as time, inertial gate delays, exactly equal per net to the
+//! event-driven reference [`super::event`] (and so to Icarus Verilog).
+//!
+//! Each block of [`LANES`](super::program::LANES) consecutive cycles is first settled by the zero-delay engine
+//! ([`ZeroDelaySim`], including its register fixed point). Cycle `c`'s timed run starts from
+//! cycle `c − 1`'s settled state — the settled block shifted by one lane — with inputs and
+//! flip-flop outputs taking their new values at tick 0. Then ticks `t = 1, 2, …` are stepped
+//! for all lanes at once, visiting a gate only at the ticks its arrival window
+//! `[earliest, latest]` (plus `d − 1` ticks of history) can change it, in descending net order
+//! so every gate reads its inputs' values of tick `t − 1` in place. Unit delay is one gate
+//! evaluation per visit; a gate of delay `d > 1` also keeps the previous value of its function
+//! and a bit-sliced counter of how long that value has been stable (see [`super::delay`]).
+//! A gate none of whose inputs changed at tick `t − 1` in any lane is skipped. Toggles are
+//! `popcount(old ^ new)`; settle times are the last tick with any change, per lane.
+
+// Lane loops index several words by the same `k`: clearer than zipped iterators.
+#![allow(clippy::needless_range_loop)]
+
+use super::delay::{windows, DelayModel};
+use super::program::{eval_word, Word, K};
+use super::zero_delay::{Driver, ZeroDelaySim};
+use super::Activity;
+use crate::netlist::{Component, GateKind, Netlist};
+use rayon::prelude::*;
+
+/// Activity of a timed run.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TimedActivity {
+    /// Per-net toggles including every intermediate transition (glitches).
+    pub activity: Activity,
+    /// `settle_hist[t]` = number of counted cycles (all but the baseline) whose last change
+    /// happened at tick `t`.
+    pub settle_hist: Vec<u64>,
+}
+
+impl TimedActivity {
+    /// Largest settle time in ticks.
+    pub fn max_settle(&self) -> u32 {
+        self.settle_hist.iter().rposition(|&c| c > 0).unwrap_or(0) as u32
+    }
+    /// Histogram of per-cycle settle times (from the reference's per-cycle list, skipping the
+    /// baseline cycle 0).
+    pub fn hist_of(settle: &[u32]) -> Vec<u64> {
+        let mut h = vec![0u64; settle.iter().skip(1).copied().max().unwrap_or(0) as usize + 1];
+        for &s in settle.iter().skip(1) {
+            h[s as usize] += 1;
+        }
+        h
+    }
+    fn merge(&mut self, o: &TimedActivity) {
+        self.activity.merge(&o.activity);
+        if self.settle_hist.len() < o.settle_hist.len() {
+            self.settle_hist.resize(o.settle_hist.len(), 0);
+        }
+        for (a, b) in self.settle_hist.iter_mut().zip(&o.settle_hist) {
+            *a += b;
+        }
+    }
+    fn trim(&mut self) {
+        let keep = self.max_settle() as usize + 1;
+        self.settle_hist.truncate(keep.max(1));
+    }
+}
+
+/// One combinational gate, compiled for timed stepping.
+#[derive(Clone, Copy, Debug)]
+struct TOp {
+    kind: GateKind,
+    out: u32,
+    a: u32,
+    b: u32,
+    c: u32,
+    d: u32,
+}
+
+/// The compiled timed simulator for one netlist and delay model.
+#[derive(Clone, Debug)]
+pub struct TimedSim {
+    zd: ZeroDelaySim,
+    model: DelayModel,
+    nets: usize,
+    ops: Vec<TOp>,
+    /// `sched[sched_at[t] .. sched_at[t + 1]]` = ops visited at tick `t`, descending nets.
+    sched: Vec<u32>,
+    sched_at: Vec<usize>,
+    /// Nets that change at tick 0 (inputs and flip-flop outputs).
+    sources: Vec<u32>,
+    /// Bits of the stability counter (0 when every delay is 1).
+    ctr_bits: usize,
+    visits: u64,
+    min_segment: u64,
+}
+
+/// `w` delayed by one lane, lane 0 taking `first`.
+#[inline(always)]
+fn shift_lanes(w: &Word, first: u64) -> Word {
+    let mut r = [0u64; K];
+    let mut carry = first;
+    for k in 0..K {
+        r[k] = (w[k] << 1) | carry;
+        carry = w[k] >> 63;
+    }
+    r
+}
+
+fn lane_mask(lo: usize, hi: usize) -> Word {
+    let mut m = [0u64; K];
+    for (k, mk) in m.iter_mut().enumerate() {
+        let (a, b) = (lo.clamp(k * 64, k * 64 + 64), hi.clamp(k * 64, k * 64 + 64));
+        if b > a {
+            let n = b - a;
+            let ones = if n == 64 { !0 } else { (1u64 << n) - 1 };
+            *mk = ones << (a - k * 64);
+        }
+    }
+    m
+}
+
+/// Mutable per-run state.
+struct Scratch {
+    y: Vec<Word>,
+    rprev: Vec<Word>,
+    ctr: Vec<Word>,
+    tick_change: Vec<Word>,
+    /// Tick stamp + 1 of each net's last change in any lane (0 = not in this block).
+    changed_at: Vec<u32>,
+    carry: Vec<u64>,
+    first: Vec<u64>,
+    toggles: Vec<u64>,
+    hist: Vec<u64>,
+}
+
+impl TimedSim {
+    /// Compile `n` for `model`.
+    pub fn new(n: &Netlist, model: &DelayModel) -> TimedSim {
+        let d = model.per_net(n);
+        let win = windows(n, &d);
+        let mut ops = Vec::new();
+        let mut sources = Vec::new();
+        for (i, g) in n.gates().iter().enumerate() {
+            if g.kind.is_combinational() && win[i].0 != u32::MAX {
+                let ins = g.inputs();
+                let at = |k: usize| ins.get(k).map_or(0, |x| x.0);
+                ops.push(TOp {
+                    kind: g.kind,
+                    out: i as u32,
+                    a: at(0),
+                    b: at(1),
+                    c: at(2),
+                    d: d[i],
+                });
+            } else if matches!(g.kind, GateKind::Input | GateKind::Dff) {
+                sources.push(i as u32);
+            }
+        }
+        let max_tick = ops.iter().map(|o| win[o.out as usize].1).max().unwrap_or(0) as usize;
+        let mut per_tick: Vec<Vec<u32>> = vec![Vec::new(); max_tick + 1];
+        let mut visits = 0u64;
+        for (k, o) in ops.iter().enumerate().rev() {
+            let (lo, hi) = win[o.out as usize];
+            let from = (lo + 1).saturating_sub(o.d).max(1);
+            for t in from..=hi {
+                per_tick[t as usize].push(k as u32);
+                visits += 1;
+            }
+        }
+        let mut sched = Vec::new();
+        let mut sched_at = vec![0];
+        for t in per_tick {
+            sched.extend(t);
+            sched_at.push(sched.len());
+        }
+        let maxd = ops.iter().map(|o| o.d).max().unwrap_or(1);
+        let ctr_bits = if maxd <= 1 {
+            0
+        } else {
+            (32 - maxd.leading_zeros()) as usize
+        };
+        TimedSim {
+            zd: ZeroDelaySim::new(n),
+            model: model.clone(),
+            nets: n.len(),
+            ops,
+            sched,
+            sched_at,
+            sources,
+            ctr_bits,
+            visits,
+            min_segment: 1 << 14,
+        }
+    }
+
+    /// Smallest segment worth a thread (default 16,384 cycles; combinational netlists only).
+    pub fn with_min_segment(mut self, lanes: u64) -> TimedSim {
+        self.min_segment = lanes.max(1);
+        self
+    }
+
+    /// The delay model.
+    pub fn model(&self) -> &DelayModel {
+        &self.model
+    }
+
+    /// Gate visits per block of [`LANES`](super::program::LANES) cycles (each visit evaluates one gate for all
+    /// lanes at one tick); gate-evaluations per cycle = `visits_per_block()`.
+    pub fn visits_per_block(&self) -> u64 {
+        self.visits
+    }
+
+    /// Longest possible settle time in ticks (the latest arrival of any net).
+    pub fn max_ticks(&self) -> u32 {
+        self.sched_at.len().saturating_sub(2) as u32
+    }
+
+    fn scratch(&self) -> Scratch {
+        let nops = self.ops.len();
+        Scratch {
+            y: vec![[0; K]; self.nets],
+            rprev: vec![[0; K]; if self.ctr_bits > 0 { nops } else { 0 }],
+            ctr: vec![[0; K]; nops * self.ctr_bits],
+            tick_change: vec![[0; K]; self.sched_at.len()],
+            changed_at: vec![0; self.nets],
+            carry: vec![0; self.nets],
+            first: vec![0; self.nets],
+            toggles: vec![0; self.nets],
+            hist: vec![0; self.sched_at.len()],
+        }
+    }
+
+    /// Simulate the whole stream of `d` from the reset state.
+    pub fn run(&self, d: &dyn Driver) -> TimedActivity {
+        if self.model == DelayModel::Zero {
+            let (activity, _) = self.zd.run(d);
+            let counted = activity.transitions();
+            return TimedActivity {
+                activity,
+                settle_hist: vec![counted],
+            };
+        }
+        let len = d.len();
+        let threads = rayon::current_num_threads() as u64;
+        let segs = if self.zd.program().dffs() > 0 {
+            1
+        } else {
+            (len / self.min_segment).clamp(1, threads.max(1))
+        };
+        let bounds: Vec<u64> = (0..=segs).map(|i| len * i / segs).collect();
+        let parts: Vec<TimedActivity> = (0..segs as usize)
+            .into_par_iter()
+            .map(|i| {
+                let start = bounds[i].saturating_sub((i > 0) as u64);
+                let sub = Window {
+                    inner: d,
+                    start,
+                    len: bounds[i + 1] - start,
+                };
+                self.segment(&sub)
+            })
+            .collect();
+        let mut out = TimedActivity {
+            activity: Activity::new(self.nets),
+            settle_hist: Vec::new(),
+        };
+        for p in &parts {
+            out.merge(p);
+        }
+        out.activity.cycles = len;
+        out.trim();
+        out
+    }
+
+    /// Lanes `0 .. d.len()` of `d`, lane 0 being the baseline, flip-flops at reset.
+    fn segment(&self, d: &dyn Driver) -> TimedActivity {
+        let mut s = self.scratch();
+        let mut first_block = true;
+        let (_, _) = self.zd.run_observed(d, &mut |bs, valid, v| {
+            let lo = if bs == 0 { 1 } else { 0 };
+            let mask = lane_mask(lo, valid);
+            if first_block {
+                for (i, w) in v.iter().enumerate() {
+                    s.first[i] = w[0] & 1;
+                    s.carry[i] = w[0] & 1;
+                }
+                first_block = false;
+            }
+            self.block(v, &mask, valid, &mut s);
+        });
+        let n = self.nets;
+        let mut act = Activity::new(n);
+        act.cycles = d.len();
+        act.toggles = s.toggles;
+        for i in 0..n {
+            act.rises[i] = (act.toggles[i] + s.carry[i] - s.first[i]) / 2;
+        }
+        let mut out = TimedActivity {
+            activity: act,
+            settle_hist: s.hist,
+        };
+        out.trim();
+        out
+    }
+
+    /// One block: settled values `v`, counted lanes `mask`, `valid` lanes.
+    fn block(&self, v: &[Word], mask: &Word, valid: usize, s: &mut Scratch) {
+        for ((y, w), c) in s.y.iter_mut().zip(v).zip(&s.carry) {
+            *y = shift_lanes(w, *c);
+        }
+        s.changed_at.iter_mut().for_each(|c| *c = 0);
+        s.tick_change.iter_mut().for_each(|w| *w = [0; K]);
+        for &i in &self.sources {
+            let i = i as usize;
+            let mut any = 0;
+            let mut cnt = 0u32;
+            for k in 0..K {
+                let ch = v[i][k] ^ s.y[i][k];
+                any |= ch;
+                cnt += (ch & mask[k]).count_ones();
+            }
+            s.toggles[i] += cnt as u64;
+            if any != 0 {
+                s.changed_at[i] = 1;
+            }
+            s.y[i] = v[i];
+        }
+        if self.ctr_bits == 0 {
+            self.ticks_unit(mask, s);
+        } else {
+            self.ticks_inertial(mask, s);
+        }
+        // Settle histogram: the last tick with a change, per counted lane.
+        let mut left = *mask;
+        for t in (1..s.tick_change.len()).rev() {
+            let mut hits = 0u32;
+            for k in 0..K {
+                let h = s.tick_change[t][k] & left[k];
+                hits += h.count_ones();
+                left[k] &= !h;
+            }
+            s.hist[t] += hits as u64;
+        }
+        s.hist[0] += left.iter().map(|x| x.count_ones() as u64).sum::<u64>();
+        let (lk, lb) = ((valid - 1) / 64, (valid - 1) % 64);
+        for (c, w) in s.carry.iter_mut().zip(v) {
+            *c = (w[lk] >> lb) & 1;
+        }
+    }
+
+    /// Unit delay: `y(t) = r(t − 1)`, in place.
+    #[inline(never)]
+    fn ticks_unit(&self, mask: &Word, s: &mut Scratch) {
+        let y = &mut s.y;
+        for t in 1..self.sched_at.len() - 1 {
+            let stamp = t as u32; // inputs changed at tick t - 1 have stamp t
+            let mut tc = [0u64; K];
+            for &k in &self.sched[self.sched_at[t]..self.sched_at[t + 1]] {
+                let o = self.ops[k as usize];
+                let ca = &s.changed_at;
+                if ca[o.a as usize] != stamp
+                    && ca[o.b as usize] != stamp
+                    && ca[o.c as usize] != stamp
+                {
+                    continue;
+                }
+                let r = eval_word(o.kind, &y[o.a as usize], &y[o.b as usize], &y[o.c as usize]);
+                let old = &mut y[o.out as usize];
+                let mut any = 0;
+                let mut cnt = 0u32;
+                for k in 0..K {
+                    let ch = r[k] ^ old[k];
+                    any |= ch;
+                    tc[k] |= ch;
+                    cnt += (ch & mask[k]).count_ones();
+                }
+                *old = r;
+                if any != 0 {
+                    s.toggles[o.out as usize] += cnt as u64;
+                    s.changed_at[o.out as usize] = stamp + 1;
+                }
+            }
+            s.tick_change[t] = tc;
+        }
+    }
+
+    /// Inertial delays `d ≥ 1`: `y(t) = r(t − d)` when `r` was stable for the last `d` ticks.
+    #[inline(never)]
+    fn ticks_inertial(&self, mask: &Word, s: &mut Scratch) {
+        let nb = self.ctr_bits;
+        // Every gate starts settled: r = y, counter saturated at d.
+        for (k, o) in self.ops.iter().enumerate() {
+            s.rprev[k] = s.y[o.out as usize];
+            for b in 0..nb {
+                s.ctr[k * nb + b] = [if (o.d >> b) & 1 == 1 { !0 } else { 0 }; K];
+            }
+        }
+        // A gate whose function changed at tick t - 1 may still fire up to d - 1 ticks later.
+        let mut pending_until = vec![0u32; self.ops.len()];
+        for t in 1..self.sched_at.len() - 1 {
+            let stamp = t as u32;
+            let mut tc = [0u64; K];
+            for &k in &self.sched[self.sched_at[t]..self.sched_at[t + 1]] {
+                let ki = k as usize;
+                let o = self.ops[ki];
+                let ca = &s.changed_at;
+                let inputs_changed = ca[o.a as usize] == stamp
+                    || ca[o.b as usize] == stamp
+                    || ca[o.c as usize] == stamp;
+                if !inputs_changed && pending_until[ki] < stamp {
+                    continue;
+                }
+                let y = &s.y;
+                let r = eval_word(o.kind, &y[o.a as usize], &y[o.b as usize], &y[o.c as usize]);
+                let rp = &mut s.rprev[ki];
+                let mut rch = [0u64; K];
+                let mut anych = 0;
+                for k in 0..K {
+                    rch[k] = r[k] ^ rp[k];
+                    anych |= rch[k];
+                }
+                *rp = r;
+                if anych != 0 {
+                    pending_until[ki] = stamp + o.d;
+                }
+                // Counter: lanes where r changed restart at 1; others count up to d.
+                let ctr = &mut s.ctr[ki * nb..ki * nb + nb];
+                let mut at_d = [!0u64; K];
+                for (b, c) in ctr.iter().enumerate() {
+                    let want = if (o.d >> b) & 1 == 1 { !0 } else { 0 };
+                    for k in 0..K {
+                        at_d[k] &= !(c[k] ^ want);
+                    }
+                }
+                let mut carry = [0u64; K];
+                for k in 0..K {
+                    carry[k] = !at_d[k] & !rch[k];
+                }
+                for (b, c) in ctr.iter_mut().enumerate() {
+                    for k in 0..K {
+                        let t2 = c[k] & carry[k];
+                        c[k] ^= carry[k];
+                        carry[k] = t2;
+                        if b == 0 {
+                            c[k] |= rch[k];
+                        } else {
+                            c[k] &= !rch[k];
+                        }
+                    }
+                }
+                let mut fire = [!0u64; K];
+                for (b, c) in ctr.iter().enumerate() {
+                    let want = if (o.d >> b) & 1 == 1 { !0 } else { 0 };
+                    for k in 0..K {
+                        fire[k] &= !(c[k] ^ want);
+                    }
+                }
+                let old = &mut s.y[o.out as usize];
+                let mut any = 0;
+                let mut cnt = 0u32;
+                for k in 0..K {
+                    let new = (old[k] & !fire[k]) | (r[k] & fire[k]);
+                    let ch = new ^ old[k];
+                    any |= ch;
+                    tc[k] |= ch;
+                    cnt += (ch & mask[k]).count_ones();
+                    old[k] = new;
+                }
+                if any != 0 {
+                    s.toggles[o.out as usize] += cnt as u64;
+                    s.changed_at[o.out as usize] = stamp + 1;
+                }
+            }
+            s.tick_change[t] = tc;
+        }
+    }
+}
+
+/// Lanes `start .. start + len` of another driver.
+struct Window<'a> {
+    inner: &'a dyn Driver,
+    start: u64,
+    len: u64,
+}
+
+impl Driver for Window<'_> {
+    fn len(&self) -> u64 {
+        self.len
+    }
+    fn fill_inputs(&self, start: u64, inputs: &mut [Word]) {
+        self.inner.fill_inputs(self.start + start, inputs)
+    }
+    fn predict_state(&self, start: u64, inputs: &[Word], regs: &mut [Word]) -> bool {
+        self.start == 0 && self.inner.predict_state(start, inputs, regs)
+    }
+}
+
+/// Per-component glitch summary: functional (zero-delay) and timed toggles of cells.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct GlitchRow {
+    /// Component.
+    pub component: Component,
+    /// Zero-delay toggles.
+    pub zero_delay: u64,
+    /// Timed toggles (functional + glitches).
+    pub timed: u64,
+}
+
+impl GlitchRow {
+    /// Glitch factor `timed / zero_delay` (NaN when there is no functional activity).
+    pub fn ratio(&self) -> f64 {
+        self.timed as f64 / self.zero_delay as f64
+    }
+}
+
+/// Glitch report per component (cells only), plus a `None`-component total as last row.
+pub fn glitch_report(n: &Netlist, zero: &Activity, timed: &Activity) -> Vec<GlitchRow> {
+    let z = zero.by_component(n);
+    let t = timed.by_component(n);
+    z.iter()
+        .map(|(c, &zv)| GlitchRow {
+            component: *c,
+            zero_delay: zv,
+            timed: t.get(c).copied().unwrap_or(0),
+        })
+        .collect()
+}
