@@ -46,6 +46,9 @@ fn every_shipped_library_loads_and_covers_every_cell_kind() {
             assert!(lib.delay_ticks(*k) >= 1, "{id}: {k:?}");
         }
         assert_eq!(lib.delay_ticks(GateKind::Input), 0);
+        let t = lib.delay_table();
+        assert_eq!(t.tick_ns, lib.tick_ns);
+        assert_eq!(t.ticks(GateKind::Nand2), lib.delay_ticks(GateKind::Nand2));
     }
     let e = CellLibrary::load("no_such_lib").unwrap_err().to_string();
     assert!(

@@ -526,11 +526,22 @@ impl CellLibrary {
             .map(|p| p.model(self.voltage_v, l, &[(s, s); 3], s))
     }
 
-    /// Propagation delay of `kind` at the reference point in ticks of [`CellLibrary::tick_ns`]
-    /// (at least 1 for cells, 0 for inputs and constants), for `--delay cells`.
+    /// Propagation delay of `kind` at the reference point (load = 4 inverter inputs, slew =
+    /// the inverter's output slew there; max over arcs and edges) in ticks of
+    /// [`CellLibrary::tick_ns`], rounded, at least 1 for cells, 0 for inputs and constants.
+    /// For `--delay cells`; see [`CellLibrary::delay_table`].
     pub fn delay_ticks(&self, kind: GateKind) -> u32 {
         self.reference_model(kind)
             .map_or(0, |m| ((m.delay_ns / self.tick_ns).round() as u32).max(1))
+    }
+
+    /// The timed simulator's per-kind delay table from this library: [`Self::delay_ticks`]
+    /// for every combinational kind, ticks of [`Self::tick_ns`] (`--delay cells`).
+    pub fn delay_table(&self) -> crate::sim::delay::DelayTable {
+        GateKind::ALL.iter().filter(|k| k.is_combinational()).fold(
+            crate::sim::delay::DelayTable::uniform(1, self.tick_ns),
+            |t, &k| t.with(k, self.delay_ticks(k)),
+        )
     }
 
     /// Write the CSV (one row per primitive) to `w`.
