@@ -173,3 +173,36 @@ fn gf180_energy_grows_with_supply_and_switching_as_v_squared() {
         prev = Some((r.total_fj_per_op, r.switching_fj_per_op, per_v2));
     }
 }
+
+/// Glitches cost energy too: the same multiplier and stream under the library's own cell
+/// delays toggles more, and the meter charges every toggle.
+#[test]
+fn timed_activity_with_library_delays_costs_more_than_zero_delay() {
+    use pann::circuits::Unit;
+    use pann::sim::delay::DelayModel;
+    use pann::sim::timed::TimedSim;
+    let spec = MacSpec {
+        unit: Unit::Mult,
+        ..MacSpec::default()
+    }
+    .validate()
+    .unwrap();
+    let n = build(&spec);
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+    let vecs: Vec<Vec<u128>> = (0..2000)
+        .map(|_| vec![rng.gen::<u8>() as u128, rng.gen::<u8>() as u128])
+        .collect();
+    let drv = pann::sim::PortVectors::new(&n, vecs);
+    let lib = CellLibrary::load(DEFAULT_LIBRARY).unwrap();
+    let m = EnergyMeter::new(&n, &lib, EnergyOptions::default());
+    let zero = m.measure(&ZeroDelaySim::new(&n).run(&drv).0);
+    let timed = TimedSim::new(&n, &DelayModel::Cells(lib.delay_table())).run(&drv);
+    let timed = m.measure(&timed.activity);
+    eprintln!(
+        "8x8 dadda multiplier, {DEFAULT_LIBRARY}: zero-delay {:.1} fJ/op, cell delays {:.1} fJ/op ({:.2}x)",
+        zero.total_fj_per_op,
+        timed.total_fj_per_op,
+        timed.total_fj_per_op / zero.total_fj_per_op
+    );
+    assert!(timed.total_fj_per_op > zero.total_fj_per_op);
+}
