@@ -9,6 +9,7 @@
 
 pub mod bench;
 pub mod circuits;
+pub mod energy;
 pub mod glitch;
 pub mod netlist;
 pub mod oracle;

@@ -1,5 +1,6 @@
 //! `pann` command-line interface: glue only; the library does the work.
 
+mod cli_energy;
 mod cli_sim;
 mod cli_timed;
 
@@ -20,6 +21,11 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Cell libraries: import Liberty corners, list the shipped ones.
+    #[command(subcommand)]
+    Cells(cli_energy::CellsCmd),
+    /// fJ/op of int8/int32 add and multiply next to Horowitz 45 nm, QKeras qtools and node scaling.
+    Compare(cli_energy::CompareArgs),
     /// Simulate a unit over an operand stream; report toggles per operation by component.
     Simulate(cli_sim::SimulateArgs),
     /// Print a generated circuit as structural Verilog, Graphviz dot or statistics.
@@ -32,6 +38,8 @@ enum Command {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Command::Cells(c) => cli_energy::cells(c),
+        Command::Compare(a) => cli_energy::compare(a),
         Command::Simulate(a) => cli_sim::run_simulate(a),
         Command::Netlist(a) => cli_sim::run_netlist(a),
         Command::Bench(a) => cli_sim::run_bench(a),

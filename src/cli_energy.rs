@@ -1,0 +1,157 @@
+//! CLI glue for the energy stage: `pann cells import|list`, `pann compare`.
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use pann::energy::{CellLibrary, Liberty};
+use std::path::PathBuf;
+
+/// `pann cells ...`
+#[derive(Subcommand)]
+pub enum CellsCmd {
+    /// Import one corner from Liberty into a per-primitive CSV (data/cells/<library>_<corner>.csv).
+    Import(ImportArgs),
+    /// List the cell libraries shipped with pann (embedded) and in ./data/cells.
+    List,
+}
+
+/// Arguments of `pann cells import`.
+#[derive(Args)]
+pub struct ImportArgs {
+    /// Liberty file(s) of one corner (.lib or .lib.gz); repeat for split libraries
+    /// (ASAP7 SIMPLE + INVBUF + SEQ, or a GF180 header + per-cell files).
+    #[arg(long, required = true)]
+    pub liberty: Vec<PathBuf>,
+    /// Output CSV; default data/cells/<id>.csv.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// Run `pann cells ...`.
+pub fn cells(cmd: CellsCmd) -> anyhow::Result<()> {
+    match cmd {
+        CellsCmd::Import(a) => {
+            let lib = Liberty::read(&a.liberty)?;
+            let cl = CellLibrary::from_liberty(&lib)?;
+            let out = a
+                .out
+                .unwrap_or_else(|| PathBuf::from(format!("data/cells/{}.csv", cl.id)));
+            pann::report::write_atomic::<_, anyhow::Error>(&out, |w| Ok(cl.write_csv(w)?))
+                .with_context(|| format!("writing {}", out.display()))?;
+            out_line(&format!(
+                "{}: {} ({} V, {} °C) -> {}",
+                cl.id,
+                cl.library,
+                cl.voltage_v,
+                cl.temperature_c,
+                out.display()
+            ));
+            Ok(())
+        }
+        CellsCmd::List => {
+            let mut t = format!("{:<28} {:>7} {:>8}  library\n", "id", "V", "T (°C)");
+            for id in CellLibrary::list() {
+                let l = CellLibrary::load(&id)?;
+                let def = if id == pann::energy::DEFAULT_LIBRARY {
+                    " (default)"
+                } else {
+                    ""
+                };
+                t += &format!(
+                    "{:<28} {:>7.3} {:>8.1}  {}{def}\n",
+                    l.id, l.voltage_v, l.temperature_c, l.library
+                );
+            }
+            out_text(&t);
+            Ok(())
+        }
+    }
+}
+
+/// Arguments of `pann compare`.
+#[derive(Args)]
+pub struct CompareArgs {
+    /// Cell library id (see `pann cells list`).
+    #[arg(long, default_value = pann::energy::DEFAULT_LIBRARY)]
+    pub cells: String,
+    /// Operations simulated per unit.
+    #[arg(long, default_value_t = 20000)]
+    pub ops: usize,
+    /// Seed of the operand stream.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Clock period, ns (leakage is charged per period).
+    #[arg(long, default_value_t = 10.0)]
+    pub clock_ns: f64,
+    /// Wire capacitance per fan-out, fF.
+    #[arg(long, default_value_t = 0.3)]
+    pub wire_cap_ff: f64,
+    /// Adder architecture.
+    #[arg(long, default_value = "ripple")]
+    pub adder: String,
+    /// Multiplier architecture.
+    #[arg(long, default_value = "dadda")]
+    pub mult: String,
+    /// Also write the table as CSV here.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// Run `pann compare`.
+pub fn compare(a: CompareArgs) -> anyhow::Result<()> {
+    use pann::energy::compare::{compare, CompareOptions};
+    let o = CompareOptions {
+        library: a.cells,
+        ops: a.ops,
+        seed: a.seed,
+        energy: pann::energy::EnergyOptions {
+            clock_ns: a.clock_ns,
+            wire_cap_ff: a.wire_cap_ff,
+            ..Default::default()
+        },
+        adder: a.adder.parse()?,
+        mult: a.mult.parse()?,
+    };
+    anyhow::ensure!(o.ops >= 2, "--ops must be at least 2");
+    let rows = compare(&o)?;
+    let r0 = &rows[0];
+    let mut t = format!(
+        "energy per operation, fJ  [{} {} V, node {} nm; {}; clock {} ns, wire {} fF/fan-out]\n",
+        r0.library, r0.voltage_v, r0.node_nm, r0.data, r0.clock_ns, r0.wire_cap_ff
+    );
+    t += &format!(
+        "{:<10} {:>12} {:>14} {:>12} {:>16}  pann method\n",
+        "op", "pann", "Horowitz 45nm", "qtools", "scaled to node"
+    );
+    for r in &rows {
+        let hz = r
+            .horowitz_45nm_fj
+            .map_or("-".to_string(), |v| format!("{v:.1}"));
+        t += &format!(
+            "{:<10} {:>12.1} {:>14} {:>12.1} {:>16.1}  {}\n",
+            r.op, r.pann_fj, hz, r.qtools_fj, r.scaled_fj, r.pann_how
+        );
+    }
+    out_text(&t);
+    if let Some(out) = a.out {
+        pann::report::write_atomic::<_, anyhow::Error>(&out, |w| {
+            let mut wr = csv::Writer::from_writer(w);
+            for r in &rows {
+                wr.serialize(r)?;
+            }
+            wr.flush()?;
+            Ok(())
+        })
+        .with_context(|| format!("writing {}", out.display()))?;
+    }
+    Ok(())
+}
+
+/// Print to stdout; a closed pipe (`| head`) ends output quietly instead of panicking.
+fn out_text(s: &str) {
+    use std::io::Write;
+    let _ = std::io::stdout().lock().write_all(s.as_bytes());
+}
+
+fn out_line(s: &str) {
+    out_text(&format!("{s}\n"));
+}

@@ -1,0 +1,289 @@
+//! [`EnergyMeter`]: turns per-net toggle counts into femtojoules per operation by component.
+//!
+//! Per toggle of net `n` driven by gate `g` (see [`GateModel`]):
+//! - internal energy of `g` for that direction; the arc (which input caused it) is weighted by
+//!   the toggle counts of `g`'s inputs (a flip-flop's arc is its clock);
+//! - switching energy ½·C_load·V², `C_load` = Σ fan-out input-pin capacitances (worst edge,
+//!   as OpenSTA) + `wire_cap_ff` per fan-out; charged to `g`'s component (a primary input's
+//!   net to the input's component); primary outputs add no load;
+//! - input-pin internal energy of every cell reading `n`, charged to that cell's component.
+//!
+//! Every cycle (one per operation): flip-flop clock-pin internal energy plus the clock net's
+//! C·V² (clock pins + `wire_cap_ff` each), reported as `clock`; and Σ leakage × `clock_ns`,
+//! reported as `leakage`. Slews are propagated statically through the netlist from ideal
+//! inputs (`input_slew_ns`, also the clock slew) with the cells' transition tables.
+
+use super::library::{CellLibrary, GateModel};
+use crate::netlist::{GateKind, Netlist};
+use crate::sim::{Activity, ActivitySink};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Options of an energy measurement.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct EnergyOptions {
+    /// Clock period, ns (leakage is charged per period). Default 10 ns (100 MHz).
+    pub clock_ns: f64,
+    /// Wire capacitance per fan-out pin, fF. Default 0.3 fF (about the SKY130 open_pdks
+    /// `Small` wire-load model: 0.33 fF for one fan-out, 0.46 fF for two).
+    pub wire_cap_ff: f64,
+    /// Transition time of primary inputs and the clock, ns. Default 0 (ideal, as OpenSTA's
+    /// unconstrained input ports).
+    pub input_slew_ns: f64,
+}
+
+impl Default for EnergyOptions {
+    fn default() -> Self {
+        EnergyOptions {
+            clock_ns: 10.0,
+            wire_cap_ff: 0.3,
+            input_slew_ns: 0.0,
+        }
+    }
+}
+
+/// Energy charged to one net's driver over a run, fJ.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct NetEnergy {
+    /// Output internal energy of the driving cell.
+    pub internal_fj: f64,
+    /// Input-pin internal energy of the driving cell (toggles of its inputs).
+    pub input_pin_fj: f64,
+    /// ½·C_load·V² per toggle of this net.
+    pub switching_fj: f64,
+}
+
+/// Version of the energy model (bumped when the arithmetic changes), recorded in reports.
+pub const ENERGY_MODEL_VERSION: &str = "pann-energy-1";
+
+/// Result of a measurement. All energies in fJ per operation (`ops` = transitions of the run).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EnergyReport {
+    /// [`ENERGY_MODEL_VERSION`].
+    pub model: &'static str,
+    /// Cell library id.
+    pub library: String,
+    /// Supply voltage, V.
+    pub voltage_v: f64,
+    /// Temperature, °C.
+    pub temperature_c: f64,
+    /// Options used.
+    pub options: EnergyOptions,
+    /// Operations counted (`activity.transitions()`).
+    pub ops: u64,
+    /// fJ/op by component: `Component::key()` values plus `clock` and `leakage`.
+    pub fj_per_op_by_component: BTreeMap<String, f64>,
+    /// Total fJ/op.
+    pub total_fj_per_op: f64,
+    /// Output internal energy, fJ/op.
+    pub internal_fj_per_op: f64,
+    /// Input-pin internal energy, fJ/op.
+    pub input_pin_fj_per_op: f64,
+    /// Switching (½CV²) energy, fJ/op.
+    pub switching_fj_per_op: f64,
+    /// Clock energy, fJ/op.
+    pub clock_fj_per_op: f64,
+    /// Leakage energy, fJ/op.
+    pub leakage_fj_per_op: f64,
+}
+
+/// Energy meter for one netlist and library; compile once, measure many activities.
+#[derive(Debug)]
+pub struct EnergyMeter<'a> {
+    netlist: &'a Netlist,
+    lib: &'a CellLibrary,
+    opts: EnergyOptions,
+    models: Vec<GateModel>,
+    load_ff: Vec<f64>,
+    clock_cap_ff: f64,
+    report: Option<EnergyReport>,
+}
+
+impl<'a> EnergyMeter<'a> {
+    /// Compute loads, slews and per-gate models.
+    pub fn new(netlist: &'a Netlist, lib: &'a CellLibrary, opts: EnergyOptions) -> Self {
+        let gates = netlist.gates();
+        let mut load_ff = vec![0.0; gates.len()];
+        let mut caps: Vec<Vec<f64>> = Vec::with_capacity(gates.len());
+        let mut clock_cap_ff = 0.0;
+        for g in gates {
+            let c = lib
+                .prim(g.kind)
+                .map(|p| p.input_caps_ff())
+                .unwrap_or_default();
+            for (s, x) in g.inputs().iter().enumerate() {
+                load_ff[x.idx()] += c.get(s).copied().unwrap_or(0.0) + opts.wire_cap_ff;
+            }
+            caps.push(c);
+        }
+        let v = lib.voltage_v;
+        let s0 = opts.input_slew_ns;
+        let mut slew = vec![(0.0, 0.0); gates.len()];
+        let mut models = vec![GateModel::default(); gates.len()];
+        for (i, g) in gates.iter().enumerate() {
+            match g.kind {
+                GateKind::Input => slew[i] = (s0, s0),
+                GateKind::Const0 | GateKind::Const1 => {}
+                k => {
+                    let p = lib.prim(k).expect("every cell kind has a recipe");
+                    let sl: Vec<(f64, f64)> = g
+                        .inputs()
+                        .iter()
+                        .map(|x| {
+                            if k == GateKind::Dff {
+                                (s0, s0)
+                            } else {
+                                slew[x.idx()]
+                            }
+                        })
+                        .collect();
+                    let m = p.model(v, load_ff[i], &sl, s0);
+                    slew[i] = m.out_slew_ns;
+                    if k == GateKind::Dff {
+                        clock_cap_ff += m.clock_cap_ff + opts.wire_cap_ff;
+                    }
+                    models[i] = m;
+                }
+            }
+        }
+        // Flip-flop D inputs may be driven from later nets (feedback): now that every slew is
+        // known, re-evaluate the flip-flops with their actual D slews (Q does not depend on D).
+        for (i, g) in gates.iter().enumerate() {
+            if g.kind == GateKind::Dff {
+                let p = lib.prim(g.kind).expect("dff has a recipe");
+                models[i] = p.model(v, load_ff[i], &[slew[g.ins[0].idx()]], s0);
+            }
+        }
+        EnergyMeter {
+            netlist,
+            lib,
+            opts,
+            models,
+            load_ff,
+            clock_cap_ff,
+            report: None,
+        }
+    }
+
+    /// Load on each net, fF.
+    pub fn loads_ff(&self) -> &[f64] {
+        &self.load_ff
+    }
+
+    /// Per-gate models (index = net id; inputs and constants have all-zero models).
+    pub fn models(&self) -> &[GateModel] {
+        &self.models
+    }
+
+    /// Energy charged to each net's driving gate over the whole run, fJ.
+    pub fn per_net(&self, a: &Activity) -> Vec<NetEnergy> {
+        let v2 = self.lib.voltage_v * self.lib.voltage_v;
+        let gates = self.netlist.gates();
+        debug_assert_eq!(a.toggles.len(), gates.len());
+        let mut out = vec![NetEnergy::default(); gates.len()];
+        for (i, g) in gates.iter().enumerate() {
+            let (t, r) = (a.toggles[i] as f64, a.rises[i] as f64);
+            let f = t - r;
+            out[i].switching_fj = 0.5 * self.load_ff[i] * v2 * t;
+            if g.kind.arity() == 0 {
+                continue;
+            }
+            let m = &self.models[i];
+            let ins = g.inputs();
+            let mut w = [0.0f64; 3];
+            if g.kind == GateKind::Dff {
+                w[0] = 1.0;
+            } else {
+                let sum: f64 = ins.iter().map(|x| a.toggles[x.idx()] as f64).sum();
+                for (s, x) in ins.iter().enumerate() {
+                    w[s] = if sum > 0.0 {
+                        a.toggles[x.idx()] as f64 / sum
+                    } else {
+                        1.0 / ins.len() as f64
+                    };
+                }
+            }
+            let er: f64 = (0..3).map(|s| w[s] * m.arc_rise_fj[s]).sum();
+            let ef: f64 = (0..3).map(|s| w[s] * m.arc_fall_fj[s]).sum();
+            out[i].internal_fj = r * er + f * ef;
+            out[i].input_pin_fj = ins
+                .iter()
+                .enumerate()
+                .map(|(s, x)| {
+                    let (tx, rx) = (a.toggles[x.idx()] as f64, a.rises[x.idx()] as f64);
+                    rx * m.in_rise_fj[s] + (tx - rx) * m.in_fall_fj[s]
+                })
+                .sum();
+        }
+        out
+    }
+
+    /// Measure one activity.
+    pub fn measure(&self, a: &Activity) -> EnergyReport {
+        let ops = a.transitions();
+        let per = |e: f64| if ops == 0 { 0.0 } else { e / ops as f64 };
+        let mut by: BTreeMap<String, f64> = BTreeMap::new();
+        let (mut int, mut inp, mut sw) = (0.0, 0.0, 0.0);
+        for (i, e) in self.per_net(a).iter().enumerate() {
+            let k = self.netlist.components()[i].key().to_string();
+            *by.entry(k).or_insert(0.0) += e.internal_fj + e.input_pin_fj + e.switching_fj;
+            int += e.internal_fj;
+            inp += e.input_pin_fj;
+            sw += e.switching_fj;
+        }
+        let v2 = self.lib.voltage_v * self.lib.voltage_v;
+        let clk_cycle: f64 =
+            self.models.iter().map(|m| m.clock_fj).sum::<f64>() + self.clock_cap_ff * v2;
+        let leak_cycle: f64 =
+            self.models.iter().map(|m| m.leakage_nw).sum::<f64>() * self.opts.clock_ns * 1e-3;
+        let clock = if self.netlist.is_sequential() {
+            clk_cycle
+        } else {
+            0.0
+        };
+        let mut by: BTreeMap<String, f64> = by.into_iter().map(|(k, e)| (k, per(e))).collect();
+        let (clock, leak) = if ops == 0 {
+            (0.0, 0.0)
+        } else {
+            (clock, leak_cycle)
+        };
+        by.insert("clock".into(), clock);
+        by.insert("leakage".into(), leak);
+        EnergyReport {
+            model: ENERGY_MODEL_VERSION,
+            library: self.lib.id.clone(),
+            voltage_v: self.lib.voltage_v,
+            temperature_c: self.lib.temperature_c,
+            options: self.opts,
+            ops,
+            total_fj_per_op: by.values().sum(),
+            fj_per_op_by_component: by,
+            internal_fj_per_op: per(int),
+            input_pin_fj_per_op: per(inp),
+            switching_fj_per_op: per(sw),
+            clock_fj_per_op: clock,
+            leakage_fj_per_op: leak,
+        }
+    }
+
+    /// The report of the last run seen as a sink.
+    pub fn report(&self) -> Option<&EnergyReport> {
+        self.report.as_ref()
+    }
+}
+
+impl ActivitySink for EnergyMeter<'_> {
+    fn totals(&mut self, _netlist: &Netlist, activity: &Activity) {
+        self.report = Some(self.measure(activity));
+    }
+}
+
+/// Plain-function form: `EnergyMeter::new(netlist, lib, opts).measure(activity)`.
+pub fn measure(
+    netlist: &Netlist,
+    lib: &CellLibrary,
+    opts: EnergyOptions,
+    activity: &Activity,
+) -> EnergyReport {
+    EnergyMeter::new(netlist, lib, opts).measure(activity)
+}
