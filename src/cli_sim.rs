@@ -5,6 +5,7 @@ use clap::Args;
 use pann::circuits::{self, AccStyle, AdderArch, MacSpec, MultArch, Repr, Unit, ValidMacSpec};
 use pann::netlist::{write_dot, write_verilog, Netlist, VerilogOptions};
 use pann::report::write_atomic;
+use pann::sim::delay::DelayModel;
 use pann::simulate::{simulate, SimConfig, SimReport};
 use pann::stream::{Dataflow, StreamSpec};
 use std::io::Write;
@@ -93,7 +94,7 @@ pub struct SimulateArgs {
     pub format: Format,
     /// Write the report here (atomically) instead of standard output.
     #[arg(long)]
-    pub out: Option<PathBuf>,
+    pub output: Option<PathBuf>,
     /// Write every net's toggle count to this CSV (`net,toggles,rises,kind,component`).
     #[arg(long)]
     pub per_net: Option<PathBuf>,
@@ -103,9 +104,16 @@ pub struct SimulateArgs {
     /// Delay model: zero | unit | cells (timed runs add a glitch report per component).
     #[arg(long, default_value = "zero")]
     pub delay: String,
-    /// Clock period in ns: refused if shorter than the settle time under --delay.
+    /// Clock period in ns (leakage is charged per period; default 10). Under a timed --delay,
+    /// a period shorter than the settle time is refused.
     #[arg(long)]
     pub clock_ns: Option<f64>,
+    /// Cell library and corner for energy (`pann cells list`), or a cells CSV file.
+    #[arg(long, default_value = pann::energy::DEFAULT_LIBRARY)]
+    pub cells: String,
+    /// Wire capacitance per fan-out pin, fF.
+    #[arg(long, default_value_t = 0.3)]
+    pub wire_cap_ff: f64,
     /// Write a VCD of every net at tick resolution (event-driven; use short streams).
     #[arg(long)]
     pub vcd: Option<PathBuf>,
@@ -157,25 +165,41 @@ pub fn run_simulate(a: SimulateArgs) -> Result<()> {
         cycles: a.cycles,
         seed: a.seed,
     };
+    let lib = pann::energy::CellLibrary::load(&a.cells)?;
+    let model = crate::cli_timed::delay_model(&a.delay, &lib)?;
     let pb = progress_bar(a.cycles, a.quiet);
-    let (act, _stats) = simulate(&n, &cfg, &mut |d| pb.set_position(d))?;
+    let mut tick = |d| pb.set_position(d);
+    let (act, timed) = if model == DelayModel::Zero {
+        (simulate(&n, &cfg, &mut tick)?.0, None)
+    } else {
+        let out = pann::glitch::simulate_timed(&n, &cfg, &model, &mut tick)?;
+        (out.zero.clone(), Some(out))
+    };
     pb.finish_and_clear();
-    let report = SimReport::new(&n, &cfg, &act);
-    let glitch = crate::cli_timed::timed_part(&n, &cfg, &a)?;
+    crate::cli_timed::timed_checks(&n, &cfg, &model, timed.as_ref(), &a)?;
+    let opts = pann::energy::EnergyOptions {
+        clock_ns: a.clock_ns.unwrap_or(10.0),
+        wire_cap_ff: a.wire_cap_ff,
+        input_slew_ns: 0.0,
+    };
+    let meter = pann::energy::EnergyMeter::new(&n, &lib, opts);
+    let e_zero = meter.measure(&act);
+    let mut report = SimReport::new(&n, &cfg, &act);
+    report = match &timed {
+        Some(t) => report
+            .with_energy(meter.measure(&t.timed.activity), Some(e_zero))
+            .with_glitches(pann::glitch::GlitchSummary::new(&n, t, &model)),
+        None => report.with_energy(e_zero, None),
+    };
     if let Some(p) = &a.per_net {
         write_per_net(p, &n, &act)?;
     }
-    let text = match (a.format, &glitch) {
-        (Format::Json, None) => serde_json::to_string_pretty(&report)? + "\n",
-        (Format::Json, Some(g)) => {
-            serde_json::to_string_pretty(&serde_json::json!({"report": report, "glitches": g}))?
-                + "\n"
-        }
-        (Format::Csv, _) => report_csv(&report)?,
-        (Format::Table, None) => report_table(&report),
-        (Format::Table, Some(g)) => report_table(&report) + &g.table(),
+    let text = match a.format {
+        Format::Json => serde_json::to_string_pretty(&report)? + "\n",
+        Format::Csv => report_csv(&report)?,
+        Format::Table => report_table(&report),
     };
-    emit(&a.out, &text)
+    emit(&a.output, &text)
 }
 
 fn write_per_net(p: &std::path::Path, n: &Netlist, act: &pann::sim::Activity) -> Result<()> {
@@ -199,6 +223,7 @@ fn write_per_net(p: &std::path::Path, n: &Netlist, act: &pann::sim::Activity) ->
 /// Provenance columns shared by every CSV row.
 fn provenance(r: &SimReport) -> Vec<(&'static str, String)> {
     let s = r.config.spec.spec();
+    let e = r.energy.as_ref();
     vec![
         ("unit", s.unit.to_string()),
         ("mult", s.mult.to_string()),
@@ -215,27 +240,116 @@ fn provenance(r: &SimReport) -> Vec<(&'static str, String)> {
         ("cycles", r.cycles.to_string()),
         ("operations", r.operations.to_string()),
         ("delay", r.delay.clone()),
+        ("cells", e.map_or(String::new(), |e| e.library.clone())),
+        (
+            "voltage_v",
+            e.map_or(String::new(), |e| e.voltage_v.to_string()),
+        ),
+        (
+            "temperature_c",
+            e.map_or(String::new(), |e| e.temperature_c.to_string()),
+        ),
+        (
+            "clock_ns",
+            e.map_or(String::new(), |e| e.options.clock_ns.to_string()),
+        ),
+        (
+            "wire_cap_ff",
+            e.map_or(String::new(), |e| e.options.wire_cap_ff.to_string()),
+        ),
+        (
+            "energy_model",
+            e.map_or(String::new(), |e| e.model.to_string()),
+        ),
         ("version", r.version.to_string()),
     ]
+}
+
+/// One row per component (the report's components, then `clock`, `leakage`, `total`).
+fn component_rows(r: &SimReport) -> Vec<ComponentRow> {
+    let mut keys: Vec<String> = r
+        .toggles
+        .keys()
+        .filter(|k| *k != "total")
+        .cloned()
+        .collect();
+    if let Some(e) = &r.energy_fj_per_op {
+        keys.extend(e.keys().filter(|k| !r.toggles.contains_key(*k)).cloned());
+    }
+    keys.retain(|k| k != "total");
+    keys.push("total".into());
+    keys.into_iter()
+        .map(|k| {
+            // (zero-delay, timed) toggles of this component in a timed run.
+            let timed = r.glitches.as_ref().and_then(|g| match k.as_str() {
+                "total" => Some((g.zero_delay_total, g.timed_total)),
+                _ => g
+                    .rows
+                    .iter()
+                    .find(|row| row.component.key() == k)
+                    .map(|row| (row.zero_delay, row.timed)),
+            });
+            ComponentRow {
+                cells: match k.as_str() {
+                    "total" => Some(r.gates),
+                    c => r.cells.get(c).copied(),
+                },
+                toggles: r.toggles.get(&k).copied(),
+                toggles_per_op: r.toggles_per_op.get(&k).copied(),
+                timed_toggles_per_op: timed.map(|t| t.1 as f64 / r.operations.max(1) as f64),
+                glitch_ratio: timed.map(|t| t.1 as f64 / t.0 as f64),
+                energy_fj_per_op: r.energy_fj_per_op.as_ref().and_then(|e| e.get(&k).copied()),
+                energy_zero_delay: r
+                    .energy_fj_per_op_zero_delay
+                    .as_ref()
+                    .and_then(|e| e.get(&k).copied()),
+                component: k,
+            }
+        })
+        .collect()
+}
+
+struct ComponentRow {
+    component: String,
+    cells: Option<usize>,
+    toggles: Option<u64>,
+    toggles_per_op: Option<f64>,
+    timed_toggles_per_op: Option<f64>,
+    glitch_ratio: Option<f64>,
+    energy_fj_per_op: Option<f64>,
+    energy_zero_delay: Option<f64>,
+}
+
+fn opt<T: ToString>(v: Option<T>) -> String {
+    v.map_or(String::new(), |v| v.to_string())
 }
 
 fn report_csv(r: &SimReport) -> Result<String> {
     let prov = provenance(r);
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header: Vec<&str> = prov.iter().map(|p| p.0).collect();
-    header.extend(["component", "cells", "toggles", "toggles_per_op"]);
+    header.extend([
+        "component",
+        "cells",
+        "toggles",
+        "toggles_per_op",
+        "timed_toggles_per_op",
+        "glitch_ratio",
+        "energy_fj_per_op",
+        "energy_fj_per_op_zero_delay",
+    ]);
     w.write_record(&header)?;
-    for (comp, t) in &r.toggles {
+    for c in component_rows(r) {
         let mut row: Vec<String> = prov.iter().map(|p| p.1.clone()).collect();
-        let cells = match comp.as_str() {
-            "total" => r.gates,
-            c => r.cells.get(c).copied().unwrap_or(0),
-        };
         row.extend([
-            comp.clone(),
-            cells.to_string(),
-            t.to_string(),
-            format!("{:.6}", r.toggles_per_op[comp]),
+            c.component,
+            opt(c.cells),
+            opt(c.toggles),
+            opt(c.toggles_per_op.map(|v| format!("{v:.6}"))),
+            opt(c.timed_toggles_per_op.map(|v| format!("{v:.6}"))),
+            opt(c.glitch_ratio.map(|v| format!("{v:.6}"))),
+            opt(c.energy_fj_per_op.map(|v| format!("{v:.6}"))),
+            opt(c.energy_zero_delay.map(|v| format!("{v:.6}"))),
         ]);
         w.write_record(&row)?;
     }
@@ -250,18 +364,52 @@ fn report_table(r: &SimReport) -> String {
         "stream    {} ({}), seed {}, {} cycles = {} operations, delay {}\n",
         c.stream, c.dataflow, c.seed, r.cycles, r.operations, r.delay
     );
-    s += &format!(
-        "{:<14} {:>8} {:>14} {:>12}\n",
-        "component", "cells", "toggles", "toggles/op"
-    );
-    for (comp, t) in &r.toggles {
-        let cells = match comp.as_str() {
-            "total" => r.gates,
-            c => r.cells.get(c).copied().unwrap_or(0),
-        };
+    if let Some(e) = &r.energy {
         s += &format!(
-            "{:<14} {:>8} {:>14} {:>12.3}\n",
-            comp, cells, t, r.toggles_per_op[comp]
+            "cells     {} ({} V, {} °C), clock {} ns, wire {} fF/fan-out, energy model {}\n",
+            e.library,
+            e.voltage_v,
+            e.temperature_c,
+            e.options.clock_ns,
+            e.options.wire_cap_ff,
+            e.model
+        );
+    }
+    let timed = r.glitches.is_some();
+    s += &format!("{:<14} {:>7} {:>12}", "component", "cells", "toggles/op");
+    if timed {
+        s += &format!(" {:>12} {:>7}", "timed tgl/op", "glitch");
+    }
+    s += &format!(" {:>12}", "fJ/op");
+    if timed {
+        s += &format!(" {:>12}", "fJ/op (zd)");
+    }
+    s += "\n";
+    let f = |v: Option<f64>, p: usize| v.map_or("-".into(), |v| format!("{v:.p$}"));
+    for row in component_rows(r) {
+        s += &format!(
+            "{:<14} {:>7} {:>12}",
+            row.component,
+            opt(row.cells),
+            f(row.toggles_per_op, 3)
+        );
+        if timed {
+            s += &format!(
+                " {:>12} {:>7}",
+                f(row.timed_toggles_per_op, 3),
+                f(row.glitch_ratio, 3)
+            );
+        }
+        s += &format!(" {:>12}", f(row.energy_fj_per_op, 2));
+        if timed {
+            s += &format!(" {:>12}", f(row.energy_zero_delay, 2));
+        }
+        s += "\n";
+    }
+    if let Some(g) = &r.glitches {
+        s += &format!(
+            "settle    max {} ticks = {:.3} ns, mean {:.1} ticks (tick {} ns, delay {})\n",
+            g.max_settle_ticks, g.max_settle_ns, g.mean_settle_ticks, g.tick_ns, g.delay
         );
     }
     s

@@ -2,48 +2,53 @@
 
 use crate::cli_sim::SimulateArgs;
 use anyhow::{Context, Result};
-use pann::glitch::{check_clock, simulate_timed, GlitchSummary};
+use pann::energy::CellLibrary;
+use pann::glitch::{check_clock, TimedOutcome};
 use pann::netlist::Netlist;
 use pann::report::write_atomic;
-use pann::sim::delay::{DelayModel, DelayTable};
+use pann::sim::delay::DelayModel;
 use pann::sim::event::{self, baseline_values, Tee};
 use pann::sim::reference::PortValues;
 use pann::sim::saif::SaifWriter;
 use pann::sim::vcd::VcdWriter;
 use pann::simulate::{open_stream, SimConfig};
 
-/// Parse `--delay`.
-pub fn delay_model(s: &str) -> Result<DelayModel> {
+/// Parse `--delay`; `cells` takes its per-kind delays from the cell library.
+pub fn delay_model(s: &str, lib: &CellLibrary) -> Result<DelayModel> {
     Ok(match s {
         "zero" => DelayModel::Zero,
         "unit" => DelayModel::Unit,
-        "cells" => DelayModel::Cells(DelayTable::default_cells()),
+        "cells" => DelayModel::Cells(lib.delay_table()),
         d => anyhow::bail!("unknown --delay '{d}' (expected zero, unit or cells)"),
     })
 }
 
-/// Run the timed simulation when `--delay` is not zero; check the clock; write VCD/SAIF.
-pub fn timed_part(n: &Netlist, cfg: &SimConfig, a: &SimulateArgs) -> Result<Option<GlitchSummary>> {
-    let model = delay_model(&a.delay)?;
-    if model == DelayModel::Zero {
+/// Check `--clock-ns` against the settle time of a timed run and write VCD/SAIF if asked.
+pub fn timed_checks(
+    n: &Netlist,
+    cfg: &SimConfig,
+    model: &DelayModel,
+    out: Option<&TimedOutcome>,
+    a: &SimulateArgs,
+) -> Result<()> {
+    if let Some(c) = a.clock_ns {
+        if c <= 0.0 {
+            anyhow::bail!("--clock-ns must be positive, got {c}");
+        }
+    }
+    let Some(out) = out else {
         if a.vcd.is_some() || a.saif.is_some() {
             anyhow::bail!("--vcd and --saif need --delay unit or cells");
         }
-        if let Some(c) = a.clock_ns {
-            if c <= 0.0 {
-                anyhow::bail!("--clock-ns must be positive, got {c}");
-            }
-        }
-        return Ok(None);
-    }
-    let out = simulate_timed(n, cfg, &model, &mut |_| {})?;
+        return Ok(());
+    };
     if let Some(c) = a.clock_ns {
-        check_clock(&out.timed, &model, c)?;
+        check_clock(&out.timed, model, c)?;
     }
     if a.vcd.is_some() || a.saif.is_some() {
-        write_waveforms(n, cfg, &model, a, out.timed.max_settle())?;
+        write_waveforms(n, cfg, model, a, out.timed.max_settle())?;
     }
-    Ok(Some(GlitchSummary::new(n, &out, &model)))
+    Ok(())
 }
 
 fn write_waveforms(

@@ -2,13 +2,11 @@
 //! delay and under a delay model, giving the glitch report per component (zero-delay toggles,
 //! timed toggles, ratio), the settle time and the clock-period check.
 
-use crate::circuits::driver::RegisterMap;
-use crate::circuits::{MacDriver, MacState, Unit};
 use crate::netlist::{Component, Netlist};
 use crate::sim::delay::DelayModel;
 use crate::sim::timed::{glitch_report, GlitchRow, TimedActivity, TimedSim};
-use crate::sim::{Activity, Driver, PortVectors, ZeroDelaySim};
-use crate::simulate::{open_stream, SimConfig, SimError, BATCH};
+use crate::sim::{Activity, ZeroDelaySim};
+use crate::simulate::{for_each_batch, merge_batch, SimConfig, SimError};
 
 /// A clock period shorter than the circuit's settle time.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -147,11 +145,8 @@ pub fn simulate_timed(
     model: &DelayModel,
     progress: &mut dyn FnMut(u64),
 ) -> Result<TimedOutcome, SimError> {
-    let spec = &cfg.spec;
-    let mut stream = open_stream(cfg)?;
     let zd = ZeroDelaySim::new(n);
     let timed = TimedSim::new(n, model);
-    let map = RegisterMap::new(spec, n);
     let mut out = TimedOutcome {
         zero: Activity::new(n.len()),
         timed: TimedActivity {
@@ -159,58 +154,26 @@ pub fn simulate_timed(
             settle_hist: vec![0],
         },
     };
-    let mut state = MacState::default();
-    let mut prev: Option<(u64, u64)> = None;
-    let mut pairs = Vec::with_capacity(BATCH);
-    let mut done = 0u64;
     let mut mispredicted = 0;
-    loop {
-        stream.next_batch(&mut pairs, BATCH)?;
-        if pairs.is_empty() {
-            break;
-        }
-        let enc: Vec<(u64, u64)> = prev
-            .into_iter()
-            .chain(
-                pairs
-                    .iter()
-                    .map(|&(x, w)| (spec.encode_x(x), spec.encode_w(w))),
-            )
-            .collect();
-        let (z, t) = if spec.unit == Unit::Mac {
-            let drv = MacDriver::new(spec, &map, state, &enc);
-            let init = drv.state_at(0).expect("MAC driver knows its state");
-            let (z, s) = zd.run_from(&drv, init.clone());
-            mispredicted += s.mispredictions;
-            let t = timed.run_from(&drv, init);
-            state = drv.state(enc.len() - 1);
-            (z, t)
+    for_each_batch(n, cfg, progress, &mut |drv, init, overlap| {
+        let (z, t) = if init.is_empty() {
+            (zd.run(drv).0, timed.run(drv))
         } else {
-            let vecs = enc
-                .iter()
-                .map(|&(a, b)| vec![a as u128, b as u128])
-                .collect();
-            let drv = PortVectors::new(n, vecs);
-            (zd.run(&drv).0, timed.run(&drv))
+            let (z, s) = zd.run_from(drv, init.clone());
+            mispredicted += s.mispredictions;
+            (z, timed.run_from(drv, init))
         };
-        out.zero.merge(&z);
-        out.timed.activity.merge(&t.activity);
+        merge_batch(&mut out.zero, &z, overlap);
+        merge_batch(&mut out.timed.activity, &t.activity, overlap);
         if out.timed.settle_hist.len() < t.settle_hist.len() {
             out.timed.settle_hist.resize(t.settle_hist.len(), 0);
         }
         for (a, b) in out.timed.settle_hist.iter_mut().zip(&t.settle_hist) {
             *a += b;
         }
-        if prev.is_some() {
-            out.zero.cycles -= 1;
-            out.timed.activity.cycles -= 1;
-        }
-        prev = enc.last().copied();
-        done += pairs.len() as u64;
-        progress(done);
-    }
+    })?;
     if mispredicted > 0 {
-        return Err(SimError::Mismatch(mispredicted, spec.describe()));
+        return Err(SimError::Mismatch(mispredicted, cfg.spec.describe()));
     }
     Ok(out)
 }

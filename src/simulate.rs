@@ -59,30 +59,34 @@ pub fn open_stream(cfg: &SimConfig) -> Result<Box<dyn OperandStream>, StreamErro
     })
 }
 
-/// Simulate `cfg` on `n` (built from `cfg.spec`) at zero delay. `progress` receives the
-/// number of cycles done after every batch.
-pub fn simulate(
+/// Per-batch callback of [`for_each_batch`]: `(driver, initial flip-flop state (empty for
+/// combinational units), overlaps the previous batch)`.
+pub type BatchFn<'a> = &'a mut dyn FnMut(&dyn Driver, Vec<bool>, bool);
+
+/// Stream `cfg` through `n` (built from `cfg.spec`) batch by batch, memory flat in the
+/// stream length. `each(driver, init)` simulates one batch whose flip-flops hold `init` in its
+/// first lane; every batch after the first starts with the previous batch's last cycle as its
+/// baseline, so the caller subtracts one cycle per merged batch (see [`merge_batch`]).
+/// `progress` receives the number of cycles done after every batch.
+pub fn for_each_batch(
     n: &Netlist,
     cfg: &SimConfig,
     progress: &mut dyn FnMut(u64),
-) -> Result<(Activity, RunStats), SimError> {
+    each: BatchFn<'_>,
+) -> Result<(), SimError> {
     let spec = &cfg.spec;
     let mut stream = open_stream(cfg)?;
-    let sim = ZeroDelaySim::new(n);
     let map = RegisterMap::new(spec, n);
-    let mut act = Activity::new(n.len());
-    let mut stats = RunStats::default();
     let mut state = MacState::default();
     let mut prev: Option<(u64, u64)> = None;
     let mut pairs = Vec::with_capacity(BATCH);
+    let mut driver: Option<MacDriver<'_>> = None;
     let mut done = 0u64;
     loop {
         stream.next_batch(&mut pairs, BATCH)?;
         if pairs.is_empty() {
-            break;
+            return Ok(());
         }
-        // Each batch after the first starts with the previous batch's last cycle as its
-        // baseline, so toggles across the boundary are counted exactly once.
         let enc: Vec<(u64, u64)> = prev
             .into_iter()
             .chain(
@@ -91,34 +95,67 @@ pub fn simulate(
                     .map(|&(x, w)| (spec.encode_x(x), spec.encode_w(w))),
             )
             .collect();
-        let (a, s) = if spec.unit == Unit::Adder {
+        if spec.unit == Unit::Adder {
+            // Operands up to 64 bits each: the generic port driver.
             let vecs = enc
                 .iter()
                 .map(|&(a, b)| vec![a as u128, b as u128])
                 .collect();
-            let drv = PortVectors::new(n, vecs);
-            sim.run(&drv)
+            each(&PortVectors::new(n, vecs), Vec::new(), prev.is_some());
         } else {
-            let drv = MacDriver::new(spec, &map, state, &enc);
+            let drv = match driver.as_mut() {
+                Some(d) => {
+                    d.refill(state, &enc);
+                    d
+                }
+                None => driver.insert(MacDriver::new(spec, &map, state, &enc)),
+            };
             let init = drv.state_at(0).expect("MAC driver knows its state");
-            let r = sim.run_from(&drv, init);
+            each(&*drv, init, prev.is_some());
             state = drv.state(enc.len() - 1);
-            r
-        };
-        act.merge(&a);
-        if prev.is_some() {
-            act.cycles -= 1;
         }
-        stats.blocks += s.blocks;
-        stats.register_rounds += s.register_rounds;
-        stats.mispredictions += s.mispredictions;
-        stats.segments += s.segments;
         prev = enc.last().copied();
         done += pairs.len() as u64;
         progress(done);
     }
+}
+
+/// Add one batch's activity to a running total; `overlap` = the batch re-simulated the
+/// previous batch's last cycle as its baseline.
+pub fn merge_batch(total: &mut Activity, batch: &Activity, overlap: bool) {
+    total.merge(batch);
+    if overlap {
+        total.cycles -= 1;
+    }
+}
+
+/// Simulate `cfg` on `n` (built from `cfg.spec`) at zero delay. `progress` receives the
+/// number of cycles done after every batch.
+pub fn simulate(
+    n: &Netlist,
+    cfg: &SimConfig,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(Activity, RunStats), SimError> {
+    let sim = ZeroDelaySim::new(n);
+    let mut act = Activity::new(n.len());
+    let mut stats = RunStats::default();
+    for_each_batch(n, cfg, progress, &mut |drv, init, overlap| {
+        let (a, s) = if init.is_empty() {
+            sim.run(drv)
+        } else {
+            sim.run_from(drv, init)
+        };
+        merge_batch(&mut act, &a, overlap);
+        stats.blocks += s.blocks;
+        stats.register_rounds += s.register_rounds;
+        stats.mispredictions += s.mispredictions;
+        stats.segments += s.segments;
+    })?;
     if stats.mispredictions > 0 {
-        return Err(SimError::Mismatch(stats.mispredictions, spec.describe()));
+        return Err(SimError::Mismatch(
+            stats.mispredictions,
+            cfg.spec.describe(),
+        ));
     }
     Ok((act, stats))
 }
@@ -146,6 +183,19 @@ pub struct SimReport {
     pub toggles: std::collections::BTreeMap<String, u64>,
     /// Toggles per operation per component and `total`.
     pub toggles_per_op: std::collections::BTreeMap<String, f64>,
+    /// Energy per operation in fJ: one key per component, `clock`, `leakage` and `total`,
+    /// from the activity of the run's delay model (glitches included when timed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub energy_fj_per_op: Option<std::collections::BTreeMap<String, f64>>,
+    /// The same from zero-delay (functional) activity, when the run is timed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub energy_fj_per_op_zero_delay: Option<std::collections::BTreeMap<String, f64>>,
+    /// Energy provenance and breakdown (library, corner, voltage, options, model version).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub energy: Option<crate::energy::EnergyReport>,
+    /// Glitch report of a timed run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub glitches: Option<crate::glitch::GlitchSummary>,
 }
 
 impl SimReport {
@@ -178,7 +228,36 @@ impl SimReport {
             operations: ops,
             toggles,
             toggles_per_op: per_op,
+            energy_fj_per_op: None,
+            energy_fj_per_op_zero_delay: None,
+            energy: None,
+            glitches: None,
         }
+    }
+
+    /// Attach energy: `e` from the run's activity, `zero` from zero-delay activity when the
+    /// run is timed.
+    pub fn with_energy(
+        mut self,
+        e: crate::energy::EnergyReport,
+        zero: Option<crate::energy::EnergyReport>,
+    ) -> SimReport {
+        let map = |e: &crate::energy::EnergyReport| {
+            let mut m = e.fj_per_op_by_component.clone();
+            m.insert("total".into(), e.total_fj_per_op);
+            m
+        };
+        self.energy_fj_per_op = Some(map(&e));
+        self.energy_fj_per_op_zero_delay = zero.as_ref().map(map);
+        self.energy = Some(e);
+        self
+    }
+
+    /// Attach a timed run's glitch report.
+    pub fn with_glitches(mut self, g: crate::glitch::GlitchSummary) -> SimReport {
+        self.delay = g.delay.to_string();
+        self.glitches = Some(g);
+        self
     }
 }
 

@@ -172,3 +172,34 @@ fn netlist_verilog_names_every_net() {
     assert!(v.contains("module pann(x, w, p);"));
     assert!(v.contains("wire n2;") && v.contains("assign p[7] ="));
 }
+
+#[test]
+fn json_reports_energy_per_component_and_timed_runs_keep_the_same_keys() {
+    let o = pann(&[
+        "simulate", "--cycles", "3000", "--format", "json", "--delay", "unit",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        v["gates"].as_u64().unwrap() > 0 && v["toggles_per_op"]["total"].as_f64().unwrap() > 0.0
+    );
+    let e = &v["energy_fj_per_op"];
+    let parts: f64 = [
+        "operand_regs",
+        "multiplier",
+        "acc_adder",
+        "acc_reg",
+        "clock",
+        "leakage",
+    ]
+    .iter()
+    .map(|k| e[*k].as_f64().unwrap())
+    .sum();
+    assert!((parts - e["total"].as_f64().unwrap()).abs() < 1e-6 * parts);
+    // Glitches cost energy: the timed total exceeds the zero-delay one.
+    assert!(
+        e["total"].as_f64().unwrap() > v["energy_fj_per_op_zero_delay"]["total"].as_f64().unwrap()
+    );
+    assert_eq!(v["energy"]["library"], "sky130_tt_025C_1v80");
+    assert_eq!(v["delay"], "unit");
+}

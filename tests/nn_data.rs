@@ -1,5 +1,6 @@
 //! Data integrity and bad-input errors of the nn module (one clear message, never a panic).
-use pann::nn::{idx, model::ModelId, sha256::sha256_hex, NnError};
+use pann::nn::{idx, model::ModelId, NnError};
+use pann::report::sha256_hex;
 use std::io::Write;
 use std::path::Path;
 

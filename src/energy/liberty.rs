@@ -13,8 +13,8 @@
 //!   (as OpenSTA does).
 
 use super::parse::{parse, Group};
-use super::sha256::sha256_hex;
 use super::EnergyError;
+use crate::report::sha256_hex;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::Read;

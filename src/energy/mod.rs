@@ -38,13 +38,12 @@ pub mod library;
 pub mod mapping;
 pub mod meter;
 mod parse;
-mod sha256;
 
+pub use crate::report::sha256_hex;
 pub use liberty::{LibCell, Liberty, Table};
 pub use library::{CellLibrary, GateModel, Prim, DEFAULT_LIBRARY};
 pub use mapping::{Family, Recipe};
 pub use meter::{EnergyMeter, EnergyOptions, EnergyReport, NetEnergy, ENERGY_MODEL_VERSION};
-pub use sha256::sha256_hex;
 
 /// Errors of the energy stage. Every message names the file, and where relevant the cell and
 /// attribute, so a person can act on it.

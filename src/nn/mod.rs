@@ -17,7 +17,6 @@ pub mod model;
 pub mod pth;
 pub mod qnet;
 pub mod quant;
-pub mod sha256;
 pub mod stream;
 
 pub use error::{NnError, Result};
