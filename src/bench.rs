@@ -146,6 +146,7 @@ pub fn run(cfg: &BenchConfig) -> Vec<BenchRow> {
             dataflow: Dataflow::OutputStationary,
             cycles: cfg.cycles,
             seed: cfg.seed,
+            imported: None,
         };
         let t = Instant::now();
         let ok = simulate(&n, &sc, &mut |_| {}).is_ok();

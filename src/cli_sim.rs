@@ -111,6 +111,23 @@ pub struct SimulateArgs {
     /// Cell library and corner for energy (`pann cells list`), or a cells CSV file.
     #[arg(long, default_value = pann::energy::DEFAULT_LIBRARY)]
     pub cells: String,
+    /// Simulate a Yosys `write_json` netlist (gate cells, `$_DFF_P_`) instead of a generated
+    /// circuit; --x and --w name the ports the stream drives, --out the result port; --bx/--bw
+    /// are taken from the port widths and --repr says how operands are encoded.
+    #[arg(long)]
+    pub netlist: Option<PathBuf>,
+    /// Activation port of --netlist.
+    #[arg(long, default_value = "x", requires = "netlist")]
+    pub x: String,
+    /// Weight port of --netlist.
+    #[arg(long, default_value = "w", requires = "netlist")]
+    pub w: String,
+    /// Output port of --netlist.
+    #[arg(long, default_value = "p", requires = "netlist")]
+    pub out: String,
+    /// Top module of --netlist (default: the one marked top, or the only one).
+    #[arg(long, requires = "netlist")]
+    pub top: Option<String>,
     /// Wire capacitance per fan-out pin, fF.
     #[arg(long, default_value_t = 0.3)]
     pub wire_cap_ff: f64,
@@ -151,19 +168,25 @@ fn progress_bar(total: u64, quiet: bool) -> indicatif::ProgressBar {
 
 /// Run `pann simulate`.
 pub fn run_simulate(a: SimulateArgs) -> Result<()> {
-    let spec = a.circuit.spec()?;
+    let (spec, n, imported) = match &a.netlist {
+        Some(p) => import(&a, p)?,
+        None => {
+            let spec = a.circuit.spec()?;
+            (spec, circuits::build(&spec), None)
+        }
+    };
     if matches!(a.stream, StreamSpec::File { .. }) && a.dataflow != Dataflow::OutputStationary {
         anyhow::bail!(
             "--dataflow applies to synthetic streams; a vector file is used in its own order"
         );
     }
-    let n = circuits::build(&spec);
     let cfg = SimConfig {
         spec,
         stream: a.stream.clone(),
         dataflow: a.dataflow,
         cycles: a.cycles,
         seed: a.seed,
+        imported,
     };
     let lib = pann::energy::CellLibrary::load(&a.cells)?;
     let model = crate::cli_timed::delay_model(&a.delay, &lib)?;
@@ -200,6 +223,41 @@ pub fn run_simulate(a: SimulateArgs) -> Result<()> {
         Format::Table => report_table(&report),
     };
     emit(&a.output, &text)
+}
+
+/// Import `--netlist`: the operand widths come from the `--x`/`--w` ports.
+fn import(
+    a: &SimulateArgs,
+    p: &std::path::Path,
+) -> Result<(ValidMacSpec, Netlist, Option<pann::simulate::ImportedPorts>)> {
+    use pann::netlist::yosys::{import_json, ImportOptions};
+    let bytes = std::fs::read(p).with_context(|| format!("reading {}", p.display()))?;
+    let text = String::from_utf8_lossy(&bytes);
+    let opts = ImportOptions {
+        top: a.top.clone(),
+        inputs: vec![a.x.clone(), a.w.clone()],
+        outputs: vec![a.out.clone()],
+    };
+    let n = import_json(&text, &opts).with_context(|| format!("importing {}", p.display()))?;
+    let width = |name: &str| n.input(name).map_or(0, |q| q.bits.len() as u32);
+    let spec = MacSpec {
+        unit: Unit::Mult,
+        bx: width(&a.x),
+        bw: width(&a.w),
+        repr: a.circuit.repr,
+        mult: MultArch::Dadda,
+        ..MacSpec::default()
+    }
+    .validate()
+    .with_context(|| format!("{}: ports {} and {}", p.display(), a.x, a.w))?;
+    let ports = pann::simulate::ImportedPorts {
+        path: p.display().to_string(),
+        x: a.x.clone(),
+        w: a.w.clone(),
+        out: a.out.clone(),
+        sha256: pann::report::sha256_hex(&bytes),
+    };
+    Ok((spec, n, Some(ports)))
 }
 
 fn write_per_net(p: &std::path::Path, n: &Netlist, act: &pann::sim::Activity) -> Result<()> {

@@ -156,13 +156,9 @@ pub fn simulate_timed(
     };
     let mut mispredicted = 0;
     for_each_batch(n, cfg, progress, &mut |drv, init, overlap| {
-        let (z, t) = if init.is_empty() {
-            (zd.run(drv).0, timed.run(drv))
-        } else {
-            let (z, s) = zd.run_from(drv, init.clone());
-            mispredicted += s.mispredictions;
-            (z, timed.run_from(drv, init))
-        };
+        let (z, s, last) = zd.run_from_state(drv, init.clone());
+        mispredicted += s.mispredictions;
+        let t = timed.run_from(drv, init);
         merge_batch(&mut out.zero, &z, overlap);
         merge_batch(&mut out.timed.activity, &t.activity, overlap);
         if out.timed.settle_hist.len() < t.settle_hist.len() {
@@ -171,6 +167,7 @@ pub fn simulate_timed(
         for (a, b) in out.timed.settle_hist.iter_mut().zip(&t.settle_hist) {
             *a += b;
         }
+        Some(last)
     })?;
     if mispredicted > 0 {
         return Err(SimError::Mismatch(mispredicted, cfg.spec.describe()));

@@ -27,6 +27,25 @@ pub struct SimConfig {
     pub cycles: u64,
     /// Seed of synthetic streams.
     pub seed: u64,
+    /// A netlist imported from Yosys instead of a generated circuit (`spec` then only gives
+    /// the operand widths and representation of its `x` and `w` ports).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub imported: Option<ImportedPorts>,
+}
+
+/// Which ports of an imported netlist the operand stream drives.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct ImportedPorts {
+    /// Source file (Yosys `write_json`).
+    pub path: String,
+    /// Activation port name.
+    pub x: String,
+    /// Weight port name.
+    pub w: String,
+    /// Output port name.
+    pub out: String,
+    /// SHA-256 of the source file.
+    pub sha256: String,
 }
 
 /// Errors of an experiment.
@@ -61,7 +80,9 @@ pub fn open_stream(cfg: &SimConfig) -> Result<Box<dyn OperandStream>, StreamErro
 
 /// Per-batch callback of [`for_each_batch`]: `(driver, initial flip-flop state (empty for
 /// combinational units), overlaps the previous batch)`.
-pub type BatchFn<'a> = &'a mut dyn FnMut(&dyn Driver, Vec<bool>, bool);
+/// It returns the flip-flop state held during the batch's last cycle when it knows it (needed
+/// for imported sequential netlists, whose registers have no arithmetic model).
+pub type BatchFn<'a> = &'a mut dyn FnMut(&dyn Driver, Vec<bool>, bool) -> Option<Vec<bool>>;
 
 /// Stream `cfg` through `n` (built from `cfg.spec`) batch by batch, memory flat in the
 /// stream length. `each(driver, init)` simulates one batch whose flip-flops hold `init` in its
@@ -76,12 +97,17 @@ pub fn for_each_batch(
 ) -> Result<(), SimError> {
     let spec = &cfg.spec;
     let mut stream = open_stream(cfg)?;
-    let map = RegisterMap::new(spec, n);
+    // Generated circuits only: imported netlists have no register labels.
+    let map = match cfg.imported {
+        None => Some(RegisterMap::new(spec, n)),
+        Some(_) => None,
+    };
     let mut state = MacState::default();
     let mut prev: Option<(u64, u64)> = None;
     let mut pairs = Vec::with_capacity(BATCH);
     let mut driver: Option<MacDriver<'_>> = None;
     let mut done = 0u64;
+    let mut imported_state = vec![false; n.dffs().len()];
     loop {
         stream.next_batch(&mut pairs, BATCH)?;
         if pairs.is_empty() {
@@ -95,7 +121,24 @@ pub fn for_each_batch(
                     .map(|&(x, w)| (spec.encode_x(x), spec.encode_w(w))),
             )
             .collect();
-        if spec.unit == Unit::Adder {
+        if let Some(ip) = &cfg.imported {
+            // Any netlist: the generic port driver; other inputs held at 0, flip-flops found
+            // by the simulator's fixed point from reset.
+            let at = |name: &str| n.inputs().iter().position(|p| p.name == name);
+            let (xi, wi) = (at(&ip.x), at(&ip.w));
+            let vecs = enc
+                .iter()
+                .map(|&(x, w)| {
+                    let mut v = vec![0u128; n.inputs().len()];
+                    v[xi.expect("import checked the x port")] = x as u128;
+                    v[wi.expect("import checked the w port")] = w as u128;
+                    v
+                })
+                .collect();
+            let drv = PortVectors::new(n, vecs);
+            let last = each(&drv, imported_state.clone(), prev.is_some());
+            imported_state = last.expect("imported netlists report their final state");
+        } else if spec.unit == Unit::Adder {
             // Operands up to 64 bits each: the generic port driver.
             let vecs = enc
                 .iter()
@@ -108,7 +151,10 @@ pub fn for_each_batch(
                     d.refill(state, &enc);
                     d
                 }
-                None => driver.insert(MacDriver::new(spec, &map, state, &enc)),
+                None => {
+                    let map = map.as_ref().expect("generated circuit");
+                    driver.insert(MacDriver::new(spec, map, state, &enc))
+                }
             };
             let init = drv.state_at(0).expect("MAC driver knows its state");
             each(&*drv, init, prev.is_some());
@@ -140,16 +186,13 @@ pub fn simulate(
     let mut act = Activity::new(n.len());
     let mut stats = RunStats::default();
     for_each_batch(n, cfg, progress, &mut |drv, init, overlap| {
-        let (a, s) = if init.is_empty() {
-            sim.run(drv)
-        } else {
-            sim.run_from(drv, init)
-        };
+        let (a, s, last) = sim.run_from_state(drv, init);
         merge_batch(&mut act, &a, overlap);
         stats.blocks += s.blocks;
         stats.register_rounds += s.register_rounds;
         stats.mispredictions += s.mispredictions;
         stats.segments += s.segments;
+        Some(last)
     })?;
     if stats.mispredictions > 0 {
         return Err(SimError::Mismatch(
@@ -201,7 +244,10 @@ pub struct SimReport {
 impl SimReport {
     /// Summarise `act` of `n` under `cfg`.
     pub fn new(n: &Netlist, cfg: &SimConfig, act: &Activity) -> SimReport {
-        let comps = components_of(cfg.spec.unit);
+        let comps = match cfg.imported {
+            Some(_) => &[crate::netlist::Component::Logic][..],
+            None => components_of(cfg.spec.unit),
+        };
         let by = act.by_component(n);
         let cells_by = n.cells_by_component();
         let ops = act.transitions();
@@ -219,7 +265,13 @@ impl SimReport {
         per_op.insert("total".into(), per(total, ops));
         SimReport {
             version: env!("CARGO_PKG_VERSION"),
-            circuit: cfg.spec.describe(),
+            circuit: match &cfg.imported {
+                Some(ip) => format!(
+                    "yosys netlist {} (x={}, w={}, out={}; operands {}x{} {})",
+                    ip.path, ip.x, ip.w, ip.out, cfg.spec.bx, cfg.spec.bw, cfg.spec.repr
+                ),
+                None => cfg.spec.describe(),
+            },
             config: cfg.clone(),
             delay: "zero".into(),
             gates: n.cell_count(),

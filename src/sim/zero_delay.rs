@@ -140,6 +140,18 @@ impl ZeroDelaySim {
 
     /// Simulate the whole stream of `d`, flip-flops holding `init` in cycle 0.
     pub fn run_from(&self, d: &dyn Driver, init: Vec<bool>) -> (Activity, RunStats) {
+        let (a, s, _) = self.run_from_state(d, init);
+        (a, s)
+    }
+
+    /// [`ZeroDelaySim::run_from`], also returning the flip-flop state held during the last
+    /// cycle (the initial state of a following batch that re-simulates that cycle as its
+    /// baseline).
+    pub fn run_from_state(
+        &self,
+        d: &dyn Driver,
+        init: Vec<bool>,
+    ) -> (Activity, RunStats, Vec<bool>) {
         let len = d.len();
         let threads = rayon::current_num_threads() as u64;
         let mut segs = (len / self.min_segment).clamp(1, threads.max(1));
@@ -167,6 +179,7 @@ impl ZeroDelaySim {
             .all(|(w, init)| w[0].state_last == *init);
         let mut stats = RunStats::default();
         let mut act = Activity::new(self.prog.nets());
+        let last;
         if stitched {
             for p in &parts {
                 act.merge(&p.act);
@@ -174,14 +187,19 @@ impl ZeroDelaySim {
             }
             // Segments overlap by one baseline lane each.
             act.cycles = len;
+            last = parts
+                .last()
+                .map(|p| p.state_last.clone())
+                .unwrap_or_default();
         } else {
             // A predicted segment start was wrong: count it, and redo the run serially.
             let serial = self.segment(d, 0, len, init, None);
             act = serial.act;
             stats = serial.stats;
             stats.mispredictions += 1;
+            last = serial.state_last;
         }
-        (act, stats)
+        (act, stats, last)
     }
 
     /// [`ZeroDelaySim::run_observed`] with flip-flops holding `init` in cycle 0.
