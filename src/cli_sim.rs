@@ -83,9 +83,13 @@ pub struct SimulateArgs {
     /// Dataflow: output-stationary | weight-stationary[:N] (weight held N cycles, default 64).
     #[arg(long, default_value = "output-stationary")]
     pub dataflow: Dataflow,
-    /// Cycles to simulate (one operand pair each).
-    #[arg(long, default_value_t = 100_000)]
-    pub cycles: u64,
+    /// Cycles to simulate (one operand pair each). Default: 100,000 for synthetic streams, the
+    /// whole stream for file: and nn: streams.
+    #[arg(long)]
+    pub cycles: Option<u64>,
+    /// Test images of an nn: stream (the first ones of the test split).
+    #[arg(long, default_value_t = 16)]
+    pub images: usize,
     /// Seed of synthetic streams.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -156,6 +160,17 @@ fn progress_bar(total: u64, quiet: bool) -> indicatif::ProgressBar {
     if quiet || !std::io::stderr().is_terminal() || total < 5_000_000 {
         return indicatif::ProgressBar::hidden();
     }
+    if total == u64::MAX {
+        // Stream of unknown length (file or network layer): a counter, no bar.
+        let pb = indicatif::ProgressBar::new_spinner();
+        pb.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {pos} cycles ({per_sec})",
+            )
+            .expect("valid template"),
+        );
+        return pb;
+    }
     let pb = indicatif::ProgressBar::new(total);
     pb.set_style(
         indicatif::ProgressStyle::with_template(
@@ -180,17 +195,26 @@ pub fn run_simulate(a: SimulateArgs) -> Result<()> {
             "--dataflow applies to synthetic streams; a vector file is used in its own order"
         );
     }
+    let mut stream = a.stream.clone();
+    if let StreamSpec::Nn { images, .. } = &mut stream {
+        *images = a.images;
+    }
+    let cycles = match (&stream, a.cycles) {
+        (_, Some(c)) => c,
+        (StreamSpec::Synthetic { .. }, None) => 100_000,
+        _ => u64::MAX,
+    };
     let cfg = SimConfig {
         spec,
-        stream: a.stream.clone(),
+        stream,
         dataflow: a.dataflow,
-        cycles: a.cycles,
+        cycles,
         seed: a.seed,
         imported,
     };
     let lib = pann::energy::CellLibrary::load(&a.cells)?;
     let model = crate::cli_timed::delay_model(&a.delay, &lib)?;
-    let pb = progress_bar(a.cycles, a.quiet);
+    let pb = progress_bar(cycles, a.quiet);
     let mut tick = |d| pb.set_position(d);
     let (act, timed) = if model == DelayModel::Zero {
         (simulate(&n, &cfg, &mut tick)?.0, None)

@@ -8,7 +8,7 @@ use crate::netlist::Netlist;
 use crate::sim::zero_delay::RunStats;
 use crate::sim::{Activity, Driver, PortVectors, ZeroDelaySim};
 use crate::stream::{
-    Dataflow, FileStream, OperandStream, Ranges, StreamError, StreamSpec, Synthetic,
+    Dataflow, FileStream, IterStream, OperandStream, Ranges, StreamError, StreamSpec, Synthetic,
 };
 
 /// Pairs per batch (about 14 MB of driver state for a MAC).
@@ -75,7 +75,69 @@ pub fn open_stream(cfg: &SimConfig) -> Result<Box<dyn OperandStream>, StreamErro
             cfg.cycles,
         )),
         StreamSpec::File { path } => Box::new(FileStream::open(path, ranges, cfg.cycles)?),
+        StreamSpec::Nn { spec, images } => {
+            let layer = nn_stream(&cfg.spec, spec, *images, cfg.dataflow, cfg.seed)?;
+            Box::new(IterStream::new(layer, ranges, cfg.cycles, spec.clone()))
+        }
     })
+}
+
+/// Activation code bits a real-network stream uses on `spec`: unsigned (post-ReLU) codes
+/// need the full width of an unsigned operand, and all but the sign bit of a two's
+/// complement or sign-magnitude one. Quantizer limits: 2..=8 bits.
+pub fn nn_code_bits(spec: &ValidMacSpec) -> (u32, u32) {
+    let x = match spec.repr {
+        crate::circuits::Repr::Unsigned => spec.bx,
+        _ => spec.bx - 1,
+    };
+    (x.min(8), spec.bw.min(8))
+}
+
+/// The layer stream behind `nn:<model>[:<dataset>]:<layer>`, quantized to fit `spec`'s
+/// operands (min-max, per channel, calibration seed `seed`).
+pub fn nn_stream(
+    spec: &ValidMacSpec,
+    text: &str,
+    images: usize,
+    dataflow: Dataflow,
+    seed: u64,
+) -> Result<crate::nn::stream::LayerStream, StreamError> {
+    use crate::nn::stream::{Dataflow as NnFlow, LayerStream};
+    let bad = |why: String| StreamError::Spec {
+        field: "stream",
+        value: text.to_string(),
+        why,
+    };
+    let (model, dataset, layer) = LayerStream::parse_spec(text).map_err(|e| bad(e.to_string()))?;
+    let (xb, wb) = nn_code_bits(spec);
+    if xb < 2 || wb < 2 {
+        return Err(bad(format!(
+            "a {}-bit activation / {}-bit weight {} MAC leaves {xb}/{wb} code bits; real-network streams need at least 2",
+            spec.bx, spec.bw, spec.repr
+        )));
+    }
+    let flow = match dataflow {
+        Dataflow::OutputStationary => NnFlow::OutputStationary,
+        Dataflow::WeightStationary { .. } => NnFlow::WeightStationary,
+    };
+    let cfg = crate::nn::quant::QuantConfig {
+        wbits: wb,
+        abits: xb,
+        first_bits: xb.min(wb),
+        last_bits: xb.min(wb),
+        seed,
+        ..Default::default()
+    };
+    LayerStream::for_model(
+        &crate::nn::default_data_dir(),
+        model,
+        dataset,
+        &layer,
+        images,
+        flow,
+        &cfg,
+    )
+    .map_err(|e| bad(e.to_string()))
 }
 
 /// Per-batch callback of [`for_each_batch`]: `(driver, initial flip-flop state (empty for

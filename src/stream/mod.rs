@@ -124,6 +124,14 @@ pub enum StreamSpec {
         /// Path of the CSV file.
         path: PathBuf,
     },
+    /// The operand pairs one MAC sees while a real network layer runs on real test images:
+    /// `nn:<model>:<layer>` or `nn:<model>:<dataset>:<layer>` (see [`crate::nn::stream`]).
+    Nn {
+        /// The `nn:...` text.
+        spec: String,
+        /// Number of test images (the first ones of the test split).
+        images: usize,
+    },
 }
 
 impl std::fmt::Display for StreamSpec {
@@ -136,6 +144,7 @@ impl std::fmt::Display for StreamSpec {
                 Dist::Relu { p } => write!(f, "relu:{p}"),
             },
             StreamSpec::File { path } => write!(f, "file:{}", path.display()),
+            StreamSpec::Nn { spec, images } => write!(f, "{spec} ({images} images)"),
         }
     }
 }
@@ -154,7 +163,11 @@ impl std::str::FromStr for StreamSpec {
                 "gauss" | "gaussian" => Dist::Gauss,
                 "laplace" => Dist::Laplace,
                 "relu" => Dist::Relu { p: 0.5 },
-                _ => return Err(bad("expected uniform, gauss, laplace, relu:P or file:PATH")),
+                _ => {
+                    return Err(bad(
+                        "expected uniform, gauss, laplace, relu:P, file:PATH or nn:MODEL:LAYER",
+                    ))
+                }
             },
             Some(("relu", p)) => match p.parse::<f64>() {
                 Ok(p) if (0.0..=1.0).contains(&p) => Dist::Relu { p },
@@ -163,7 +176,17 @@ impl std::str::FromStr for StreamSpec {
             Some(("file", path)) if !path.is_empty() => {
                 return Ok(StreamSpec::File { path: path.into() })
             }
-            _ => return Err(bad("expected uniform, gauss, laplace, relu:P or file:PATH")),
+            Some(("nn", _)) => {
+                return Ok(StreamSpec::Nn {
+                    spec: s.to_string(),
+                    images: 16,
+                })
+            }
+            _ => {
+                return Err(bad(
+                    "expected uniform, gauss, laplace, relu:P, file:PATH or nn:MODEL:LAYER",
+                ))
+            }
         };
         Ok(StreamSpec::Synthetic { dist })
     }
@@ -182,6 +205,55 @@ pub struct Ranges {
     pub x: (i64, i64),
     /// Weight range.
     pub w: (i64, i64),
+}
+
+/// Any iterator of pairs (e.g. a real layer's [`crate::nn::stream::LayerStream`]), at most
+/// `limit` of them, checked against the unit's ranges.
+pub struct IterStream<I> {
+    iter: I,
+    ranges: Ranges,
+    limit: u64,
+    read: u64,
+    name: String,
+}
+
+impl<I: Iterator<Item = (i64, i64)> + Send> IterStream<I> {
+    /// Wrap `iter`; `name` appears in range errors.
+    pub fn new(iter: I, ranges: Ranges, limit: u64, name: String) -> IterStream<I> {
+        IterStream {
+            iter,
+            ranges,
+            limit,
+            read: 0,
+            name,
+        }
+    }
+}
+
+impl<I: Iterator<Item = (i64, i64)> + Send> OperandStream for IterStream<I> {
+    fn next_batch(&mut self, out: &mut Vec<(i64, i64)>, max: usize) -> Result<(), StreamError> {
+        out.clear();
+        while out.len() < max && self.read < self.limit {
+            let Some((x, w)) = self.iter.next() else {
+                break;
+            };
+            for (v, (lo, hi), field) in [(x, self.ranges.x, "x"), (w, self.ranges.w, "w")] {
+                if v < lo || v > hi {
+                    return Err(StreamError::Spec {
+                        field: "stream",
+                        value: self.name.clone(),
+                        why: format!(
+                            "pair {} has {field} = {v}, outside the unit's range {lo}..={hi}",
+                            self.read
+                        ),
+                    });
+                }
+            }
+            out.push((x, w));
+            self.read += 1;
+        }
+        Ok(())
+    }
 }
 
 /// A seeded synthetic stream of `len` pairs.
