@@ -20,7 +20,7 @@ fn main() {
     println!("driver build {:.3}s", t.elapsed().as_secs_f64());
     let sim = ZeroDelaySim::new(&n);
     let mut best = f64::MAX;
-    for _ in 0..10 {
+    for _ in 0..std::env::var("REPS").map_or(10, |r| r.parse().unwrap()) {
         let t = Instant::now();
         let _ = sim.run(&drv);
         best = best.min(t.elapsed().as_secs_f64());

@@ -23,7 +23,12 @@ pub(crate) struct Op {
 /// The compiled form of a [`Netlist`] used by the bit-parallel simulators.
 #[derive(Clone, Debug)]
 pub struct Program {
+    /// Combinational gates sorted by (logic level, kind): a valid evaluation order, in which
+    /// gates of one kind sit together.
     pub(crate) ops: Vec<Op>,
+    /// `(kind, start, end)`: maximal runs of `ops` sharing a kind, so the evaluator branches
+    /// once per run instead of once per gate.
+    pub(crate) runs: Vec<(GateKind, u32, u32)>,
     pub(crate) nets: usize,
     /// Input-port bits, flattened in port order, LSB first.
     pub(crate) input_nets: Vec<u32>,
@@ -38,6 +43,7 @@ impl Program {
     pub fn compile(n: &Netlist) -> Program {
         let mut p = Program {
             ops: Vec::new(),
+            runs: Vec::new(),
             nets: n.len(),
             input_nets: n
                 .inputs()
@@ -69,6 +75,16 @@ impl Program {
                         c: at(2),
                     });
                 }
+            }
+        }
+        // Gates of one level depend only on lower levels, so any order within a level is valid.
+        let level = n.levels();
+        p.ops.sort_by_key(|o| (level[o.out as usize], o.kind, o.out));
+        let mut start = 0;
+        for i in 1..=p.ops.len() {
+            if i == p.ops.len() || p.ops[i].kind != p.ops[start].kind {
+                p.runs.push((p.ops[start].kind, start as u32, i as u32));
+                start = i;
             }
         }
         p
@@ -103,21 +119,45 @@ impl Program {
     #[inline(never)]
     pub(crate) fn eval(&self, v: &mut [Word]) {
         assert!(v.len() >= self.nets);
-        for op in &self.ops {
-            debug_assert!((op.a.max(op.b).max(op.c).max(op.out) as usize) < self.nets);
-            // SAFETY: every index was taken from the verified netlist (all < self.nets) and
-            // `v.len() >= self.nets` was asserted above.
-            let (a, b, c) = unsafe {
-                (
-                    *v.get_unchecked(op.a as usize),
-                    *v.get_unchecked(op.b as usize),
-                    *v.get_unchecked(op.c as usize),
-                )
-            };
-            let r = eval_word(op.kind, &a, &b, &c);
-            unsafe {
-                *v.get_unchecked_mut(op.out as usize) = r;
+        for &(kind, start, end) in &self.runs {
+            let ops = &self.ops[start as usize..end as usize];
+            use GateKind::*;
+            match kind {
+                Inv => run(v, ops, |a, _, _| !a),
+                Buf => run(v, ops, |a, _, _| a),
+                And2 => run(v, ops, |a, b, _| a & b),
+                Nand2 => run(v, ops, |a, b, _| !(a & b)),
+                Or2 => run(v, ops, |a, b, _| a | b),
+                Nor2 => run(v, ops, |a, b, _| !(a | b)),
+                Xor2 => run(v, ops, |a, b, _| a ^ b),
+                Xnor2 => run(v, ops, |a, b, _| !(a ^ b)),
+                AndNot => run(v, ops, |a, b, _| a & !b),
+                OrNot => run(v, ops, |a, b, _| a | !b),
+                Mux2 => run(v, ops, |a, b, c| (a & !c) | (b & c)),
+                Maj3 => run(v, ops, |a, b, c| (a & b) | (a & c) | (b & c)),
+                Const0 | Const1 | Input | Dff => unreachable!("not a combinational op"),
             }
+        }
+    }
+}
+
+/// Evaluate a run of same-kind gates: one monomorphised loop, no branch per gate.
+#[inline(always)]
+fn run(v: &mut [Word], ops: &[Op], f: impl Fn(u64, u64, u64) -> u64) {
+    let n = v.len();
+    for op in ops {
+        debug_assert!((op.a.max(op.b).max(op.c).max(op.out) as usize) < n);
+        // SAFETY: every index was taken from the verified netlist (all < nets <= v.len(),
+        // asserted by the caller).
+        unsafe {
+            let a = *v.get_unchecked(op.a as usize);
+            let b = *v.get_unchecked(op.b as usize);
+            let c = *v.get_unchecked(op.c as usize);
+            let mut r = [0u64; K];
+            for k in 0..K {
+                r[k] = f(a[k], b[k], c[k]);
+            }
+            *v.get_unchecked_mut(op.out as usize) = r;
         }
     }
 }
