@@ -207,7 +207,10 @@ fn json_reports_energy_per_component_and_timed_runs_keep_the_same_keys() {
 #[test]
 fn real_layer_stream_runs_and_toggles_less_than_uniform_data() {
     let run = |stream: &str| -> f64 {
-        let o = pann(&["simulate", "--stream", stream, "--images", "1", "--cycles", "200000", "--format", "json"]);
+        let o = pann(&[
+            "simulate", "--stream", stream, "--images", "1", "--cycles", "200000", "--format",
+            "json",
+        ]);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
         v["toggles_per_op"]["total"].as_f64().unwrap()
@@ -217,4 +220,8 @@ fn real_layer_stream_runs_and_toggles_less_than_uniform_data() {
     assert!(real < uniform / 2.0, "real {real} vs uniform {uniform}");
 }
 
-rejects!(unknown_layer_is_rejected, ["simulate", "--stream", "nn:ccexam-cnn:conv9"], "conv9");
+rejects!(
+    unknown_layer_is_rejected,
+    ["simulate", "--stream", "nn:ccexam-cnn:conv9"],
+    "conv9"
+);

@@ -4,7 +4,7 @@
 use crate::netlist::{GateKind, Netlist};
 
 /// 64-bit words per net per block: one block is `64 * K` consecutive cycles (time lanes).
-pub const K: usize = 8;
+pub const K: usize = 16;
 /// Lanes (cycles) per block.
 pub const LANES: usize = 64 * K;
 /// One net's values over one block of lanes.
@@ -79,7 +79,8 @@ impl Program {
         }
         // Gates of one level depend only on lower levels, so any order within a level is valid.
         let level = n.levels();
-        p.ops.sort_by_key(|o| (level[o.out as usize], o.kind, o.out));
+        p.ops
+            .sort_by_key(|o| (level[o.out as usize], o.kind, o.out));
         let mut start = 0;
         for i in 1..=p.ops.len() {
             if i == p.ops.len() || p.ops[i].kind != p.ops[start].kind {
