@@ -163,6 +163,38 @@ fn run(v: &mut [Word], ops: &[Op], f: impl Fn(u64, u64, u64) -> u64) {
     }
 }
 
+/// Value of lane `lane` of a block.
+#[inline]
+pub(crate) fn bit(w: &Word, lane: usize) -> bool {
+    (w[lane / 64] >> (lane % 64)) & 1 == 1
+}
+
+/// `w` delayed by one lane, lane 0 taking `first` (0 or 1).
+#[inline(always)]
+pub(crate) fn shift_lanes(w: &Word, first: u64) -> Word {
+    let mut r = [0u64; K];
+    let mut carry = first;
+    for k in 0..K {
+        r[k] = (w[k] << 1) | carry;
+        carry = w[k] >> 63;
+    }
+    r
+}
+
+/// Mask of lanes `lo .. hi` of a block.
+pub(crate) fn lane_mask(lo: usize, hi: usize) -> Word {
+    let mut m = [0u64; K];
+    for (k, mk) in m.iter_mut().enumerate() {
+        let (a, b) = (lo.clamp(k * 64, k * 64 + 64), hi.clamp(k * 64, k * 64 + 64));
+        if b > a {
+            let n = b - a;
+            let ones = if n == 64 { !0 } else { (1u64 << n) - 1 };
+            *mk = ones << (a - k * 64);
+        }
+    }
+    m
+}
+
 /// Toggles of one net within a block: `popcount(w ^ (w delayed one lane))` over the lanes in
 /// `mask`, `prev` being the net's value in the lane before the block.
 #[inline(always)]

@@ -17,7 +17,7 @@
 #![allow(clippy::needless_range_loop)]
 
 use super::delay::{windows, DelayModel};
-use super::program::{eval_word, Word, K};
+use super::program::{eval_word, lane_mask, shift_lanes, Word, K};
 use super::zero_delay::{Driver, ZeroDelaySim};
 use super::Activity;
 use crate::netlist::{Component, GateKind, Netlist};
@@ -89,31 +89,6 @@ pub struct TimedSim {
     ctr_bits: usize,
     visits: u64,
     min_segment: u64,
-}
-
-/// `w` delayed by one lane, lane 0 taking `first`.
-#[inline(always)]
-fn shift_lanes(w: &Word, first: u64) -> Word {
-    let mut r = [0u64; K];
-    let mut carry = first;
-    for k in 0..K {
-        r[k] = (w[k] << 1) | carry;
-        carry = w[k] >> 63;
-    }
-    r
-}
-
-fn lane_mask(lo: usize, hi: usize) -> Word {
-    let mut m = [0u64; K];
-    for (k, mk) in m.iter_mut().enumerate() {
-        let (a, b) = (lo.clamp(k * 64, k * 64 + 64), hi.clamp(k * 64, k * 64 + 64));
-        if b > a {
-            let n = b - a;
-            let ones = if n == 64 { !0 } else { (1u64 << n) - 1 };
-            *mk = ones << (a - k * 64);
-        }
-    }
-    m
 }
 
 /// Mutable per-run state.

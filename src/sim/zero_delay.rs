@@ -16,7 +16,9 @@
 //! predicts, so the totals equal one serial run exactly, at any thread count.
 
 use super::bits::transpose64;
-use super::program::{block_toggles, Counting, Program, Word, K, LANES};
+use super::program::{
+    bit, block_toggles, lane_mask, shift_lanes, Counting, Program, Word, K, LANES,
+};
 use super::reference::PortValues;
 use super::Activity;
 use crate::netlist::Netlist;
@@ -82,35 +84,6 @@ pub type Observer<'a> = &'a mut dyn FnMut(u64, usize, &[Word]);
 pub struct ZeroDelaySim {
     prog: Program,
     min_segment: u64,
-}
-
-fn bit(w: &Word, lane: usize) -> bool {
-    (w[lane / 64] >> (lane % 64)) & 1 == 1
-}
-
-/// `w` delayed by one lane, lane 0 taking `first`.
-fn shift_lanes(w: &Word, first: bool) -> Word {
-    let mut r = [0u64; K];
-    let mut carry = first as u64;
-    for k in 0..K {
-        r[k] = (w[k] << 1) | carry;
-        carry = w[k] >> 63;
-    }
-    r
-}
-
-/// Lane mask for lanes `lo .. hi` of a block.
-fn lane_mask(lo: usize, hi: usize) -> Word {
-    let mut m = [0u64; K];
-    for (k, mk) in m.iter_mut().enumerate() {
-        let (a, b) = (lo.clamp(k * 64, k * 64 + 64), hi.clamp(k * 64, k * 64 + 64));
-        if b > a {
-            let n = b - a;
-            let ones = if n == 64 { !0 } else { (1u64 << n) - 1 };
-            *mk = ones << (a - k * 64);
-        }
-    }
-    m
 }
 
 impl ZeroDelaySim {
@@ -268,7 +241,7 @@ impl ZeroDelaySim {
                 p.eval(&mut v);
                 let mut settled = true;
                 for ((&dn, r), &s) in p.dff_d.iter().zip(regs.iter_mut()).zip(&state) {
-                    let want = shift_lanes(&v[dn as usize], s);
+                    let want = shift_lanes(&v[dn as usize], s as u64);
                     let differs = (0..K).any(|k| (want[k] ^ r[k]) & vmask[k] != 0);
                     if differs {
                         settled = false;
