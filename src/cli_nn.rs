@@ -413,7 +413,13 @@ fn run_table(a: QuantTableArgs) -> anyhow::Result<()> {
             let calib = pann::nn::qnet::calibration_slice(&train, base.calib_size, base.seed);
             for q in list(&a.quantizers, Quantizer::parse)? {
                 for &b in &bits {
-                    let policies: &[bool] = if a.uniform { &[false, true] } else { &[false] };
+                    // "uniform" = first and last layer at b bits too (same as default at 8).
+                    let differs = b != base.first_bits || b != base.last_bits;
+                    let policies: &[bool] = if a.uniform && differs {
+                        &[false, true]
+                    } else {
+                        &[false]
+                    };
                     for &uniform in policies {
                         let mut cfg = QuantConfig {
                             wbits: b,

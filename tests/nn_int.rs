@@ -95,3 +95,30 @@ fn w8a8_integer_inference_is_within_0_3_points_of_float() {
         "{int_correct} vs {float_correct}"
     );
 }
+
+#[test]
+fn results_do_not_depend_on_the_thread_count() {
+    let cfg = QuantConfig {
+        wbits: 3,
+        abits: 3,
+        acc_bits: 14,
+        ..QuantConfig::default()
+    };
+    let (q, test) = setup(&cfg);
+    let test = test.head(300);
+    let run = |threads| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| q.predict(&test))
+    };
+    let (p1, c1) = run(1);
+    let (p3, c3) = run(3);
+    assert_eq!(p1, p3);
+    assert_eq!(c1, c3);
+    assert!(
+        c1.iter().any(|c| c.wrap_events > 0),
+        "14-bit accumulators should wrap: {c1:?}"
+    );
+}
