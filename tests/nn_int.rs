@@ -122,3 +122,31 @@ fn results_do_not_depend_on_the_thread_count() {
         "14-bit accumulators should wrap: {c1:?}"
     );
 }
+
+#[test]
+fn w8a8_is_within_0_3_points_of_float_for_the_trained_networks_too() {
+    let dir = pann::nn::default_data_dir();
+    for (model, ds) in [
+        (ModelId::Lenet5, DatasetId::Mnist),
+        (ModelId::Mlp, DatasetId::Mnist),
+        (ModelId::Mlp, DatasetId::FashionMnist),
+    ] {
+        let net = model.load(&dir, ds).unwrap();
+        let train = ds.load(&dir, Split::Train).unwrap();
+        let test = ds.load(&dir, Split::Test).unwrap();
+        let q = QuantNet::build(
+            &net,
+            &QuantConfig::default(),
+            &calibration_slice(&train, 512, 0),
+        )
+        .unwrap();
+        let int_correct = float::count_correct(&q.predict(&test).0, &test);
+        let float_correct = float::count_correct(&float::predict(&net, &test), &test);
+        assert!(
+            int_correct + W8A8_MAX_DROP >= float_correct,
+            "{} {}: {int_correct} vs {float_correct}",
+            model.name(),
+            ds.name()
+        );
+    }
+}
