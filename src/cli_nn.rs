@@ -392,6 +392,9 @@ fn run_table(a: QuantTableArgs) -> anyhow::Result<()> {
     let mut rows = Vec::new();
     for model in list(&a.models, ModelId::parse)? {
         for ds in list(&a.datasets, DatasetId::parse)? {
+            if !model.supports(ds) {
+                continue;
+            }
             if !dir.join(model.weights_file(ds)).exists() {
                 eprintln!(
                     "note: no weights for {} on {}, skipped",
