@@ -67,12 +67,15 @@ fn init_vars(
     Ok(())
 }
 
+/// One layer's forward function.
+type LayerFn = Box<dyn Fn(&Tensor) -> candle_core::Result<Tensor>>;
+
 struct Model {
-    layers: Vec<Box<dyn Fn(&Tensor) -> candle_core::Result<Tensor>>>,
+    layers: Vec<LayerFn>,
 }
 
 fn build(net: &Network, vb: &VarBuilder) -> candle_core::Result<Model> {
-    let mut layers: Vec<Box<dyn Fn(&Tensor) -> candle_core::Result<Tensor>>> = Vec::new();
+    let mut layers: Vec<LayerFn> = Vec::new();
     for l in &net.layers {
         match l {
             Layer::Conv(c) => {
