@@ -23,6 +23,77 @@ pub enum NnCommand {
     QuantTable(QuantTableArgs),
     /// Time integer inference of the ccexam CNN over the MNIST test set.
     BenchNn(BenchArgs),
+    /// Train LeNet-5 or the MLP with candle and save safetensors (feature `train`).
+    #[cfg(feature = "train")]
+    Train(TrainArgs),
+}
+
+/// `pann train`.
+#[cfg(feature = "train")]
+#[derive(Args)]
+pub struct TrainArgs {
+    /// lenet5 | mlp.
+    #[arg(long)]
+    model: String,
+    /// mnist | fashion-mnist.
+    #[arg(long, default_value = "mnist")]
+    dataset: String,
+    /// Epochs.
+    #[arg(long, default_value_t = 10)]
+    epochs: usize,
+    /// Mini-batch size.
+    #[arg(long, default_value_t = 64)]
+    batch: usize,
+    /// Adam learning rate.
+    #[arg(long, default_value_t = 1e-3)]
+    lr: f64,
+    /// Seed.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Use only the first N training images (smoke test).
+    #[arg(long)]
+    limit: Option<usize>,
+    /// Output safetensors (default: the model's weights file under the data directory).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Data directory.
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+}
+
+#[cfg(feature = "train")]
+fn run_train(a: TrainArgs) -> anyhow::Result<()> {
+    use pann::nn::train::{train, TrainConfig};
+    let dir = data_dir(&a.data_dir);
+    let (model, ds) = (ModelId::parse(&a.model)?, DatasetId::parse(&a.dataset)?);
+    anyhow::ensure!(
+        model != ModelId::CcexamCnn,
+        "ccexam-cnn is pretrained, not trained here"
+    );
+    let cfg = TrainConfig {
+        epochs: a.epochs,
+        batch: a.batch,
+        lr: a.lr,
+        seed: a.seed,
+        limit: a.limit,
+    };
+    let t = std::time::Instant::now();
+    let net = train(&dir, model, ds, &cfg, &mut |m| eprintln!("{m}"))?;
+    let test = ds.load(&dir, pann::nn::idx::Split::Test)?;
+    let correct = pann::nn::float::count_correct(&pann::nn::float::predict(&net, &test), &test);
+    let top1 = 100.0 * correct as f64 / test.len() as f64;
+    let out = a.out.unwrap_or_else(|| dir.join(model.weights_file(ds)));
+    let meta = format!(
+        "trained by pann train: model {} dataset {} epochs {} batch {} lr {} seed {} limit {:?}; float top-1 {top1:.2} % ({correct}/{})",
+        model.name(), ds.name(), a.epochs, a.batch, a.lr, a.seed, a.limit, test.len()
+    );
+    net.save_safetensors(&out, &[("provenance", &meta)])?;
+    println!(
+        "{meta}; {:.0} s; wrote {}",
+        t.elapsed().as_secs_f64(),
+        out.display()
+    );
+    Ok(())
 }
 
 /// Quantization options shared by the subcommands.
@@ -198,6 +269,8 @@ pub fn run(cmd: NnCommand) -> anyhow::Result<()> {
         NnCommand::Streams(a) => run_streams(a),
         NnCommand::QuantTable(a) => run_table(a),
         NnCommand::BenchNn(a) => run_bench(a),
+        #[cfg(feature = "train")]
+        NnCommand::Train(a) => run_train(a),
     }
 }
 
@@ -319,6 +392,9 @@ fn run_table(a: QuantTableArgs) -> anyhow::Result<()> {
     let mut rows = Vec::new();
     for model in list(&a.models, ModelId::parse)? {
         for ds in list(&a.datasets, DatasetId::parse)? {
+            if !model.supports(ds) {
+                continue;
+            }
             if !dir.join(model.weights_file(ds)).exists() {
                 eprintln!(
                     "note: no weights for {} on {}, skipped",
@@ -340,7 +416,13 @@ fn run_table(a: QuantTableArgs) -> anyhow::Result<()> {
             let calib = pann::nn::qnet::calibration_slice(&train, base.calib_size, base.seed);
             for q in list(&a.quantizers, Quantizer::parse)? {
                 for &b in &bits {
-                    let policies: &[bool] = if a.uniform { &[false, true] } else { &[false] };
+                    // "uniform" = first and last layer at b bits too (same as default at 8).
+                    let differs = b != base.first_bits || b != base.last_bits;
+                    let policies: &[bool] = if a.uniform && differs {
+                        &[false, true]
+                    } else {
+                        &[false]
+                    };
                     for &uniform in policies {
                         let mut cfg = QuantConfig {
                             wbits: b,

@@ -21,6 +21,25 @@ pub fn apply_layer(layer: &Layer, x: &[f32], s: Shape) -> Vec<f32> {
             let cols = g.im2col(x);
             let kl = g.k_len();
             let mut out = vec![0f32; c.out_c * g.positions()];
+            if kl < 32 {
+                // Short kernels: accumulate tap by tap, vectorised over positions.
+                let p = g.positions();
+                let mut t_major = vec![0f32; kl * p];
+                for (pos, row) in cols.chunks_exact(kl).enumerate() {
+                    for (t, &x) in row.iter().enumerate() {
+                        t_major[t * p + pos] = x;
+                    }
+                }
+                for (o, orow) in out.chunks_exact_mut(p).enumerate() {
+                    for (t, &w) in c.weight[o * kl..(o + 1) * kl].iter().enumerate() {
+                        for (y, &x) in orow.iter_mut().zip(&t_major[t * p..(t + 1) * p]) {
+                            *y += x * w;
+                        }
+                    }
+                    orow.iter_mut().for_each(|y| *y += c.bias[o]);
+                }
+                return out;
+            }
             for (o, orow) in out.chunks_exact_mut(g.positions()).enumerate() {
                 let w = &c.weight[o * kl..(o + 1) * kl];
                 for (p, y) in orow.iter_mut().enumerate() {

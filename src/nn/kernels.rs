@@ -119,6 +119,25 @@ pub fn dot_i16(a: &[i16], b: &[i16]) -> i32 {
 #[inline(always)]
 fn gemm_i16_body(patches: &[i16], weights: &[i16], k: usize, out: &mut [i32]) {
     let p = patches.len() / k;
+    if k < 32 {
+        // Short dot products (e.g. a 3×3 kernel on one channel): vectorise over positions.
+        let mut cols = vec![0i32; k * p];
+        for (pos, row) in patches.chunks_exact(k).enumerate() {
+            for (t, &x) in row.iter().enumerate() {
+                cols[t * p + pos] = x as i32;
+            }
+        }
+        for (o, w) in weights.chunks_exact(k).enumerate() {
+            let acc = &mut out[o * p..(o + 1) * p];
+            for (t, &wt) in w.iter().enumerate() {
+                let wt = wt as i32;
+                for (a, &x) in acc.iter_mut().zip(&cols[t * p..(t + 1) * p]) {
+                    *a = a.wrapping_add(x.wrapping_mul(wt));
+                }
+            }
+        }
+        return;
+    }
     for (o, w) in weights.chunks_exact(k).enumerate() {
         for (pos, x) in patches.chunks_exact(k).enumerate() {
             out[o * p + pos] = dot_i16_body(x, w);
@@ -217,7 +236,12 @@ mod tests {
 
     #[test]
     fn gemm_i16_equals_row_by_row_dots() {
-        let k = 37;
+        for k in [9, 37] {
+            gemm_case(k);
+        }
+    }
+
+    fn gemm_case(k: usize) {
         let x: Vec<i16> = (0..5 * k).map(|i| (i * 7 % 256) as i16).collect();
         let w: Vec<i16> = (0..6 * k).map(|i| (i * 13 % 255) as i16 - 127).collect();
         let g = gemm_i16(&x, &w, k);

@@ -208,9 +208,13 @@ impl ModelId {
             layers,
         }
     }
+    /// Whether weights for this model on `ds` can exist (ccexam-cnn: MNIST only).
+    pub fn supports(self, ds: DatasetId) -> bool {
+        self != Self::CcexamCnn || ds == DatasetId::Mnist
+    }
     /// Load the trained network from `data_dir` (see [`ModelId::weights_file`]).
     pub fn load(self, data_dir: &Path, ds: DatasetId) -> Result<Network> {
-        if self == Self::CcexamCnn && ds != DatasetId::Mnist {
+        if !self.supports(ds) {
             return Err(NnError::InvalidConfig {
                 field: "dataset",
                 value: ds.name().into(),
