@@ -211,8 +211,10 @@ fn planes_of(bytes: &[Vec<u8>], start: usize, bits: usize, out: &mut [u64]) {
             .try_into()
             .expect("padded to whole blocks");
         let p = byte_planes(chunk);
-        let n = (bits - 8 * j).min(8);
-        out[8 * j..8 * j + n].copy_from_slice(&p[..n]);
+        // Element-wise (a short variable-length copy would be a libc call per chunk).
+        for (o, &plane) in out[8 * j..].iter_mut().zip(&p).take(bits - 8 * j) {
+            *o = plane;
+        }
     }
 }
 

@@ -148,17 +148,21 @@ fn run(v: &mut [Word], ops: &[Op], f: impl Fn(u64, u64, u64) -> u64) {
     let n = v.len();
     for op in ops {
         debug_assert!((op.a.max(op.b).max(op.c).max(op.out) as usize) < n);
-        // SAFETY: every index was taken from the verified netlist (all < nets <= v.len(),
-        // asserted by the caller).
-        unsafe {
-            let a = *v.get_unchecked(op.a as usize);
-            let b = *v.get_unchecked(op.b as usize);
-            let c = *v.get_unchecked(op.c as usize);
-            let mut r = [0u64; K];
-            for k in 0..K {
-                r[k] = f(a[k], b[k], c[k]);
-            }
-            *v.get_unchecked_mut(op.out as usize) = r;
+        // Inputs precede the gate (topological invariant), so splitting at the output gives
+        // disjoint borrows: no copies of input words, no aliasing between inputs and output.
+        let (lo, hi) = v.split_at_mut(op.out as usize);
+        // SAFETY: every index was taken from the verified netlist: inputs < out < nets <=
+        // v.len() (asserted by the caller).
+        let (a, b, c, r) = unsafe {
+            (
+                lo.get_unchecked(op.a as usize),
+                lo.get_unchecked(op.b as usize),
+                lo.get_unchecked(op.c as usize),
+                hi.get_unchecked_mut(0),
+            )
+        };
+        for k in 0..K {
+            r[k] = f(a[k], b[k], c[k]);
         }
     }
 }
