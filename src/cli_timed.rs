@@ -104,6 +104,12 @@ fn write_waveforms(
     }
     if let (Some(v), Some(f), Some(p)) = (vcd, vcd_tmp, &a.vcd) {
         v.finish()?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            f.as_file()
+                .set_permissions(std::fs::Permissions::from_mode(0o644))?;
+        }
         f.persist(p)
             .with_context(|| format!("writing {}", p.display()))?;
     }
