@@ -2,6 +2,7 @@
 //! valid architecture × representation), every 16-bit adder and small MACs gives, over a
 //! 1,000-vector stream, exactly `pann`'s outputs and per-net toggle counts: zero-delay
 //! against [`ZeroDelaySim`], unit and cell delays against [`TimedSim`].
+use pann::netlist::random::random_vectors;
 
 use pann::circuits::{build, AdderArch, MacSpec, MultArch, Repr, Unit};
 use pann::netlist::Netlist;
@@ -11,21 +12,8 @@ use pann::sim::reference::PortValues;
 use pann::sim::timed::TimedSim;
 use pann::sim::zero_delay::output_values;
 use pann::sim::{PortVectors, ZeroDelaySim};
-use rand::{Rng, SeedableRng};
 
 const VECTORS: usize = 1000;
-
-fn random_vectors(seed: u64, n: &Netlist, len: usize) -> Vec<PortValues> {
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-    (0..len)
-        .map(|_| {
-            n.inputs()
-                .iter()
-                .map(|p| rng.gen::<u128>() & ((1u128 << p.bits.len()) - 1))
-                .collect()
-        })
-        .collect()
-}
 
 /// Compare all three delay models with Icarus; returns toggle totals (zero, unit, cells).
 fn agree_with_icarus(n: &Netlist, vecs: &[PortValues], what: &str) -> [u64; 3] {

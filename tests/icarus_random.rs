@@ -2,12 +2,13 @@
 //! feedback, reconvergent fan-out) the exported Verilog gives, per net, exactly `pann`'s
 //! toggle counts and outputs — zero-delay against the scalar reference, and unit, per-kind
 //! and random per-gate inertial delays against the event-driven reference.
+use pann::netlist::random::random_vectors;
+use pann::sim::NoSink;
 
 use pann::netlist::Netlist;
 use pann::oracle::{icarus_available, run_icarus};
 use pann::sim::event;
 use pann::sim::reference::{self, PortValues};
-use pann::sim::ActivitySink;
 use rand::{Rng, SeedableRng};
 
 /// `random_netlist` declares port `q` even without flip-flops; Verilog has no 0-bit ports.
@@ -26,21 +27,6 @@ fn random_netlist(seed: u64, inputs: usize, gates: usize, dffs: usize) -> Netlis
         outs,
     )
     .unwrap()
-}
-
-struct NoSink;
-impl ActivitySink for NoSink {}
-
-fn random_vectors(seed: u64, n: &Netlist, len: usize) -> Vec<PortValues> {
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-    (0..len)
-        .map(|_| {
-            n.inputs()
-                .iter()
-                .map(|p| rng.gen::<u128>() & ((1u128 << p.bits.len()) - 1))
-                .collect()
-        })
-        .collect()
 }
 
 macro_rules! need_icarus {

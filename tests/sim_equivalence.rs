@@ -1,23 +1,11 @@
 //! The fast zero-delay simulator equals the scalar reference, per net, on random netlists
 //! (with flip-flops and feedback) and random streams, at any segmentation.
+use pann::netlist::random::random_vectors;
 
 use pann::netlist::random::random_netlist;
 use pann::sim::reference;
 use pann::sim::zero_delay::output_values;
 use pann::sim::{PortVectors, ZeroDelaySim};
-use rand::{Rng, SeedableRng};
-
-fn random_vectors(seed: u64, n: &pann::netlist::Netlist, len: usize) -> Vec<Vec<u128>> {
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-    (0..len)
-        .map(|_| {
-            n.inputs()
-                .iter()
-                .map(|p| rng.gen::<u128>() & ((1u128 << p.bits.len()) - 1))
-                .collect()
-        })
-        .collect()
-}
 
 #[test]
 fn fast_zero_delay_equals_reference_per_net_on_random_netlists() {

@@ -2,6 +2,8 @@
 //! settle-time histogram — on random netlists (with flip-flops and feedback) and random
 //! streams, for unit delay, the default cell table and random per-kind delays, at any
 //! segmentation.
+use pann::netlist::random::random_vectors;
+use pann::sim::NoSink;
 
 use pann::netlist::random::random_netlist;
 use pann::netlist::{GateKind, Netlist};
@@ -9,23 +11,8 @@ use pann::sim::delay::{DelayModel, DelayTable};
 use pann::sim::event;
 use pann::sim::reference::PortValues;
 use pann::sim::timed::{TimedActivity, TimedSim};
-use pann::sim::{ActivitySink, PortVectors};
+use pann::sim::PortVectors;
 use rand::{Rng, SeedableRng};
-
-struct NoSink;
-impl ActivitySink for NoSink {}
-
-fn random_vectors(seed: u64, n: &Netlist, len: usize) -> Vec<PortValues> {
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-    (0..len)
-        .map(|_| {
-            n.inputs()
-                .iter()
-                .map(|p| rng.gen::<u128>() & ((1u128 << p.bits.len()) - 1))
-                .collect()
-        })
-        .collect()
-}
 
 fn check(n: &Netlist, model: &DelayModel, vecs: Vec<PortValues>, what: &str) {
     let (want, _) = event::simulate(n, &model.per_net(n), &vecs, &mut NoSink);

@@ -1,6 +1,7 @@
 //! Waveform and activity sinks: a VCD written by `pann` and re-read with the `vcd` crate gives
 //! exactly the simulator's per-net toggle counts (glitches included); the SAIF file's TC per
 //! net equals them too, and T0 + T1 = DURATION for every net.
+use pann::netlist::random::random_vectors;
 
 use pann::circuits::{build, MacSpec, MultArch, Repr, Unit};
 use pann::netlist::Netlist;
@@ -9,20 +10,7 @@ use pann::sim::event::{self, baseline_values, Tee};
 use pann::sim::reference::PortValues;
 use pann::sim::saif::SaifWriter;
 use pann::sim::vcd::VcdWriter;
-use rand::{Rng, SeedableRng};
 use std::collections::HashMap;
-
-fn random_vectors(seed: u64, n: &Netlist, len: usize) -> Vec<PortValues> {
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-    (0..len)
-        .map(|_| {
-            n.inputs()
-                .iter()
-                .map(|p| rng.gen::<u128>() & ((1u128 << p.bits.len()) - 1))
-                .collect()
-        })
-        .collect()
-}
 
 /// Per-net value changes in a VCD, read with the `vcd` crate.
 fn reread_vcd(bytes: &[u8], nets: usize) -> Vec<u64> {

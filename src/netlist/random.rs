@@ -41,3 +41,20 @@ pub fn random_netlist(seed: u64, inputs: usize, gates: usize, dffs: usize) -> Ne
     b.output("q", &qs);
     b.finish().expect("random netlist is well formed")
 }
+
+/// `len` random input vectors for `n` (one value per input port, uniform over its width).
+pub fn random_vectors(seed: u64, n: &Netlist, len: usize) -> Vec<Vec<u128>> {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    (0..len)
+        .map(|_| {
+            n.inputs()
+                .iter()
+                .map(|p| {
+                    let w = p.bits.len();
+                    let m = if w >= 128 { !0 } else { (1u128 << w) - 1 };
+                    rng.gen::<u128>() & m
+                })
+                .collect()
+        })
+        .collect()
+}

@@ -219,10 +219,7 @@ pub fn simulate(
 mod tests {
     use super::*;
     use crate::netlist::Builder;
-    use crate::sim::reference;
-
-    struct NoSink;
-    impl ActivitySink for NoSink {}
+    use crate::sim::{reference, NoSink};
 
     fn xor_of_inverted() -> Netlist {
         // y = a ^ !a through paths of different length: a pulse on every change of a.

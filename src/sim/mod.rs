@@ -76,6 +76,11 @@ impl Activity {
     }
 }
 
+/// A sink that ignores everything.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoSink;
+impl ActivitySink for NoSink {}
+
 /// Receives activity from a simulator. All methods default to no-ops, so a sink implements
 /// only what it needs (energy meters use [`ActivitySink::totals`], waveform writers use
 /// [`ActivitySink::change`]).

@@ -1,7 +1,7 @@
 //! Scalar reference simulator: one cycle at a time, one gate at a time, one bool per net.
 //! Obvious by construction; every fast simulator is tested against it.
 
-use super::{Activity, ActivitySink};
+use super::{Activity, ActivitySink, NoSink};
 use crate::netlist::{GateKind, NetId, Netlist};
 
 /// Port values of one cycle: one `u128` per port (bit `i` = port bit `i`).
@@ -18,9 +18,6 @@ pub fn eval_gate(kind: GateKind, a: bool, b: bool, c: bool) -> bool {
 pub fn simulate(n: &Netlist, vectors: &[PortValues]) -> (Activity, Vec<PortValues>) {
     simulate_with(n, vectors, &mut NoSink)
 }
-
-struct NoSink;
-impl ActivitySink for NoSink {}
 
 /// [`simulate`], reporting every toggle to `sink` (tick 0) and the totals at the end.
 pub fn simulate_with(
