@@ -343,21 +343,11 @@ fn check_library(id: &str, liberty_rel: &str, inv: (&str, &str, &str)) {
         );
     }
     std::fs::write(tmp.path().join("lib.lib"), text).unwrap();
-    let kinds = [
-        GateKind::Inv,
-        GateKind::Buf,
-        GateKind::And2,
-        GateKind::Nand2,
-        GateKind::Or2,
-        GateKind::Nor2,
-        GateKind::Xor2,
-        GateKind::Xnor2,
-        GateKind::AndNot,
-        GateKind::OrNot,
-        GateKind::Mux2,
-        GateKind::Maj3,
-        GateKind::Dff,
-    ];
+    // Every cell kind: all but constants and primary inputs.
+    let kinds: Vec<GateKind> = GateKind::ALL
+        .into_iter()
+        .filter(|k| k.arity() > 0)
+        .collect();
     let mut hs = Vec::new();
     for k in kinds {
         for s in 0..k.arity() {
