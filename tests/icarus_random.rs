@@ -1,14 +1,15 @@
 //! Icarus Verilog is the judge: on random netlists (every gate kind, flip-flops with
 //! feedback, reconvergent fan-out) the exported Verilog gives, per net, exactly `pann`'s
 //! toggle counts and outputs — zero-delay against the scalar reference, and unit, per-kind
-//! and random per-gate inertial delays against the event-driven reference.
+//! and random per-gate inertial delays against the event-driven reference (and the
+//! Icarus-order simulator).
 use pann::netlist::random::random_vectors;
 use pann::sim::NoSink;
 
 use pann::netlist::Netlist;
 use pann::oracle::{icarus_available, run_icarus};
-use pann::sim::event;
 use pann::sim::reference::{self, PortValues};
+use pann::sim::{event, icarus_order};
 use rand::{Rng, SeedableRng};
 
 /// `random_netlist` declares port `q` even without flip-flops; Verilog has no 0-bit ports.
@@ -62,6 +63,9 @@ fn check_timed(n: &Netlist, delays: &[u32], vecs: &[PortValues], what: &str) {
         .collect();
     assert!(diff.is_empty(), "{what}: (net, icarus, pann) {diff:?}");
     assert_eq!(got.settle, want.settle, "{what}: settle times");
+    let (exact, exact_out) = icarus_order::simulate(n, delays, vecs, &mut NoSink);
+    assert_eq!(exact_out, want_out, "{what}: icarus-order outputs");
+    assert_eq!(exact, want, "{what}: icarus-order run");
     let (zero, _) = reference::simulate(n, vecs);
     eprintln!(
         "{what}: timed {} toggles, zero-delay {}, max settle {}",
@@ -97,5 +101,50 @@ fn icarus_mixed_inertial_delays_equal_event_reference_per_net_on_random_netlists
             &vecs,
             &format!("mixed seed {seed} max delay {maxd}"),
         );
+    }
+}
+
+/// `y = a & ~b` (delay 5) whose inputs `a` (pulsing) and `b` change in the same tick while an
+/// output event may be pending; `b_first` puts `b`'s driver first in the netlist, which
+/// changes the order in which Icarus runs the two nets' events and the `andnot`'s functors.
+fn andnot_race(b_first: bool) -> (Netlist, Vec<u32>) {
+    use pann::netlist::{Builder, GateKind};
+    let mut b = Builder::new();
+    let p = b.input("p", 1)[0];
+    let q = b.push(GateKind::Buf, [p]); // rises at 2
+    let r = b.push(GateKind::Buf, [p]); // rises at 4
+    let (na, nb) = if b_first {
+        let nb = b.push(GateKind::Buf, [r]); // rises at 5
+        let na = b.push(GateKind::Xnor2, [q, r]); // falls at 3, rises at 5
+        (na, nb)
+    } else {
+        let na = b.push(GateKind::Xnor2, [q, r]);
+        let nb = b.push(GateKind::Buf, [r]);
+        (na, nb)
+    };
+    let y = b.push(GateKind::AndNot, [na, nb]);
+    b.output("y", &[y]);
+    for (name, net) in [("q", q), ("r", r), ("a", na), ("b", nb)] {
+        b.label(name, &[net]);
+    }
+    let n = b.finish().unwrap();
+    let mut d = vec![0; n.len()];
+    for (name, ticks) in [("q", 2), ("r", 4), ("a", 1), ("b", 1)] {
+        d[n.label(name).unwrap().bits[0].idx()] = ticks;
+    }
+    d[n.output("y").unwrap().bits[0].idx()] = 5;
+    (n, d)
+}
+
+#[test]
+fn icarus_order_equals_icarus_on_a_same_tick_andnot_race_in_both_netlist_orders() {
+    need_icarus!();
+    for b_first in [false, true] {
+        let (n, d) = andnot_race(b_first);
+        let vecs: Vec<PortValues> = (0..6).map(|t| vec![(t % 2) as u128]).collect();
+        let ic = run_icarus(&n, Some(&d), &vecs).unwrap();
+        let (exact, _) = icarus_order::simulate(&n, &d, &vecs, &mut NoSink);
+        assert_eq!(exact.activity.toggles, ic.toggles, "b_first {b_first}");
+        assert_eq!(exact.settle, ic.settle, "b_first {b_first}");
     }
 }

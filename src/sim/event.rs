@@ -12,12 +12,12 @@
 //!
 //! Agreement with Icarus (tests `icarus_*`): exact per net for zero and unit delay on every
 //! circuit, and for random per-gate delays on random netlists. One known deviation under
-//! mixed delays: when several inputs of a gate change at the same tick while an output event
-//! is pending, Icarus evaluates the gate after *each* input event, in its internal queue order,
-//! and a zero-width intermediate value that differs from the pending one cancels and
-//! re-schedules it; this model looks only at the gate's value once the tick's events are done
-//! (order-independent). Measured on the 8×8 multipliers with the default cell table: at most
-//! 36 of 1.6e5–3.1e5 toggles (≤ 0.02 %).
+//! mixed delays: Icarus runs each `assign` as a tree of boolean functors in its event-queue
+//! order, so an `andnot`, `ornot` or `maj3` gate (paths of unequal depth) can send its delay a
+//! zero-width intermediate value that cancels and re-schedules a pending output event; this
+//! model looks only at the gate's value once the tick's events are done (order-independent).
+//! Measured on the 8×8 multipliers with the default cell table: at most 36 of 1.6e5–3.1e5
+//! toggles (≤ 0.02 %). [`super::icarus_order`] models Icarus's order and is exact.
 
 use super::reference::{eval_gate, PortValues};
 use super::{Activity, ActivitySink};

@@ -14,6 +14,7 @@
 pub mod bits;
 pub mod delay;
 pub mod event;
+pub mod icarus_order;
 pub mod program;
 pub mod reference;
 pub mod saif;

@@ -1,5 +1,6 @@
 //! Fast timed simulator: lanes as time, inertial gate delays, exactly equal per net to the
-//! event-driven reference [`super::event`] (and so to Icarus Verilog).
+//! event-driven reference [`super::event`] (and so to Icarus Verilog, except for the
+//! same-tick functor-order effect documented in [`super::icarus_order`]).
 //!
 //! Each block of [`LANES`](super::program::LANES) consecutive cycles is first settled by the zero-delay engine
 //! ([`ZeroDelaySim`], including its register fixed point). Cycle `c`'s timed run starts from
