@@ -19,7 +19,7 @@
 //! Measured on the 8×8 multipliers with the default cell table: at most 36 of 1.6e5–3.1e5
 //! toggles (≤ 0.02 %). [`super::icarus_order`] models Icarus's order and is exact.
 
-use super::reference::{eval_gate, PortValues};
+use super::reference::{eval_gate, output_values, set_inputs, PortValues};
 use super::{Activity, ActivitySink};
 use crate::netlist::{GateKind, NetId, Netlist};
 
@@ -65,14 +65,6 @@ pub fn baseline_values(n: &Netlist, first: &PortValues) -> Vec<bool> {
     v
 }
 
-fn set_inputs(n: &Netlist, vec: &PortValues, v: &mut [bool]) {
-    for (port, &val) in n.inputs().iter().zip(vec) {
-        for (i, b) in port.bits.iter().enumerate() {
-            v[b.idx()] = (val >> i) & 1 == 1;
-        }
-    }
-}
-
 fn eval(n: &Netlist, v: &[bool], i: usize) -> bool {
     let g = n.gates()[i];
     let x = |k: usize| g.ins[k] != NetId::NONE && v[g.ins[k].idx()];
@@ -86,19 +78,6 @@ fn settle_zero_delay(n: &Netlist, v: &mut [bool]) {
             v[i] = eval(n, v, i);
         }
     }
-}
-
-fn output_values(n: &Netlist, v: &[bool]) -> PortValues {
-    n.outputs()
-        .iter()
-        .map(|p| {
-            p.bits
-                .iter()
-                .enumerate()
-                .map(|(i, b)| (v[b.idx()] as u128) << i)
-                .sum()
-        })
-        .collect()
 }
 
 /// Run `vectors` through `n` with per-net delays `delays` (ticks, ≥ 1 for every

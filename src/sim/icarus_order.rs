@@ -35,7 +35,7 @@
 //! result on the tested circuits, so those three are not pinned down.
 
 use super::event::{baseline_values, TimedRun};
-use super::reference::PortValues;
+use super::reference::{output_values, PortValues};
 use super::{Activity, ActivitySink};
 use crate::netlist::{GateKind, NetId, Netlist};
 use std::collections::VecDeque;
@@ -309,17 +309,4 @@ fn change(
     a.toggles[net] += 1;
     a.rises[net] += v as u64;
     sink.change(cycle, tick, NetId(net as u32), v);
-}
-
-fn output_values(n: &Netlist, v: &[bool]) -> PortValues {
-    n.outputs()
-        .iter()
-        .map(|p| {
-            p.bits
-                .iter()
-                .enumerate()
-                .map(|(i, b)| (v[b.idx()] as u128) << i)
-                .sum()
-        })
-        .collect()
 }

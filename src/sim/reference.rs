@@ -13,6 +13,29 @@ pub fn eval_gate(kind: GateKind, a: bool, b: bool, c: bool) -> bool {
     kind.eval(m(a), m(b), m(c)) & 1 == 1
 }
 
+/// Set the input-port nets of `v` (one bool per net) from one cycle's port values.
+pub fn set_inputs(n: &Netlist, vec: &PortValues, v: &mut [bool]) {
+    for (port, &val) in n.inputs().iter().zip(vec) {
+        for (i, b) in port.bits.iter().enumerate() {
+            v[b.idx()] = (val >> i) & 1 == 1;
+        }
+    }
+}
+
+/// Output-port values read from per-net bools.
+pub fn output_values(n: &Netlist, v: &[bool]) -> PortValues {
+    n.outputs()
+        .iter()
+        .map(|p| {
+            p.bits
+                .iter()
+                .enumerate()
+                .map(|(i, b)| (v[b.idx()] as u128) << i)
+                .sum()
+        })
+        .collect()
+}
+
 /// Run `vectors` (one [`PortValues`] per cycle, in the netlist's input-port order) through `n`
 /// from the reset state. Returns the activity and, per cycle, the settled output-port values.
 pub fn simulate(n: &Netlist, vectors: &[PortValues]) -> (Activity, Vec<PortValues>) {
@@ -32,11 +55,7 @@ pub fn simulate_with(
     let mut outs = Vec::with_capacity(vectors.len());
     for (t, vec) in vectors.iter().enumerate() {
         let mut v = vec![false; len];
-        for (port, &val) in n.inputs().iter().zip(vec) {
-            for (i, b) in port.bits.iter().enumerate() {
-                v[b.idx()] = (val >> i) & 1 == 1;
-            }
-        }
+        set_inputs(n, vec, &mut v);
         for (i, g) in n.gates().iter().enumerate() {
             let x = |k: usize| g.ins[k] != NetId::NONE && v[g.ins[k].idx()];
             v[i] = match g.kind {
@@ -54,18 +73,7 @@ pub fn simulate_with(
                 }
             }
         }
-        outs.push(
-            n.outputs()
-                .iter()
-                .map(|p| {
-                    p.bits
-                        .iter()
-                        .enumerate()
-                        .map(|(i, b)| (v[b.idx()] as u128) << i)
-                        .sum()
-                })
-                .collect(),
-        );
+        outs.push(output_values(n, &v));
         for (i, g) in n.gates().iter().enumerate() {
             if g.kind == GateKind::Dff {
                 state[i] = v[g.ins[0].idx()];
