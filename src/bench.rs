@@ -13,7 +13,7 @@ use crate::netlist::{write_verilog, Netlist, VerilogOptions};
 use crate::oracle::IcarusSim;
 use crate::sim::delay::DelayModel;
 use crate::sim::timed::TimedSim;
-use crate::sim::ZeroDelaySim;
+use crate::sim::{PortVectors, ZeroDelaySim};
 use crate::simulate::{simulate, SimConfig};
 use crate::stream::{Dataflow, Dist, OperandStream, Ranges, StreamSpec, Synthetic};
 use std::process::Command;
@@ -42,6 +42,9 @@ pub struct BenchRow {
     pub vs_icarus: f64,
     /// Whether the engine counts toggles.
     pub counts_toggles: bool,
+    /// For reference simulators that count toggles: whether every net's count equals
+    /// `pann`'s on the same vectors.
+    pub agrees: Option<bool>,
     /// Note (what was skipped and why).
     pub note: String,
 }
@@ -97,6 +100,7 @@ fn row(engine: &str, cfg: &BenchConfig, n: &Netlist, vectors: u64, secs: f64) ->
         gate_evals_per_s: vectors as f64 * n.cell_count() as f64 / secs,
         vs_icarus: f64::NAN,
         counts_toggles: true,
+        agrees: None,
         note: String::new(),
     }
 }
@@ -203,7 +207,26 @@ fn icarus_row(cfg: &BenchConfig, n: &Netlist, pairs: &[(u64, u64)]) -> BenchRow 
                 vecs.len() as u64,
                 run.vvp_time.as_secs_f64(),
             );
-            r.note = "vvp with $dumpvars (VCD gives the toggles)".into();
+            // The same vectors through pann: the per-net counts must be identical.
+            let drv = PortVectors::new(n, vecs.clone());
+            let ours = match &cfg.delay {
+                DelayModel::Zero => ZeroDelaySim::new(n).run(&drv).0.toggles,
+                m => TimedSim::new(n, m).run(&drv).activity.toggles,
+            };
+            let differ = ours
+                .iter()
+                .zip(&run.toggles)
+                .filter(|(a, b)| a != b)
+                .count();
+            r.agrees = Some(differ == 0);
+            r.note = format!(
+                "vvp with $dumpvars (VCD gives the toggles); per-net toggles {}",
+                if differ == 0 {
+                    "equal pann's".to_string()
+                } else {
+                    format!("DIFFER from pann's on {differ} nets")
+                }
+            );
             r
         }
         Err(e) => skipped("icarus", cfg, n, e.to_string()),
@@ -229,7 +252,7 @@ fn verilator_time(n: &Netlist, pairs: &[(u64, u64)]) -> Result<f64, String> {
     let mut v = Vec::new();
     let opts = VerilogOptions {
         module: Some("dut".into()),
-        delay: None,
+        ..VerilogOptions::default()
     };
     write_verilog(n, &opts, &mut v).map_err(|e| e.to_string())?;
     std::fs::write(d.join("dut.v"), v).map_err(|e| e.to_string())?;

@@ -3,7 +3,7 @@
 use anyhow::{Context, Result};
 use clap::Args;
 use pann::circuits::{self, AccStyle, AdderArch, MacSpec, MultArch, Repr, Unit, ValidMacSpec};
-use pann::netlist::{write_dot, write_verilog, Netlist, VerilogOptions};
+use pann::netlist::{write_dot, write_verilog, GateStyle, Netlist, VerilogOptions};
 use pann::report::write_atomic;
 use pann::sim::delay::DelayModel;
 use pann::simulate::{simulate, SimConfig, SimReport};
@@ -519,12 +519,46 @@ pub struct NetlistArgs {
     /// Verilog module name.
     #[arg(long, default_value = "pann")]
     pub module: String,
-    /// Verilog delays: zero | unit | cells (`assign #d` per gate, default cell table).
+    /// Verilog delays: zero | unit | cells (`assign #d` per gate; `cells` takes the delays of
+    /// --cells in ticks, as `pann simulate --delay cells` does).
     #[arg(long, default_value = "zero")]
     pub delay: String,
+    /// Cell library and corner whose delays `--delay cells` writes (`pann cells list`).
+    #[arg(long, default_value = pann::energy::DEFAULT_LIBRARY)]
+    pub cells: String,
+    /// How andnot, ornot and maj3 cells are written: `function` (a call per cell, which
+    /// Icarus evaluates once per time step, matching `pann simulate --delay`) or
+    /// `expression` (plain operators, which Icarus splits into functor trees).
+    #[arg(long, value_enum, default_value = "function")]
+    pub gate_style: GateStyleArg,
     /// Write here (atomically) instead of standard output.
     #[arg(long)]
     pub out: Option<PathBuf>,
+}
+
+/// `--gate-style` values.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum GateStyleArg {
+    /// `assign #d n = pann_maj3(a, b, c);`
+    Function,
+    /// `assign #d n = (a & b) | (a & c) | (b & c);`
+    Expression,
+}
+
+/// A `` `timescale `` whose unit is one tick of `tick_ns` nanoseconds (1, 10 or 100 fs, ps,
+/// ns or us).
+fn timescale_for(tick_ns: f64) -> Result<String> {
+    for (unit, scale) in [("fs", 1e-6), ("ps", 1e-3), ("ns", 1.0), ("us", 1e3)] {
+        for m in [1.0, 10.0, 100.0] {
+            if ((m * scale) / tick_ns - 1.0).abs() < 1e-9 {
+                return Ok(format!(
+                    "{m}{unit}/{}",
+                    if unit == "fs" { "1fs" } else { "1ps" }
+                ));
+            }
+        }
+    }
+    anyhow::bail!("tick of {tick_ns} ns cannot be written as a Verilog `timescale unit")
 }
 
 /// Run `pann netlist`.
@@ -534,14 +568,21 @@ pub fn run_netlist(a: NetlistArgs) -> Result<()> {
     let mut buf = Vec::new();
     match a.format {
         NetlistFormat::Verilog => {
+            let lib = pann::energy::CellLibrary::load(&a.cells)?;
+            let model = crate::cli_timed::delay_model(&a.delay, &lib)?;
             let opts = VerilogOptions {
                 module: Some(a.module.clone()),
-                delay: match a.delay.as_str() {
-                    "zero" => None,
-                    "unit" => Some(pann::sim::delay::unit_delay),
-                    "cells" => Some(pann::sim::delay::default_cell_delay),
-                    d => anyhow::bail!("unknown --delay '{d}' (expected zero, unit or cells)"),
+                net_delays: (model != DelayModel::Zero).then(|| model.per_net(&n)),
+                style: match a.gate_style {
+                    GateStyleArg::Function => GateStyle::Function,
+                    GateStyleArg::Expression => GateStyle::Expression,
                 },
+                // One `#1` is one tick of the cell library's delay table.
+                timescale: match &model {
+                    DelayModel::Cells(t) => Some(timescale_for(t.tick_ns)?),
+                    _ => None,
+                },
+                ..VerilogOptions::default()
             };
             write_verilog(&n, &opts, &mut buf)?;
         }
@@ -578,9 +619,12 @@ fn stats(spec: &ValidMacSpec, n: &Netlist) -> String {
 pub struct BenchArgs {
     #[command(flatten)]
     pub circuit: CircuitArgs,
-    /// Delay model: zero | unit | cells.
+    /// Delay model: zero | unit | cells (the delays of --cells).
     #[arg(long, default_value = "zero")]
     pub delay: String,
+    /// Cell library and corner whose delays `--delay cells` uses (`pann cells list`).
+    #[arg(long, default_value = pann::energy::DEFAULT_LIBRARY)]
+    pub cells: String,
     /// Vectors for pann.
     #[arg(long, default_value_t = 1 << 24)]
     pub cycles: u64,
@@ -603,14 +647,9 @@ pub struct BenchArgs {
 
 /// Run `pann bench`.
 pub fn run_bench(a: BenchArgs) -> Result<()> {
-    use pann::sim::delay::{DelayModel, DelayTable};
     let spec = a.circuit.spec()?;
-    let delay = match a.delay.as_str() {
-        "zero" => DelayModel::Zero,
-        "unit" => DelayModel::Unit,
-        "cells" => DelayModel::Cells(DelayTable::default_cells()),
-        d => anyhow::bail!("unknown --delay '{d}' (expected zero, unit or cells)"),
-    };
+    let lib = pann::energy::CellLibrary::load(&a.cells)?;
+    let delay = crate::cli_timed::delay_model(&a.delay, &lib)?;
     let rows = pann::bench::run(&pann::bench::BenchConfig {
         spec,
         delay,

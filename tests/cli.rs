@@ -225,3 +225,48 @@ rejects!(
     ["simulate", "--stream", "nn:ccexam-cnn:conv9"],
     "conv9"
 );
+
+#[test]
+fn netlist_cell_delays_come_from_the_library_in_its_ticks() {
+    let o = pann(&[
+        "netlist", "--unit", "mult", "--bx", "4", "--bw", "4", "--delay", "cells",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v = String::from_utf8(o.stdout).unwrap();
+    // The default library's own table (data/cells), ticks of 10 ps.
+    let table = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/data/cells/sky130_tt_025C_1v80.csv"
+    ))
+    .unwrap();
+    let mut rd = csv::Reader::from_reader(table.as_bytes());
+    let head = rd.headers().unwrap().clone();
+    let col = |name: &str| head.iter().position(|h| h == name).unwrap();
+    let ticks = rd
+        .records()
+        .map(|r| r.unwrap())
+        .find(|r| &r[col("primitive")] == "maj3")
+        .map(|r| r[col("delay_ticks")].to_string())
+        .unwrap();
+    assert!(v.contains("`timescale 10ps/1ps"), "{v}");
+    let maj: Vec<&str> = v.lines().filter(|l| l.contains("= pann_maj3(")).collect();
+    assert!(!maj.is_empty(), "a Dadda multiplier has full adders");
+    for l in maj {
+        assert!(l.starts_with(&format!("  assign #{ticks} n")), "{l}");
+    }
+    let o = pann(&[
+        "netlist",
+        "--unit",
+        "mult",
+        "--bx",
+        "4",
+        "--bw",
+        "4",
+        "--delay",
+        "cells",
+        "--gate-style",
+        "expression",
+    ]);
+    let v = String::from_utf8(o.stdout).unwrap();
+    assert!(!v.contains("function") && v.contains(") | ("), "{v}");
+}

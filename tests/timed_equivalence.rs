@@ -58,3 +58,50 @@ fn fast_timed_equals_event_reference_per_net_on_random_netlists() {
         check(&n, &mixed, vecs, &format!("mixed seed {seed}"));
     }
 }
+
+/// MACs (registers predicted by the driver, so a timed run is split into segments that start
+/// from the driver's state) equal the event-driven reference, whatever the segmentation.
+#[test]
+fn segmented_timed_mac_runs_equal_the_event_reference() {
+    use pann::circuits::driver::RegisterMap;
+    use pann::circuits::{build, MacDriver, MacSpec, MacState, MultArch, Repr};
+    for (seed, repr) in Repr::ALL.iter().enumerate() {
+        let spec = MacSpec {
+            mult: MultArch::BoothDadda,
+            bx: 4,
+            bw: 4,
+            acc: 12,
+            repr: *repr,
+            ..MacSpec::default()
+        };
+        let Ok(spec) = spec.validate() else { continue };
+        let n = build(&spec);
+        let map = RegisterMap::new(&spec, &n);
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed as u64);
+        let (xr, wr) = (spec.x_range(), spec.w_range());
+        let pairs: Vec<(u64, u64)> = (0..1500)
+            .map(|_| {
+                let x = rng.gen_range(xr.0..=xr.1);
+                let w = rng.gen_range(wr.0..=wr.1);
+                (spec.encode_x(x), spec.encode_w(w))
+            })
+            .collect();
+        let drv = MacDriver::new(&spec, &map, MacState::default(), &pairs);
+        let vecs: Vec<PortValues> = pairs
+            .iter()
+            .map(|&(x, w)| vec![x as u128, w as u128])
+            .collect();
+        for model in [
+            DelayModel::Unit,
+            DelayModel::Cells(DelayTable::default_cells()),
+        ] {
+            let (want, _) = event::simulate(&n, &model.per_net(&n), &vecs, &mut NoSink);
+            let sim = TimedSim::new(&n, &model);
+            let serial = sim.clone().with_min_segment(u64::MAX).run(&drv);
+            let split = sim.with_min_segment(200).run(&drv);
+            let what = format!("{} {}", spec.describe(), model.name());
+            assert_eq!(serial.activity, want.activity, "{what}");
+            assert_eq!(split, serial, "{what} segmented");
+        }
+    }
+}

@@ -16,7 +16,7 @@ pub mod yosys;
 pub use builder::{Builder, Bus};
 pub use dot::write_dot;
 pub use verify::{verify, VerifyError};
-pub use verilog::{write_verilog, VerilogOptions};
+pub use verilog::{write_verilog, GateStyle, VerilogOptions};
 
 /// Index of a net (= the output of the gate with the same index) in a [`Netlist`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]

@@ -13,7 +13,7 @@ mod vcd;
 
 pub use vcd::{parse_vcd, VcdCounts};
 
-use crate::netlist::{write_verilog, GateKind, NetId, Netlist, VerilogOptions};
+use crate::netlist::{write_verilog, GateKind, GateStyle, NetId, Netlist, VerilogOptions};
 use crate::sim::reference::PortValues;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -71,32 +71,17 @@ pub fn tool_available(tools: &[&str]) -> bool {
     })
 }
 
-/// The netlist as Verilog with per-net delays `delays` (ticks of 1 ns; `None` = zero delay):
-/// [`write_verilog`]'s text with each combinational `assign` given its own `#d`.
-pub fn export_verilog(n: &Netlist, delays: Option<&[u32]>) -> String {
+/// The netlist as Verilog with per-net delays `delays` (ticks of 1 ns; `None` = zero delay),
+/// an `assign #d` per gate, multi-level cells written in `style`.
+pub fn export_verilog(n: &Netlist, delays: Option<&[u32]>, style: GateStyle) -> String {
+    let opts = VerilogOptions {
+        net_delays: delays.map(|d| d.to_vec()),
+        style,
+        ..VerilogOptions::default()
+    };
     let mut buf = Vec::new();
-    write_verilog(n, &VerilogOptions::default(), &mut buf).expect("write to memory");
-    let text = String::from_utf8(buf).expect("Verilog is ASCII");
-    let Some(d) = delays else { return text };
-    let mut out = String::with_capacity(text.len() + 4 * n.len());
-    for line in text.lines() {
-        let id = line
-            .strip_prefix("  assign n")
-            .and_then(|r| r.split(' ').next())
-            .and_then(|s| s.parse::<usize>().ok());
-        match id {
-            Some(i) if n.gates()[i].kind.is_combinational() && d[i] > 0 => {
-                out.push_str(&format!(
-                    "  assign #{} n{}",
-                    d[i],
-                    &line["  assign n".len()..]
-                ));
-            }
-            _ => out.push_str(line),
-        }
-        out.push('\n');
-    }
-    out
+    write_verilog(n, &opts, &mut buf).expect("write to memory");
+    String::from_utf8(buf).expect("Verilog is ASCII")
 }
 
 /// A clock period (ticks) longer than any path of the netlist under `delays`.
@@ -203,15 +188,25 @@ fn run_tool(cmd: &mut Command, name: &str) -> Result<(), OracleError> {
 
 impl IcarusSim {
     /// Export `n` with `delays` (`None` = zero delay) and compile it for streams of `len`
-    /// vectors.
+    /// vectors ([`GateStyle::Function`], the default export).
     pub fn compile(
         n: &Netlist,
         delays: Option<&[u32]>,
         len: usize,
     ) -> Result<IcarusSim, OracleError> {
+        Self::compile_styled(n, delays, GateStyle::Function, len)
+    }
+
+    /// [`IcarusSim::compile`] with multi-level cells written in `style`.
+    pub fn compile_styled(
+        n: &Netlist,
+        delays: Option<&[u32]>,
+        style: GateStyle,
+        len: usize,
+    ) -> Result<IcarusSim, OracleError> {
         let dir = tempfile::tempdir().map_err(io("create work directory"))?;
         let period = safe_period(n, delays);
-        std::fs::write(dir.path().join("dut.v"), export_verilog(n, delays))
+        std::fs::write(dir.path().join("dut.v"), export_verilog(n, delays, style))
             .map_err(io("write dut.v"))?;
         let mut tb = Vec::new();
         write_testbench(n, len, period, &mut tb).map_err(io("write testbench"))?;

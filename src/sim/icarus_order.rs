@@ -1,5 +1,9 @@
-//! Icarus-order timed simulator: the netlist exactly as `vvp` runs the exported
-//! `assign #d n = <expr>;` (see [`crate::oracle`]), functor by functor and event by event.
+//! Icarus-order timed simulator: the netlist exactly as `vvp` runs it when exported with
+//! plain expressions, `assign #d n = a & ~b;` ([`crate::netlist::GateStyle::Expression`]),
+//! functor by functor and event by event. The default export writes `andnot`, `ornot` and
+//! `maj3` as function calls, which `vvp` evaluates once per time step; that export matches
+//! [`super::event`] and [`super::timed`] exactly, and this module documents (and tests) why
+//! the plain form does not.
 //!
 //! [`super::event`] (and so [`super::timed`]) evaluates each gate once per tick, after all of
 //! the tick's events. Icarus does not: it compiles each `assign` into a small tree of boolean

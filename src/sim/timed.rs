@@ -1,6 +1,7 @@
 //! Fast timed simulator: lanes as time, inertial gate delays, exactly equal per net to the
-//! event-driven reference [`super::event`] (and so to Icarus Verilog, except for the
-//! same-tick functor-order effect documented in [`super::icarus_order`]).
+//! event-driven reference [`super::event`], and so to Icarus Verilog on the exported
+//! `assign #d` netlist (see [`crate::netlist::verilog`] for how the multi-level cells are
+//! written so that Icarus evaluates each cell once per time step).
 //!
 //! Each block of [`LANES`](super::program::LANES) consecutive cycles is first settled by the zero-delay engine
 //! ([`ZeroDelaySim`], including its register fixed point). Cycle `c`'s timed run starts from
@@ -203,8 +204,11 @@ impl TimedSim {
         }
     }
 
-    /// Simulate the whole stream of `d`, flip-flops holding `init` (net-id order) in cycle 0
-    /// (serially).
+    /// Simulate the whole stream of `d`, flip-flops holding `init` (net-id order) in cycle 0.
+    /// The stream is split into one segment per thread (each long enough to be worth it)
+    /// when the netlist has no flip-flops or the driver knows the flip-flop state at every
+    /// cycle ([`Driver::state_at`]); a segment re-simulates the cycle before it as its
+    /// baseline, so the result does not depend on the thread count.
     pub fn run_from(&self, d: &dyn Driver, init: Vec<bool>) -> TimedActivity {
         if self.model == DelayModel::Zero {
             let (activity, _) = self.zd.run_from(d, init);
@@ -214,27 +218,21 @@ impl TimedSim {
                 settle_hist: vec![counted],
             };
         }
-        self.segment(d, init)
-    }
-
-    /// Simulate the whole stream of `d` from the reset state.
-    pub fn run(&self, d: &dyn Driver) -> TimedActivity {
-        if self.model == DelayModel::Zero {
-            let (activity, _) = self.zd.run(d);
-            let counted = activity.transitions();
-            return TimedActivity {
-                activity,
-                settle_hist: vec![counted],
-            };
-        }
         let len = d.len();
         let threads = rayon::current_num_threads() as u64;
-        let segs = if self.zd.program().dffs() > 0 {
-            1
-        } else {
-            (len / self.min_segment).clamp(1, threads.max(1))
-        };
+        let dffs = self.zd.program().dffs();
+        let mut segs = (len / self.min_segment).clamp(1, threads.max(1));
+        if dffs > 0 && segs > 1 && d.state_at(0).is_none() {
+            segs = 1;
+        }
         let bounds: Vec<u64> = (0..=segs).map(|i| len * i / segs).collect();
+        let inits: Vec<Vec<bool>> = (0..segs as usize)
+            .map(|i| match i {
+                0 => init.clone(),
+                _ if dffs == 0 => Vec::new(),
+                _ => d.state_at(bounds[i] - 1).expect("driver knows the state"),
+            })
+            .collect();
         let parts: Vec<TimedActivity> = (0..segs as usize)
             .into_par_iter()
             .map(|i| {
@@ -244,7 +242,7 @@ impl TimedSim {
                     start,
                     len: bounds[i + 1] - start,
                 };
-                self.segment(&sub, vec![false; self.zd.program().dffs()])
+                self.segment(&sub, inits[i].clone())
             })
             .collect();
         let mut out = TimedActivity {
@@ -257,6 +255,11 @@ impl TimedSim {
         out.activity.cycles = len;
         out.trim();
         out
+    }
+
+    /// Simulate the whole stream of `d` from the reset state.
+    pub fn run(&self, d: &dyn Driver) -> TimedActivity {
+        self.run_from(d, vec![false; self.zd.program().dffs()])
     }
 
     /// Lanes `0 .. d.len()` of `d`, lane 0 being the baseline, flip-flops holding `init`.
@@ -478,7 +481,10 @@ impl Driver for Window<'_> {
         self.inner.fill_inputs(self.start + start, inputs)
     }
     fn predict_state(&self, start: u64, inputs: &[Word], regs: &mut [Word]) -> bool {
-        self.start == 0 && self.inner.predict_state(start, inputs, regs)
+        self.inner.predict_state(self.start + start, inputs, regs)
+    }
+    fn state_at(&self, t: u64) -> Option<Vec<bool>> {
+        self.inner.state_at(self.start + t)
     }
 }
 
