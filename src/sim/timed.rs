@@ -87,8 +87,10 @@ pub struct TimedSim {
     sched_at: Vec<usize>,
     /// Nets that change at tick 0 (inputs and flip-flop outputs).
     sources: Vec<u32>,
-    /// Bits of the stability counter (0 when every delay is 1).
-    ctr_bits: usize,
+    /// Some delay exceeds 1 (the inertial stepper is needed).
+    inertial: bool,
+    /// `slot_base[k] .. slot_base[k] + d` = op `k`'s ring of pending-fire masks.
+    slot_base: Vec<usize>,
     visits: u64,
     min_segment: u64,
 }
@@ -97,7 +99,9 @@ pub struct TimedSim {
 struct Scratch {
     y: Vec<Word>,
     rprev: Vec<Word>,
-    ctr: Vec<Word>,
+    /// Per op, `d` masks: slot `t mod d` holds the lanes whose output changes at tick `t`.
+    slots: Vec<Word>,
+    slot_any: Vec<bool>,
     tick_change: Vec<Word>,
     /// Tick stamp + 1 of each net's last change in any lane (0 = not in this block).
     changed_at: Vec<u32>,
@@ -147,12 +151,14 @@ impl TimedSim {
             sched.extend(t);
             sched_at.push(sched.len());
         }
-        let maxd = ops.iter().map(|o| o.d).max().unwrap_or(1);
-        let ctr_bits = if maxd <= 1 {
-            0
-        } else {
-            (32 - maxd.leading_zeros()) as usize
-        };
+        let inertial = ops.iter().any(|o| o.d > 1);
+        let mut slot_base = Vec::with_capacity(ops.len());
+        let mut total = 0;
+        for o in &ops {
+            slot_base.push(total);
+            total += o.d as usize;
+        }
+        slot_base.push(total);
         TimedSim {
             zd: ZeroDelaySim::new(n),
             model: model.clone(),
@@ -161,7 +167,8 @@ impl TimedSim {
             sched,
             sched_at,
             sources,
-            ctr_bits,
+            inertial,
+            slot_base,
             visits,
             min_segment: 1 << 14,
         }
@@ -193,8 +200,23 @@ impl TimedSim {
         let nops = self.ops.len();
         Scratch {
             y: vec![[0; K]; self.nets],
-            rprev: vec![[0; K]; if self.ctr_bits > 0 { nops } else { 0 }],
-            ctr: vec![[0; K]; nops * self.ctr_bits],
+            rprev: vec![[0; K]; if self.inertial { nops } else { 0 }],
+            slots: vec![
+                [0; K];
+                if self.inertial {
+                    self.slot_base[nops]
+                } else {
+                    0
+                }
+            ],
+            slot_any: vec![
+                false;
+                if self.inertial {
+                    self.slot_base[nops]
+                } else {
+                    0
+                }
+            ],
             tick_change: vec![[0; K]; self.sched_at.len()],
             changed_at: vec![0; self.nets],
             carry: vec![0; self.nets],
@@ -315,7 +337,7 @@ impl TimedSim {
             }
             s.y[i] = v[i];
         }
-        if self.ctr_bits == 0 {
+        if !self.inertial {
             self.ticks_unit(mask, s);
         } else {
             self.ticks_inertial(mask, s);
@@ -375,88 +397,86 @@ impl TimedSim {
     }
 
     /// Inertial delays `d ≥ 1`: `y(t) = r(t − d)` when `r` was stable for the last `d` ticks.
+    ///
+    /// At a visit the gate computes `r` from its inputs' values of the previous tick. Lanes
+    /// where `r` changed cancel whatever output change they had pending and, if `r` now
+    /// differs from the output, schedule the output to follow `d − 1` ticks later, in a ring
+    /// of `d` lane masks per gate (slot `t mod d` = the lanes whose output changes at tick
+    /// `t`). A lane has at most one change pending, so a fired lane's output simply flips.
+    /// The gate is evaluated only at ticks when an input changed, and otherwise visited only
+    /// when a change is due.
     #[inline(never)]
     fn ticks_inertial(&self, mask: &Word, s: &mut Scratch) {
-        let nb = self.ctr_bits;
-        // Every gate starts settled: r = y, counter saturated at d.
         for (k, o) in self.ops.iter().enumerate() {
             s.rprev[k] = s.y[o.out as usize];
-            for b in 0..nb {
-                s.ctr[k * nb + b] = [if (o.d >> b) & 1 == 1 { !0 } else { 0 }; K];
-            }
         }
-        // A gate whose function changed at tick t - 1 may still fire up to d - 1 ticks later.
-        let mut pending_until = vec![0u32; self.ops.len()];
+        debug_assert!(
+            s.slot_any.iter().all(|a| !a),
+            "every change fired last block"
+        );
         for t in 1..self.sched_at.len() - 1 {
             let stamp = t as u32;
             let mut tc = [0u64; K];
             for &k in &self.sched[self.sched_at[t]..self.sched_at[t + 1]] {
                 let ki = k as usize;
                 let o = self.ops[ki];
+                let d = o.d as usize;
+                let base = self.slot_base[ki];
+                let due = base + t % d;
                 let ca = &s.changed_at;
                 let inputs_changed = ca[o.a as usize] == stamp
                     || ca[o.b as usize] == stamp
                     || ca[o.c as usize] == stamp;
-                if !inputs_changed && pending_until[ki] < stamp {
+                if !inputs_changed && !s.slot_any[due] {
                     continue;
                 }
-                let y = &s.y;
-                let r = eval_word(o.kind, &y[o.a as usize], &y[o.b as usize], &y[o.c as usize]);
-                let rp = &mut s.rprev[ki];
-                let mut rch = [0u64; K];
-                let mut anych = 0;
-                for k in 0..K {
-                    rch[k] = r[k] ^ rp[k];
-                    anych |= rch[k];
-                }
-                *rp = r;
-                if anych != 0 {
-                    pending_until[ki] = stamp + o.d;
-                }
-                // Counter: lanes where r changed restart at 1; others count up to d.
-                let ctr = &mut s.ctr[ki * nb..ki * nb + nb];
-                let mut at_d = [!0u64; K];
-                for (b, c) in ctr.iter().enumerate() {
-                    let want = if (o.d >> b) & 1 == 1 { !0 } else { 0 };
-                    for k in 0..K {
-                        at_d[k] &= !(c[k] ^ want);
+                if inputs_changed {
+                    let y = &s.y;
+                    let r = eval_word(o.kind, &y[o.a as usize], &y[o.b as usize], &y[o.c as usize]);
+                    let rp = &mut s.rprev[ki];
+                    let mut rch = [0u64; K];
+                    let mut anych = 0;
+                    for w in 0..K {
+                        rch[w] = r[w] ^ rp[w];
+                        anych |= rch[w];
                     }
-                }
-                let mut carry = [0u64; K];
-                for k in 0..K {
-                    carry[k] = !at_d[k] & !rch[k];
-                }
-                for (b, c) in ctr.iter_mut().enumerate() {
-                    for k in 0..K {
-                        let t2 = c[k] & carry[k];
-                        c[k] ^= carry[k];
-                        carry[k] = t2;
-                        if b == 0 {
-                            c[k] |= rch[k];
-                        } else {
-                            c[k] &= !rch[k];
+                    if anych != 0 {
+                        *rp = r;
+                        for j in base..base + d {
+                            if s.slot_any[j] {
+                                let sl = &mut s.slots[j];
+                                let mut left = 0;
+                                for w in 0..K {
+                                    sl[w] &= !rch[w];
+                                    left |= sl[w];
+                                }
+                                s.slot_any[j] = left != 0;
+                            }
+                        }
+                        let at = base + (t + d - 1) % d;
+                        let out = &s.y[o.out as usize];
+                        let sl = &mut s.slots[at];
+                        let mut any = 0;
+                        for w in 0..K {
+                            let v = rch[w] & (r[w] ^ out[w]);
+                            sl[w] |= v;
+                            any |= v;
+                        }
+                        if any != 0 {
+                            s.slot_any[at] = true;
                         }
                     }
                 }
-                let mut fire = [!0u64; K];
-                for (b, c) in ctr.iter().enumerate() {
-                    let want = if (o.d >> b) & 1 == 1 { !0 } else { 0 };
-                    for k in 0..K {
-                        fire[k] &= !(c[k] ^ want);
+                if s.slot_any[due] {
+                    s.slot_any[due] = false;
+                    let fire = std::mem::replace(&mut s.slots[due], [0; K]);
+                    let out = &mut s.y[o.out as usize];
+                    let mut cnt = 0u32;
+                    for w in 0..K {
+                        out[w] ^= fire[w];
+                        tc[w] |= fire[w];
+                        cnt += (fire[w] & mask[w]).count_ones();
                     }
-                }
-                let old = &mut s.y[o.out as usize];
-                let mut any = 0;
-                let mut cnt = 0u32;
-                for k in 0..K {
-                    let new = (old[k] & !fire[k]) | (r[k] & fire[k]);
-                    let ch = new ^ old[k];
-                    any |= ch;
-                    tc[k] |= ch;
-                    cnt += (ch & mask[k]).count_ones();
-                    old[k] = new;
-                }
-                if any != 0 {
                     s.toggles[o.out as usize] += cnt as u64;
                     s.changed_at[o.out as usize] = stamp + 1;
                 }
