@@ -9,7 +9,7 @@
 
 use crate::circuits::driver::RegisterMap;
 use crate::circuits::{build, MacDriver, MacState, ValidMacSpec};
-use crate::netlist::{write_verilog, Netlist, VerilogOptions};
+use crate::netlist::{write_verilog, GateStyle, Netlist, VerilogOptions};
 use crate::oracle::IcarusSim;
 use crate::sim::delay::DelayModel;
 use crate::sim::timed::TimedSim;
@@ -197,7 +197,15 @@ fn icarus_row(cfg: &BenchConfig, n: &Netlist, pairs: &[(u64, u64)]) -> BenchRow 
         .iter()
         .map(|&(x, w)| vec![x as u128, w as u128])
         .collect();
-    let res = IcarusSim::compile(n, delays.as_deref(), vecs.len()).and_then(|s| s.run(&vecs));
+    // Zero delay: plain expressions, Icarus's fastest form (there is no delay for a functor
+    // tree to restart). Timed: the default export, whose counts equal pann's exactly. Either
+    // way the per-net counts are compared below.
+    let style = match delays {
+        None => GateStyle::Expression,
+        Some(_) => GateStyle::Function,
+    };
+    let res = IcarusSim::compile_styled(n, delays.as_deref(), style, vecs.len())
+        .and_then(|s| s.run(&vecs));
     match res {
         Ok(run) => {
             let mut r = row(
@@ -252,6 +260,7 @@ fn verilator_time(n: &Netlist, pairs: &[(u64, u64)]) -> Result<f64, String> {
     let mut v = Vec::new();
     let opts = VerilogOptions {
         module: Some("dut".into()),
+        style: GateStyle::Expression,
         ..VerilogOptions::default()
     };
     write_verilog(n, &opts, &mut v).map_err(|e| e.to_string())?;

@@ -35,7 +35,11 @@ fn random_table(seed: u64) -> DelayTable {
     let mut t = DelayTable::uniform(1, 0.01);
     for k in GateKind::ALL {
         // Delays up to 9 ticks, and up to 70 (library tables reach 40 at 10 ps per tick).
-        let maxd = if seed % 3 == 2 { 70 } else { 1 + seed as u32 % 9 };
+        let maxd = if seed % 3 == 2 {
+            70
+        } else {
+            1 + seed as u32 % 9
+        };
         t = t.with(k, rng.gen_range(1..=maxd));
     }
     t
