@@ -102,6 +102,10 @@ pub struct SimulateArgs {
     /// Write every net's toggle count to this CSV (`net,toggles,rises,kind,component`).
     #[arg(long)]
     pub per_net: Option<PathBuf>,
+    /// Draw the report to this SVG: toggles and energy per operation by component
+    /// (zero-delay next to timed) and, for timed runs, the settle-time distribution.
+    #[arg(long)]
+    pub plot: Option<PathBuf>,
     /// Hide the progress bar.
     #[arg(long)]
     pub quiet: bool,
@@ -183,6 +187,11 @@ fn progress_bar(total: u64, quiet: bool) -> indicatif::ProgressBar {
 
 /// Run `pann simulate`.
 pub fn run_simulate(a: SimulateArgs) -> Result<()> {
+    if let Some(p) = &a.plot {
+        if p.extension().and_then(|e| e.to_str()) != Some("svg") {
+            anyhow::bail!("--plot {}: only .svg files are written", p.display());
+        }
+    }
     let (spec, n, imported) = match &a.netlist {
         Some(p) => import(&a, p)?,
         None => {
@@ -240,6 +249,10 @@ pub fn run_simulate(a: SimulateArgs) -> Result<()> {
     };
     if let Some(p) = &a.per_net {
         write_per_net(p, &n, &act)?;
+    }
+    if let Some(p) = &a.plot {
+        let svg = pann::plot::simulate_svg(&report).map_err(anyhow::Error::msg)?;
+        emit(&Some(p.clone()), &svg)?;
     }
     let text = match a.format {
         Format::Json => serde_json::to_string_pretty(&report)? + "\n",

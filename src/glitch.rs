@@ -70,12 +70,14 @@ pub struct GlitchSummary {
     pub max_settle_ns: f64,
     /// Mean settle time over counted cycles, ticks.
     pub mean_settle_ticks: f64,
-    /// Per component rows and a final `total` row (component `None`).
+    /// One row per component (totals are `zero_delay_total` and `timed_total`).
     pub rows: Vec<GlitchRow>,
     /// Total zero-delay toggles of cells.
     pub zero_delay_total: u64,
     /// Total timed toggles of cells.
     pub timed_total: u64,
+    /// Counted cycles by settle time: entry `t` = cycles whose last change was at tick `t`.
+    pub settle_histogram: Vec<u64>,
 }
 
 impl GlitchSummary {
@@ -99,6 +101,7 @@ impl GlitchSummary {
             zero_delay_total: rows.iter().map(|r| r.zero_delay).sum(),
             timed_total: rows.iter().map(|r| r.timed).sum(),
             rows,
+            settle_histogram: h.clone(),
         }
     }
 

@@ -14,6 +14,7 @@ pub mod glitch;
 pub mod netlist;
 pub mod nn;
 pub mod oracle;
+pub mod plot;
 pub mod report;
 pub mod sim;
 pub mod simulate;

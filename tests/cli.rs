@@ -270,3 +270,43 @@ fn netlist_cell_delays_come_from_the_library_in_its_ticks() {
     let v = String::from_utf8(o.stdout).unwrap();
     assert!(!v.contains("function") && v.contains(") | ("), "{v}");
 }
+
+rejects!(
+    plot_needs_an_svg_name,
+    ["simulate", "--cycles", "100", "--plot", "out.png"],
+    "--plot out.png"
+);
+
+#[test]
+fn plot_draws_components_energy_and_settle_times_of_a_timed_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("run.svg");
+    let o = pann(&[
+        "simulate",
+        "--cycles",
+        "3000",
+        "--delay",
+        "cells",
+        "--clock-ns",
+        "14",
+        "--plot",
+        p.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let svg = std::fs::read_to_string(&p).unwrap();
+    assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+    for text in [
+        "Toggles per operation",
+        "Energy per operation",
+        "Settle time per cycle",
+        "clock 14 ns",
+        "acc_adder",
+        "sky130_tt_025C_1v80",
+        "seed 1",
+    ] {
+        assert!(svg.contains(text), "{text} missing");
+    }
+    // Only the SVG and nothing half-written beside it.
+    let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(names.len(), 1);
+}

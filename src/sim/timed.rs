@@ -526,7 +526,7 @@ impl GlitchRow {
     }
 }
 
-/// Glitch report per component (cells only), plus a `None`-component total as last row.
+/// Glitch report: one row per component that has cells (cells only, no total row).
 pub fn glitch_report(n: &Netlist, zero: &Activity, timed: &Activity) -> Vec<GlitchRow> {
     let z = zero.by_component(n);
     let t = timed.by_component(n);

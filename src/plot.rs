@@ -1,0 +1,247 @@
+//! SVG plots of a `pann simulate` report, for people who would rather look than read:
+//! toggles and energy per operation by component (zero-delay next to timed, so the glitch
+//! share is the difference between the bars) and, for timed runs, how the cycles' settle
+//! times are distributed against the clock period.
+//!
+//! The SVG carries its text as text (no font files needed) and names the circuit, stream,
+//! seed, delay model and cell library in its title, so a figure can be traced to its run.
+
+use crate::netlist::Component;
+use crate::simulate::SimReport;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+const ZERO: RGBColor = RGBColor(0x4c, 0x72, 0xb0);
+const TIMED: RGBColor = RGBColor(0xdd, 0x84, 0x52);
+const PANEL: (u32, u32) = (440, 400);
+
+type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+
+fn err(e: impl std::fmt::Display) -> String {
+    format!("plot: {e}")
+}
+
+/// One bar group per category: (label, zero-delay value, timed value if any).
+type Groups = Vec<(String, f64, Option<f64>)>;
+
+/// The report as an SVG document.
+pub fn simulate_svg(r: &SimReport) -> Result<String, String> {
+    let ops = r.operations.max(1) as f64;
+    let timed_of = |key: &str| {
+        r.glitches.as_ref().and_then(|g| {
+            g.rows
+                .iter()
+                .find(|row| row.component.key() == key)
+                .map(|row| row.timed as f64 / ops)
+        })
+    };
+    // Report order: the datapath from operands to accumulator, then clock and leakage.
+    let order: Vec<&str> = Component::ALL
+        .iter()
+        .map(|c| c.key())
+        .chain(["clock", "leakage"])
+        .collect();
+    let toggles: Groups = order
+        .iter()
+        .filter_map(|&k| {
+            r.toggles_per_op
+                .get(k)
+                .map(|&v| (k.to_string(), v, timed_of(k)))
+        })
+        .collect();
+    let energy: Option<Groups> = r.energy_fj_per_op.as_ref().map(|e| {
+        let zero = r.energy_fj_per_op_zero_delay.as_ref();
+        order
+            .iter()
+            .filter_map(|&k| {
+                let v = *e.get(k)?;
+                Some(match zero {
+                    Some(z) => (k.to_string(), z.get(k).copied().unwrap_or(0.0), Some(v)),
+                    None => (k.to_string(), v, None),
+                })
+            })
+            .collect()
+    });
+    let panels = 1 + energy.is_some() as u32 + r.glitches.is_some() as u32;
+    let mut svg = String::new();
+    {
+        let size = (PANEL.0 * panels, PANEL.1 + 40);
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        let lib = r.energy.as_ref().map_or(String::new(), |e| {
+            format!(", {} at {} ns", e.library, e.options.clock_ns)
+        });
+        let title = format!(
+            "{} | {}, seed {}, {} ops, delay {}{}",
+            r.circuit, r.config.stream, r.config.seed, r.operations, r.delay, lib
+        );
+        let (head, body) = root.split_vertically(40);
+        head.draw(&Text::new(
+            title,
+            (10, 12),
+            ("sans-serif", 14).into_font().color(&BLACK),
+        ))
+        .map_err(err)?;
+        let areas = body.split_evenly((1, panels as usize));
+        let mut it = areas.iter();
+        let timed = r.glitches.is_some();
+        bars(
+            it.next().expect("panel"),
+            &toggles,
+            "Toggles per operation",
+            "toggles/op",
+            timed,
+        )?;
+        if let Some(e) = &energy {
+            bars(
+                it.next().expect("panel"),
+                e,
+                "Energy per operation",
+                "fJ/op",
+                timed,
+            )?;
+        }
+        if let Some(g) = &r.glitches {
+            let clock = r.energy.as_ref().map(|e| e.options.clock_ns);
+            settle(
+                it.next().expect("panel"),
+                &g.settle_histogram,
+                g.tick_ns,
+                clock,
+            )?;
+        }
+        root.present().map_err(err)?;
+    }
+    Ok(svg)
+}
+
+/// Grouped bars: zero-delay (blue) and, when timed, timed (orange) per category.
+fn bars(area: &Area, groups: &Groups, title: &str, unit: &str, timed: bool) -> Result<(), String> {
+    let n = groups.len().max(1) as f64;
+    let top = groups
+        .iter()
+        .map(|g| g.1.max(g.2.unwrap_or(0.0)))
+        .fold(0.0f64, f64::max)
+        .max(1e-9)
+        * 1.12;
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, ("sans-serif", 16))
+        .margin(12)
+        .x_label_area_size(36)
+        .y_label_area_size(56)
+        .build_cartesian_2d(0.0..n, 0.0..top)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(0)
+        .y_desc(unit)
+        .draw()
+        .map_err(err)?;
+    let (w0, w1) = if timed { (0.42, 0.42) } else { (0.7, 0.0) };
+    for (i, (name, zero, t)) in groups.iter().enumerate() {
+        let x = i as f64 + (1.0 - w0 - w1) / 2.0;
+        chart
+            .draw_series(std::iter::once(Rectangle::new(
+                [(x, 0.0), (x + w0, *zero)],
+                ZERO.filled(),
+            )))
+            .map_err(err)?;
+        if let Some(t) = t {
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(x + w0, 0.0), (x + w0 + w1, *t)],
+                    TIMED.filled(),
+                )))
+                .map_err(err)?;
+        }
+        let (px, py) = chart.backend_coord(&(i as f64 + 0.5, 0.0));
+        let (ox, oy) = area.get_base_pixel();
+        area.draw(&Text::new(
+            name.clone(),
+            (px - ox, py - oy + 6),
+            ("sans-serif", 11)
+                .into_font()
+                .color(&BLACK)
+                .pos(Pos::new(HPos::Center, VPos::Top)),
+        ))
+        .map_err(err)?;
+    }
+    let legend: &[(&str, RGBColor)] = if timed {
+        &[("zero-delay", ZERO), ("timed (with glitches)", TIMED)]
+    } else {
+        &[("zero-delay", ZERO)]
+    };
+    for (k, (label, color)) in legend.iter().enumerate() {
+        let (px, py) = chart.backend_coord(&(0.0, top));
+        let (ox, oy) = area.get_base_pixel();
+        let (x, y) = (px - ox + 8, py - oy + 6 + 16 * k as i32);
+        area.draw(&Rectangle::new([(x, y), (x + 10, y + 10)], color.filled()))
+            .map_err(err)?;
+        area.draw(&Text::new(
+            label.to_string(),
+            (x + 14, y),
+            ("sans-serif", 11).into_font().color(&BLACK),
+        ))
+        .map_err(err)?;
+    }
+    Ok(())
+}
+
+/// Share of cycles by settle time (ns), with the clock period as a vertical line.
+fn settle(area: &Area, hist: &[u64], tick_ns: f64, clock_ns: Option<f64>) -> Result<(), String> {
+    let total: u64 = hist.iter().sum();
+    let last = hist.iter().rposition(|&c| c > 0).unwrap_or(0);
+    let span = (last + 1) as f64 * tick_ns;
+    let xmax = clock_ns.map_or(span, |c| c.max(span)) * 1.05;
+    // Group ticks into at most 60 bins.
+    let per = (last + 1).div_ceil(60).max(1);
+    let bins: Vec<(f64, f64)> = hist[..=last]
+        .chunks(per)
+        .enumerate()
+        .map(|(b, c)| {
+            let share = c.iter().sum::<u64>() as f64 / total.max(1) as f64;
+            ((b * per) as f64 * tick_ns, share)
+        })
+        .collect();
+    let top = bins.iter().map(|b| b.1).fold(0.0f64, f64::max).max(1e-9) * 1.12;
+    let mut chart = ChartBuilder::on(area)
+        .caption("Settle time per cycle", ("sans-serif", 16))
+        .margin(12)
+        .x_label_area_size(36)
+        .y_label_area_size(56)
+        .build_cartesian_2d(0.0..xmax, 0.0..top)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc("ns after the clock edge")
+        .y_desc("share of cycles")
+        .draw()
+        .map_err(err)?;
+    let width = per as f64 * tick_ns;
+    chart
+        .draw_series(
+            bins.iter()
+                .map(|&(x, h)| Rectangle::new([(x, 0.0), (x + width * 0.9, h)], TIMED.filled())),
+        )
+        .map_err(err)?;
+    if let Some(c) = clock_ns {
+        chart
+            .draw_series(LineSeries::new([(c, 0.0), (c, top)], BLACK.stroke_width(2)))
+            .map_err(err)?
+            .label(format!("clock {c} ns"));
+        let (px, py) = chart.backend_coord(&(c, top));
+        let (ox, oy) = area.get_base_pixel();
+        area.draw(&Text::new(
+            format!("clock {c} ns"),
+            (px - ox - 4, py - oy + 4),
+            ("sans-serif", 11)
+                .into_font()
+                .color(&BLACK)
+                .pos(Pos::new(HPos::Right, VPos::Top)),
+        ))
+        .map_err(err)?;
+    }
+    Ok(())
+}
