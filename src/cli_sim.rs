@@ -102,7 +102,7 @@ pub struct SimulateArgs {
     /// Write every net's toggle count to this CSV (`net,toggles,rises,kind,component`).
     #[arg(long)]
     pub per_net: Option<PathBuf>,
-    /// Draw the report to this SVG: toggles and energy per operation by component
+    /// Draw the report to this .svg or .png: toggles and energy per operation by component
     /// (zero-delay next to timed) and, for timed runs, the settle-time distribution.
     #[arg(long)]
     pub plot: Option<PathBuf>,
@@ -187,11 +187,13 @@ fn progress_bar(total: u64, quiet: bool) -> indicatif::ProgressBar {
 
 /// Run `pann simulate`.
 pub fn run_simulate(a: SimulateArgs) -> Result<()> {
-    if let Some(p) = &a.plot {
-        if p.extension().and_then(|e| e.to_str()) != Some("svg") {
-            anyhow::bail!("--plot {}: only .svg files are written", p.display());
-        }
-    }
+    let plot = match &a.plot {
+        Some(p) => match pann::plot::PlotFormat::from_path(p) {
+            Some(f) => Some((p, f)),
+            None => anyhow::bail!("--plot {}: the name must end in .svg or .png", p.display()),
+        },
+        None => None,
+    };
     let (spec, n, imported) = match &a.netlist {
         Some(p) => import(&a, p)?,
         None => {
@@ -250,9 +252,10 @@ pub fn run_simulate(a: SimulateArgs) -> Result<()> {
     if let Some(p) = &a.per_net {
         write_per_net(p, &n, &act)?;
     }
-    if let Some(p) = &a.plot {
-        let svg = pann::plot::simulate_svg(&report).map_err(anyhow::Error::msg)?;
-        emit(&Some(p.clone()), &svg)?;
+    if let Some((p, format)) = plot {
+        let bytes = pann::plot::simulate_plot(&report, format).map_err(anyhow::Error::msg)?;
+        write_atomic::<_, anyhow::Error>(p, |w| Ok(w.write_all(&bytes)?))
+            .with_context(|| format!("writing {}", p.display()))?;
     }
     let text = match a.format {
         Format::Json => serde_json::to_string_pretty(&report)? + "\n",

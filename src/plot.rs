@@ -3,20 +3,97 @@
 //! share is the difference between the bars) and, for timed runs, how the cycles' settle
 //! times are distributed against the clock period.
 //!
-//! The SVG carries its text as text (no font files needed) and names the circuit, stream,
-//! seed, delay model and cell library in its title, so a figure can be traced to its run.
+//! Figures are SVG (text kept as text) or PNG; both lay text out with the embedded DejaVu
+//! Sans (see `data/fonts/SOURCE.md`), which the PNG also draws with. The title names the circuit, stream, seed, delay model and cell
+//! library, so a figure can be traced to its run.
 
 use crate::netlist::Component;
 use crate::simulate::SimReport;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
+use std::path::Path;
+
+/// File formats a figure can be written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlotFormat {
+    /// Scalable vector graphics.
+    Svg,
+    /// Portable network graphics (RGB, 8 bits).
+    Png,
+}
+
+impl PlotFormat {
+    /// The format named by a file's extension (`.svg` or `.png`), if any.
+    pub fn from_path(p: &Path) -> Option<PlotFormat> {
+        match p.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+            "svg" => Some(PlotFormat::Svg),
+            "png" => Some(PlotFormat::Png),
+            _ => None,
+        }
+    }
+}
+
+static FONT: &[u8] = include_bytes!("../data/fonts/DejaVuSans.ttf");
+
+fn register_font() -> Result<(), String> {
+    static ONCE: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
+    ONCE.get_or_init(|| {
+        plotters::style::register_font("sans-serif", FontStyle::Normal, FONT)
+            .map_err(|_| "plot: the embedded font does not load".to_string())
+    })
+    .clone()
+}
+
+/// The report drawn in `format`: the file's bytes.
+pub fn simulate_plot(r: &SimReport, format: PlotFormat) -> Result<Vec<u8>, String> {
+    // Both backends lay text out with the embedded font's metrics.
+    register_font()?;
+    let size = figure_size(r);
+    match format {
+        PlotFormat::Svg => {
+            let mut svg = String::new();
+            draw(
+                SVGBackend::with_string(&mut svg, size).into_drawing_area(),
+                r,
+            )?;
+            Ok(svg.into_bytes())
+        }
+        PlotFormat::Png => {
+            let mut rgb = vec![0u8; size.0 as usize * size.1 as usize * 3];
+            draw(
+                BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area(),
+                r,
+            )?;
+            let mut out = Vec::new();
+            let mut enc = png::Encoder::new(&mut out, size.0, size.1);
+            enc.set_color(png::ColorType::Rgb);
+            enc.set_depth(png::BitDepth::Eight);
+            let mut w = enc.write_header().map_err(err)?;
+            w.write_image_data(&rgb).map_err(err)?;
+            w.finish().map_err(err)?;
+            Ok(out)
+        }
+    }
+}
+
+/// The report as an SVG document.
+pub fn simulate_svg(r: &SimReport) -> Result<String, String> {
+    let bytes = simulate_plot(r, PlotFormat::Svg)?;
+    String::from_utf8(bytes).map_err(err)
+}
+
+fn panels(r: &SimReport) -> u32 {
+    1 + r.energy_fj_per_op.is_some() as u32 + r.glitches.is_some() as u32
+}
+
+fn figure_size(r: &SimReport) -> (u32, u32) {
+    (PANEL.0 * panels(r), PANEL.1 + 40)
+}
 
 const ZERO: RGBColor = RGBColor(0x4c, 0x72, 0xb0);
 const TIMED: RGBColor = RGBColor(0xdd, 0x84, 0x52);
 const PANEL: (u32, u32) = (440, 400);
-
-type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
 
 fn err(e: impl std::fmt::Display) -> String {
     format!("plot: {e}")
@@ -25,8 +102,10 @@ fn err(e: impl std::fmt::Display) -> String {
 /// One bar group per category: (label, zero-delay value, timed value if any).
 type Groups = Vec<(String, f64, Option<f64>)>;
 
-/// The report as an SVG document.
-pub fn simulate_svg(r: &SimReport) -> Result<String, String> {
+fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, r: &SimReport) -> Result<(), String>
+where
+    DB::ErrorType: 'static,
+{
     let ops = r.operations.max(1) as f64;
     let timed_of = |key: &str| {
         r.glitches.as_ref().and_then(|g| {
@@ -63,11 +142,8 @@ pub fn simulate_svg(r: &SimReport) -> Result<String, String> {
             })
             .collect()
     });
-    let panels = 1 + energy.is_some() as u32 + r.glitches.is_some() as u32;
-    let mut svg = String::new();
+    let panels = panels(r);
     {
-        let size = (PANEL.0 * panels, PANEL.1 + 40);
-        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
         let lib = r.energy.as_ref().map_or(String::new(), |e| {
             format!(", {} at {} ns", e.library, e.options.clock_ns)
@@ -113,11 +189,20 @@ pub fn simulate_svg(r: &SimReport) -> Result<String, String> {
         }
         root.present().map_err(err)?;
     }
-    Ok(svg)
+    Ok(())
 }
 
 /// Grouped bars: zero-delay (blue) and, when timed, timed (orange) per category.
-fn bars(area: &Area, groups: &Groups, title: &str, unit: &str, timed: bool) -> Result<(), String> {
+fn bars<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    groups: &Groups,
+    title: &str,
+    unit: &str,
+    timed: bool,
+) -> Result<(), String>
+where
+    DB::ErrorType: 'static,
+{
     let n = groups.len().max(1) as f64;
     let top = groups
         .iter()
@@ -190,7 +275,15 @@ fn bars(area: &Area, groups: &Groups, title: &str, unit: &str, timed: bool) -> R
 }
 
 /// Share of cycles by settle time (ns), with the clock period as a vertical line.
-fn settle(area: &Area, hist: &[u64], tick_ns: f64, clock_ns: Option<f64>) -> Result<(), String> {
+fn settle<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    hist: &[u64],
+    tick_ns: f64,
+    clock_ns: Option<f64>,
+) -> Result<(), String>
+where
+    DB::ErrorType: 'static,
+{
     let total: u64 = hist.iter().sum();
     let last = hist.iter().rposition(|&c| c > 0).unwrap_or(0);
     let span = (last + 1) as f64 * tick_ns;

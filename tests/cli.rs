@@ -272,9 +272,9 @@ fn netlist_cell_delays_come_from_the_library_in_its_ticks() {
 }
 
 rejects!(
-    plot_needs_an_svg_name,
-    ["simulate", "--cycles", "100", "--plot", "out.png"],
-    "--plot out.png"
+    plot_needs_an_svg_or_png_name,
+    ["simulate", "--cycles", "100", "--plot", "out.pdf"],
+    "--plot out.pdf"
 );
 
 #[test]
@@ -306,7 +306,27 @@ fn plot_draws_components_energy_and_settle_times_of_a_timed_run() {
     ] {
         assert!(svg.contains(text), "{text} missing");
     }
-    // Only the SVG and nothing half-written beside it.
+    // The same run as PNG: a valid image of the same size as the SVG's canvas.
+    let png = dir.path().join("run.png");
+    let o = pann(&[
+        "simulate",
+        "--cycles",
+        "3000",
+        "--delay",
+        "cells",
+        "--clock-ns",
+        "14",
+        "--plot",
+        png.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let dec = png::Decoder::new(std::fs::File::open(&png).unwrap());
+    let info = dec.read_info().unwrap().info().clone();
+    assert!(svg.contains(&format!(
+        "<svg width=\"{}\" height=\"{}\"",
+        info.width, info.height
+    )));
+    // Only the two figures and nothing half-written beside them.
     let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
-    assert_eq!(names.len(), 1);
+    assert_eq!(names.len(), 2);
 }
