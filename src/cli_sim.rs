@@ -102,6 +102,10 @@ pub struct SimulateArgs {
     /// Write every net's toggle count to this CSV (`net,toggles,rises,kind,component`).
     #[arg(long)]
     pub per_net: Option<PathBuf>,
+    /// Write every cycle's settle time to this CSV (`cycle,settle_ticks,settle_ns`; needs
+    /// --delay unit or cells). Cycle 0 is the baseline and is not listed.
+    #[arg(long)]
+    pub settle: Option<PathBuf>,
     /// Draw the report to this .svg or .png: toggles and energy per operation by component
     /// (zero-delay next to timed) and, for timed runs, the settle-time distribution.
     #[arg(long)]
@@ -227,14 +231,52 @@ pub fn run_simulate(a: SimulateArgs) -> Result<()> {
     let model = crate::cli_timed::delay_model(&a.delay, &lib)?;
     let pb = progress_bar(cycles, a.quiet);
     let mut tick = |d| pb.set_position(d);
+    if a.settle.is_some() && model == DelayModel::Zero {
+        anyhow::bail!("--settle needs --delay unit or cells");
+    }
+    let mut settle_file = None;
     let (act, timed) = if model == DelayModel::Zero {
         (simulate(&n, &cfg, &mut tick)?.0, None)
     } else {
-        let out = pann::glitch::simulate_timed(&n, &cfg, &model, &mut tick)?;
+        let mut file = match &a.settle {
+            Some(p) => {
+                let mut f = pann::report::AtomicFile::create(p)?;
+                writeln!(f, "cycle,settle_ticks,settle_ns")?;
+                Some(f)
+            }
+            None => None,
+        };
+        let tick_ns = model.tick_ns();
+        let mut cycle = 0u64;
+        let mut failed: Option<std::io::Error> = None;
+        let mut rows = |settle: &[u32]| {
+            let Some(f) = file.as_mut() else { return };
+            for &t in settle {
+                cycle += 1;
+                if failed.is_none() {
+                    if let Err(e) = writeln!(f, "{cycle},{t},{:.3}", t as f64 * tick_ns) {
+                        failed = Some(e);
+                    }
+                }
+            }
+        };
+        let on_settle: Option<pann::glitch::SettleFn<'_>> = match a.settle {
+            Some(_) => Some(&mut rows),
+            None => None,
+        };
+        let out = pann::glitch::simulate_timed(&n, &cfg, &model, &mut tick, on_settle)?;
+        if let (Some(e), Some(p)) = (failed, &a.settle) {
+            return Err(e).with_context(|| format!("writing {}", p.display()));
+        }
+        settle_file = file;
         (out.zero.clone(), Some(out))
     };
     pb.finish_and_clear();
     crate::cli_timed::timed_checks(&n, &cfg, &model, timed.as_ref(), &a)?;
+    // Written only once the run passed its checks (a too-short clock leaves no file).
+    if let Some(f) = settle_file {
+        f.commit()?;
+    }
     let opts = pann::energy::EnergyOptions {
         clock_ns: a.clock_ns.unwrap_or(10.0),
         wire_cap_ff: a.wire_cap_ff,

@@ -140,21 +140,28 @@ impl GlitchSummary {
     }
 }
 
+/// Receives the settle times (ticks) of consecutive cycles, a batch at a time.
+pub type SettleFn<'a> = &'a mut dyn FnMut(&[u32]);
+
 /// Simulate `cfg` on `n` (built from `cfg.spec`) at zero delay and under `model`, in batches
-/// (memory flat in the stream length). `progress` receives the cycles done after each batch.
+/// (memory flat in the stream length). `progress` receives the cycles done after each batch;
+/// `settle`, if given, receives the settle times (ticks) of cycles 1, 2, … in order, a batch
+/// at a time.
 pub fn simulate_timed(
     n: &Netlist,
     cfg: &SimConfig,
     model: &DelayModel,
     progress: &mut dyn FnMut(u64),
+    mut settle: Option<SettleFn<'_>>,
 ) -> Result<TimedOutcome, SimError> {
     let zd = ZeroDelaySim::new(n);
-    let timed = TimedSim::new(n, model);
+    let timed = TimedSim::new(n, model).with_per_cycle_settle(settle.is_some());
     let mut out = TimedOutcome {
         zero: Activity::new(n.len()),
         timed: TimedActivity {
             activity: Activity::new(n.len()),
             settle_hist: vec![0],
+            settle: Vec::new(),
         },
     };
     let mut mispredicted = 0;
@@ -162,6 +169,9 @@ pub fn simulate_timed(
         let (z, s, last) = zd.run_from_state(drv, init.clone());
         mispredicted += s.mispredictions;
         let t = timed.run_from(drv, init);
+        if let Some(f) = settle.as_mut() {
+            f(&t.settle);
+        }
         merge_batch(&mut out.zero, &z, overlap);
         merge_batch(&mut out.timed.activity, &t.activity, overlap);
         if out.timed.settle_hist.len() < t.settle_hist.len() {

@@ -50,6 +50,64 @@ where
     Ok(())
 }
 
+/// A file written a piece at a time (long per-cycle listings) and put in place atomically by
+/// [`AtomicFile::commit`]; dropped uncommitted, it leaves nothing behind.
+pub struct AtomicFile {
+    path: std::path::PathBuf,
+    tmp: tempfile::NamedTempFile,
+    w: std::io::BufWriter<std::fs::File>,
+}
+
+impl AtomicFile {
+    /// Start writing `path` (a temporary file in the same directory).
+    pub fn create(path: &Path) -> Result<AtomicFile, ReportError> {
+        let io = |source| ReportError::Io {
+            path: path.display().to_string(),
+            source,
+        };
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
+        let w = std::io::BufWriter::new(tmp.reopen().map_err(io)?);
+        Ok(AtomicFile {
+            path: path.to_path_buf(),
+            tmp,
+            w,
+        })
+    }
+
+    /// Flush and rename over the target path (mode 0644).
+    pub fn commit(mut self) -> Result<(), ReportError> {
+        let path = self.path.display().to_string();
+        let io = |source| ReportError::Io {
+            path: path.clone(),
+            source,
+        };
+        self.w.flush().map_err(io)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            self.tmp
+                .as_file()
+                .set_permissions(std::fs::Permissions::from_mode(0o644))
+                .map_err(io)?;
+        }
+        self.tmp.persist(&self.path).map_err(|e| io(e.error))?;
+        Ok(())
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.w.write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.w.flush()
+    }
+}
+
 /// SHA-256 of `data` as lower-case hex (checksums of data files and cell-library sources).
 pub fn sha256_hex(data: &[u8]) -> String {
     use sha2::Digest;

@@ -330,3 +330,67 @@ fn plot_draws_components_energy_and_settle_times_of_a_timed_run() {
     let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert_eq!(names.len(), 2);
 }
+
+rejects!(
+    settle_list_needs_a_timed_run,
+    ["simulate", "--cycles", "100", "--settle", "s.csv"],
+    "--settle needs --delay"
+);
+
+#[test]
+fn settle_list_has_every_cycle_and_agrees_with_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("settle.csv");
+    let o = pann(&[
+        "simulate",
+        "--cycles",
+        "3000",
+        "--delay",
+        "cells",
+        "--format",
+        "json",
+        "--settle",
+        p.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let text = std::fs::read_to_string(&p).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("cycle,settle_ticks,settle_ns"));
+    let ticks: Vec<u64> = lines
+        .enumerate()
+        .map(|(i, l)| {
+            let f: Vec<&str> = l.split(',').collect();
+            assert_eq!(f[0], (i + 1).to_string());
+            f[1].parse().unwrap()
+        })
+        .collect();
+    assert_eq!(ticks.len(), 2999);
+    let g = &v["glitches"];
+    assert_eq!(ticks.iter().max().copied(), g["max_settle_ticks"].as_u64());
+    let hist: Vec<u64> = g["settle_histogram"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_u64().unwrap())
+        .collect();
+    for (t, &c) in hist.iter().enumerate() {
+        assert_eq!(ticks.iter().filter(|&&x| x == t as u64).count() as u64, c);
+    }
+    // A clock shorter than the settle time is refused, and no list is left behind.
+    let q = dir.path().join("short.csv");
+    let o = pann(&[
+        "simulate",
+        "--cycles",
+        "3000",
+        "--delay",
+        "cells",
+        "--clock-ns",
+        "1",
+        "--settle",
+        q.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!q.exists());
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}

@@ -28,6 +28,20 @@ fn check(n: &Netlist, model: &DelayModel, vecs: Vec<PortValues>, what: &str) {
     assert_eq!(got.max_settle(), want.max_settle(), "{what}");
     let par = sim.clone().with_min_segment(100).run(&drv);
     assert_eq!(par, got, "{what} segmented");
+    // Per-cycle settle times, serial and segmented, equal the reference's list.
+    for seg in [u64::MAX, 100] {
+        let pc = sim
+            .clone()
+            .with_per_cycle_settle(true)
+            .with_min_segment(seg)
+            .run(&drv);
+        assert_eq!(
+            pc.settle,
+            want.settle[1.min(want.settle.len())..],
+            "{what} per cycle"
+        );
+        assert_eq!(pc.settle_hist, got.settle_hist, "{what}");
+    }
 }
 
 fn random_table(seed: u64) -> DelayTable {
@@ -110,4 +124,65 @@ fn segmented_timed_mac_runs_equal_the_event_reference() {
             assert_eq!(split, serial, "{what} segmented");
         }
     }
+}
+
+/// `glitch::simulate_timed` streams in batches of `simulate::BATCH` cycles, each re-running the
+/// previous batch's last cycle as its baseline: over more than two batches of a MAC its timed
+/// activity and per-cycle settle list equal one unbatched run of the whole stream.
+#[test]
+fn batched_timed_runs_equal_one_run_of_the_whole_stream() {
+    use pann::circuits::driver::RegisterMap;
+    use pann::circuits::{build, MacDriver, MacSpec, MacState};
+    use pann::simulate::{open_stream, SimConfig, BATCH};
+    use pann::stream::{Dataflow, Dist, StreamSpec};
+    let spec = MacSpec {
+        bx: 3,
+        bw: 3,
+        acc: 10,
+        ..MacSpec::default()
+    }
+    .validate()
+    .unwrap();
+    let n = build(&spec);
+    let cfg = SimConfig {
+        spec,
+        stream: StreamSpec::Synthetic {
+            dist: Dist::Uniform,
+        },
+        dataflow: Dataflow::OutputStationary,
+        cycles: 2 * BATCH as u64 + 777,
+        seed: 9,
+        imported: None,
+    };
+    let model = DelayModel::Cells(DelayTable::default_cells());
+    let mut listed = Vec::new();
+    let mut keep = |s: &[u32]| listed.extend_from_slice(s);
+    let out = pann::glitch::simulate_timed(&n, &cfg, &model, &mut |_| {}, Some(&mut keep)).unwrap();
+    let mut stream = open_stream(&cfg).unwrap();
+    let (mut pairs, mut more) = (Vec::new(), Vec::new());
+    loop {
+        stream.next_batch(&mut more, 1 << 16).unwrap();
+        if more.is_empty() {
+            break;
+        }
+        pairs.extend_from_slice(&more);
+    }
+    let enc: Vec<(u64, u64)> = pairs
+        .iter()
+        .map(|&(x, w)| (spec.encode_x(x), spec.encode_w(w)))
+        .collect();
+    let map = RegisterMap::new(&spec, &n);
+    let drv = MacDriver::new(&spec, &map, MacState::default(), &enc);
+    let whole = TimedSim::new(&n, &model)
+        .with_per_cycle_settle(true)
+        .run(&drv);
+    assert_eq!(listed.len() as u64, cfg.cycles - 1);
+    assert_eq!(whole.settle.len(), listed.len());
+    let first_diff = listed.iter().zip(&whole.settle).position(|(a, b)| a != b);
+    assert_eq!(
+        first_diff, None,
+        "first differing cycle (0-based after the baseline)"
+    );
+    assert_eq!(out.timed.activity.toggles, whole.activity.toggles);
+    assert_eq!(out.timed.settle_hist, whole.settle_hist);
 }

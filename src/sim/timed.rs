@@ -33,6 +33,9 @@ pub struct TimedActivity {
     /// `settle_hist[t]` = number of counted cycles (all but the baseline) whose last change
     /// happened at tick `t`.
     pub settle_hist: Vec<u64>,
+    /// Settle time (ticks) of every counted cycle in stream order, when asked for with
+    /// [`TimedSim::with_per_cycle_settle`]; empty otherwise.
+    pub settle: Vec<u32>,
 }
 
 impl TimedActivity {
@@ -51,6 +54,7 @@ impl TimedActivity {
     }
     fn merge(&mut self, o: &TimedActivity) {
         self.activity.merge(&o.activity);
+        self.settle.extend_from_slice(&o.settle);
         if self.settle_hist.len() < o.settle_hist.len() {
             self.settle_hist.resize(o.settle_hist.len(), 0);
         }
@@ -93,6 +97,7 @@ pub struct TimedSim {
     slot_base: Vec<usize>,
     visits: u64,
     min_segment: u64,
+    per_cycle: bool,
 }
 
 /// Mutable per-run state.
@@ -109,6 +114,7 @@ struct Scratch {
     first: Vec<u64>,
     toggles: Vec<u64>,
     hist: Vec<u64>,
+    settle: Vec<u32>,
 }
 
 impl TimedSim {
@@ -171,12 +177,19 @@ impl TimedSim {
             slot_base,
             visits,
             min_segment: 1 << 14,
+            per_cycle: false,
         }
     }
 
     /// Smallest segment worth a thread (default 16,384 cycles; combinational netlists only).
     pub fn with_min_segment(mut self, lanes: u64) -> TimedSim {
         self.min_segment = lanes.max(1);
+        self
+    }
+
+    /// Also list every counted cycle's settle time ([`TimedActivity::settle`]).
+    pub fn with_per_cycle_settle(mut self, on: bool) -> TimedSim {
+        self.per_cycle = on;
         self
     }
 
@@ -223,6 +236,7 @@ impl TimedSim {
             first: vec![0; self.nets],
             toggles: vec![0; self.nets],
             hist: vec![0; self.sched_at.len()],
+            settle: Vec::new(),
         }
     }
 
@@ -238,6 +252,11 @@ impl TimedSim {
             return TimedActivity {
                 activity,
                 settle_hist: vec![counted],
+                settle: if self.per_cycle {
+                    vec![0; counted as usize]
+                } else {
+                    Vec::new()
+                },
             };
         }
         let len = d.len();
@@ -270,6 +289,7 @@ impl TimedSim {
         let mut out = TimedActivity {
             activity: Activity::new(self.nets),
             settle_hist: Vec::new(),
+            settle: Vec::new(),
         };
         for p in &parts {
             out.merge(p);
@@ -310,6 +330,7 @@ impl TimedSim {
         let mut out = TimedActivity {
             activity: act,
             settle_hist: s.hist,
+            settle: s.settle,
         };
         out.trim();
         out
@@ -343,13 +364,27 @@ impl TimedSim {
             self.ticks_inertial(mask, s);
         }
         // Settle histogram: the last tick with a change, per counted lane.
+        let lo = s.settle.len();
+        if self.per_cycle {
+            let first = (0..valid).find(|&l| (mask[l / 64] >> (l % 64)) & 1 == 1);
+            let counted = first.map_or(0, |f| valid - f);
+            s.settle.resize(lo + counted, 0);
+        }
+        let first_lane = valid - (s.settle.len() - lo);
         let mut left = *mask;
         for t in (1..s.tick_change.len()).rev() {
             let mut hits = 0u32;
             for k in 0..K {
-                let h = s.tick_change[t][k] & left[k];
+                let mut h = s.tick_change[t][k] & left[k];
                 hits += h.count_ones();
                 left[k] &= !h;
+                if self.per_cycle {
+                    while h != 0 {
+                        let lane = k * 64 + h.trailing_zeros() as usize;
+                        s.settle[lo + lane - first_lane] = t as u32;
+                        h &= h - 1;
+                    }
+                }
             }
             s.hist[t] += hits as u64;
         }
