@@ -278,7 +278,7 @@ pub fn run_simulate(a: SimulateArgs) -> Result<()> {
         f.commit()?;
     }
     let opts = pann::energy::EnergyOptions {
-        clock_ns: a.clock_ns.unwrap_or(10.0),
+        clock_ns: a.clock_ns.unwrap_or(crate::cli_timed::DEFAULT_CLOCK_NS),
         wire_cap_ff: a.wire_cap_ff,
         input_slew_ns: 0.0,
     };

@@ -23,6 +23,9 @@ pub fn delay_model(s: &str, lib: &CellLibrary) -> Result<DelayModel> {
     })
 }
 
+/// Clock period (ns) the energy report assumes when `--clock-ns` is not given.
+pub const DEFAULT_CLOCK_NS: f64 = 10.0;
+
 /// Check `--clock-ns` against the settle time of a timed run and write VCD/SAIF if asked.
 pub fn timed_checks(
     n: &Netlist,
@@ -42,8 +45,18 @@ pub fn timed_checks(
         }
         return Ok(());
     };
-    if let Some(c) = a.clock_ns {
-        check_clock(&out.timed, model, c)?;
+    match a.clock_ns {
+        Some(c) => check_clock(&out.timed, model, c)?,
+        None => {
+            // The energy report assumes the default clock; say so when the run cannot meet it.
+            let settle_ns = out.timed.max_settle() as f64 * model.tick_ns();
+            if settle_ns > DEFAULT_CLOCK_NS && !a.quiet {
+                eprintln!(
+                    "warning: the circuit settles in {settle_ns:.3} ns, longer than the default \
+                     {DEFAULT_CLOCK_NS} ns clock the energy figures assume; pass --clock-ns"
+                );
+            }
+        }
     }
     if a.vcd.is_some() || a.saif.is_some() {
         write_waveforms(n, cfg, model, a, out.timed.max_settle())?;

@@ -394,3 +394,22 @@ fn settle_list_has_every_cycle_and_agrees_with_the_report() {
     assert!(!q.exists());
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 }
+
+#[test]
+fn a_default_clock_shorter_than_the_settle_time_is_flagged() {
+    // The default MAC (32-bit ripple accumulator) settles in about 12 ns with SKY130 delays.
+    let o = pann(&["simulate", "--cycles", "3000", "--delay", "cells"]);
+    assert!(o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("longer than the default 10 ns clock"), "{err}");
+    // A bare multiplier settles within 10 ns: nothing to say.
+    let o = pann(&[
+        "simulate", "--cycles", "3000", "--delay", "cells", "--unit", "mult",
+    ]);
+    assert!(o.status.success());
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
