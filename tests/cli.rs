@@ -413,3 +413,36 @@ fn a_default_clock_shorter_than_the_settle_time_is_flagged() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+#[test]
+fn timed_csv_and_settle_list_are_byte_identical_at_any_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |threads: &str| {
+        let p = dir.path().join(format!("settle{threads}.csv"));
+        let o = Command::new(env!("CARGO_BIN_EXE_pann"))
+            .args([
+                "simulate",
+                "--cycles",
+                "300000",
+                "--stream",
+                "relu:0.5",
+                "--delay",
+                "cells",
+                "--clock-ns",
+                "14",
+                "--format",
+                "csv",
+                "--settle",
+            ])
+            .arg(&p)
+            .env("RAYON_NUM_THREADS", threads)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        (o.stdout, std::fs::read(&p).unwrap())
+    };
+    let one = run("1");
+    assert!(!one.0.is_empty() && one.1.len() > 300000);
+    assert_eq!(one, run("2"));
+    assert_eq!(one, run("3"));
+}
