@@ -1,4 +1,4 @@
-//! Circuit generators: adders, multipliers and MACs as gate-level [`Netlist`]s.
+//! Circuit generators: adders, multipliers and MACs as gate-level [`Netlist`](crate::netlist::Netlist)s.
 //!
 //! A [`MacSpec`] names the unit, architectures, widths and number representation; it is
 //! validated once into a [`ValidMacSpec`] and then trusted. [`build`] turns it into a netlist;

@@ -2,23 +2,26 @@
 //! `always @(posedge clk)` registers initialised to 0. Accepted by Icarus Verilog, Verilator
 //! and Yosys.
 //!
-//! **Why three cells call functions.** `andnot` (`a & ~b`), `ornot` (`a | ~b`) and `maj3`
-//! are one cell each but two or three levels of Boolean operators. Icarus compiles a plain
-//! `assign #d y = a & ~b;` into a tree of functors (NOT, then AND) in front of the delay, and
-//! when `a` and `b` change at the same time the tree can hand the delay a zero-width
-//! intermediate value, which restarts its inertial timer: the cell then switches later (or
-//! not at all) compared with a cell that sees its inputs once per time step. A real cell has
-//! no such internal instant, so by default ([`GateStyle::Function`]) these three kinds are
-//! written as calls of small Verilog functions (`assign #5 n7 = pann_andnot(n3, n4);`), which
-//! Icarus evaluates as one unit once per time step; then Icarus matches
-//! [`crate::sim::timed`] exactly per net for every delay table. [`GateStyle::Expression`]
-//! keeps the plain expressions; [`crate::sim::icarus_order`] reproduces what Icarus does
-//! with those.
+//! The multi-level cells `andnot`, `ornot` and `maj3` are written as function calls by
+//! default; [`GateStyle`] explains why.
 
 use super::{GateKind, NetId, Netlist};
 use std::io::{self, Write};
 
-/// How the multi-level cells `andnot`, `ornot` and `maj3` are written (see the module docs).
+/// How the multi-level cells `andnot`, `ornot` and `maj3` are written.
+///
+/// These three are one cell each but two or three levels of Boolean operators. Icarus
+/// compiles a plain `assign #d y = a & ~b;` into a tree of functors (NOT, then AND) in front
+/// of the delay, and when `a` and `b` change at the same time the tree can hand the delay a
+/// zero-width intermediate value, which restarts its inertial timer: the cell then switches
+/// later (or not at all) compared with a cell that sees its inputs once per time step. A real
+/// cell has no such internal instant, so by default ([`GateStyle::Function`]) these kinds are
+/// written as calls of small module-local Verilog functions
+/// (`assign #5 n7 = pann_andnot(n3, n4);`), which Icarus evaluates as one unit (`.ufunc`)
+/// once per time step; then Icarus matches [`crate::sim::timed`] exactly per net for every
+/// delay table. [`GateStyle::Expression`] keeps the plain expressions;
+/// [`crate::sim::icarus_order`] reproduces what Icarus does with those. Yosys and Verilator
+/// read both forms.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum GateStyle {
     /// A call of a module-local function per cell (`pann_maj3(a, b, c)`): simulators see

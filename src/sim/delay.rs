@@ -1,7 +1,7 @@
 //! Delay models for timed simulation: how many ticks each gate takes to respond.
 //!
 //! Semantics (shared by [`super::event`] and [`super::timed`], and by Icarus Verilog on the
-//! exported `assign #d` netlist, see [`crate::netlist::verilog`]): every combinational gate is
+//! exported `assign #d` netlist, see [`crate::netlist::GateStyle`]): every combinational gate is
 //! an *inertial* delay of `d ≥ 1` ticks.
 //! Write `r(t)` for the gate's function of its inputs' values at the end of tick `t` and
 //! `y(t)` for its output. Then

@@ -1,7 +1,7 @@
-//! Simulation: drive a [`Netlist`](crate::netlist::Netlist) with a stream of input vectors,
+//! Simulation: drive a [`Netlist`] with a stream of input vectors,
 //! cycle by cycle, and count every net's toggles.
 //!
-//! - [`reference`]: scalar, one cycle at a time, obviously correct (the twin of every fast path).
+//! - [`mod@reference`]: scalar, one cycle at a time, obviously correct (the twin of every fast path).
 //! - [`zero_delay`]: compiled, bit-parallel over time lanes (512 cycles per gate visit),
 //!   multi-threaded over stream segments; exactly equal to the reference.
 //!

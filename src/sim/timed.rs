@@ -1,6 +1,6 @@
 //! Fast timed simulator: lanes as time, inertial gate delays, exactly equal per net to the
 //! event-driven reference [`super::event`], and so to Icarus Verilog on the exported
-//! `assign #d` netlist (see [`crate::netlist::verilog`] for how the multi-level cells are
+//! `assign #d` netlist (see [`crate::netlist::GateStyle`] for how the multi-level cells are
 //! written so that Icarus evaluates each cell once per time step).
 //!
 //! Each block of [`LANES`](super::program::LANES) consecutive cycles is first settled by the zero-delay engine
