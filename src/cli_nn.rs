@@ -278,9 +278,9 @@ fn emit(out: &Option<PathBuf>, text: &str) -> anyhow::Result<()> {
     match out {
         Some(p) => pann::report::write_atomic::<_, pann::report::ReportError>(p, |w| {
             w.write_all(text.as_bytes())
-                .map_err(|source| pann::report::ReportError::Io {
+                .map_err(|cause| pann::report::ReportError::Io {
                     path: p.display().to_string(),
-                    source,
+                    cause,
                 })
         })?,
         None => print!("{text}"),

@@ -8,13 +8,36 @@ use std::path::Path;
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
     /// The file (or its temporary sibling) could not be written or renamed.
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}: {cause}")]
     Io {
         /// Target path.
         path: String,
-        /// Underlying error.
-        source: std::io::Error,
+        /// Underlying error (part of the message, so not repeated as a source).
+        cause: std::io::Error,
     },
+    /// The directory the file should go in does not exist.
+    #[error("cannot write {path}: directory {dir} does not exist")]
+    NoDir {
+        /// Target path.
+        path: String,
+        /// Its parent directory.
+        dir: String,
+    },
+}
+
+/// The directory `path` goes in (`.` for a bare file name), which must exist.
+fn target_dir(path: &Path) -> Result<&Path, ReportError> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        return Err(ReportError::NoDir {
+            path: path.display().to_string(),
+            dir: dir.display().to_string(),
+        });
+    }
+    Ok(dir)
 }
 
 /// Write `path` atomically: `fill` writes into a temporary file in the same directory, which
@@ -24,14 +47,11 @@ where
     F: FnOnce(&mut dyn Write) -> Result<(), E>,
     E: From<ReportError>,
 {
-    let io = |source| ReportError::Io {
+    let io = |cause| ReportError::Io {
         path: path.display().to_string(),
-        source,
+        cause,
     };
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
+    let dir = target_dir(path)?;
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
     {
         let mut buf = std::io::BufWriter::new(tmp.as_file_mut());
@@ -61,14 +81,11 @@ pub struct AtomicFile {
 impl AtomicFile {
     /// Start writing `path` (a temporary file in the same directory).
     pub fn create(path: &Path) -> Result<AtomicFile, ReportError> {
-        let io = |source| ReportError::Io {
+        let io = |cause| ReportError::Io {
             path: path.display().to_string(),
-            source,
+            cause,
         };
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
+        let dir = target_dir(path)?;
         let tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
         let w = std::io::BufWriter::new(tmp.reopen().map_err(io)?);
         Ok(AtomicFile {
@@ -81,9 +98,9 @@ impl AtomicFile {
     /// Flush and rename over the target path (mode 0644).
     pub fn commit(mut self) -> Result<(), ReportError> {
         let path = self.path.display().to_string();
-        let io = |source| ReportError::Io {
+        let io = |cause| ReportError::Io {
             path: path.clone(),
-            source,
+            cause,
         };
         self.w.flush().map_err(io)?;
         #[cfg(unix)]
@@ -137,7 +154,7 @@ mod tests {
             w.write_all(b"half").unwrap();
             Err(ReportError::Io {
                 path: "x".into(),
-                source: std::io::Error::other("boom"),
+                cause: std::io::Error::other("boom"),
             })
         });
         assert!(r.is_err());

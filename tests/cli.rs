@@ -446,3 +446,15 @@ fn timed_csv_and_settle_list_are_byte_identical_at_any_thread_count() {
     assert_eq!(one, run("2"));
     assert_eq!(one, run("3"));
 }
+
+rejects!(
+    output_into_a_missing_directory_is_one_clear_line,
+    [
+        "simulate",
+        "--cycles",
+        "100",
+        "--output",
+        "/nonexistent-dir/x.csv"
+    ],
+    "directory /nonexistent-dir does not exist"
+);
