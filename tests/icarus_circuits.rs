@@ -186,4 +186,8 @@ fn icarus_agrees_per_net_on_sequential_macs() {
         let vecs = random_vectors(7, &n, VECTORS);
         agree_with_icarus(&n, &vecs, &format!("mac 4x4 acc12 dadda {repr}"));
     }
+    // The circuit `pann simulate` runs by default: 8×8 MAC, 32-bit ripple accumulator.
+    let n = build(&MacSpec::default().validate().unwrap());
+    let vecs = random_vectors(8, &n, 500);
+    agree_with_icarus(&n, &vecs, "default mac 8x8 acc32");
 }
