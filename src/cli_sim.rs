@@ -264,7 +264,8 @@ pub fn run_simulate(a: SimulateArgs) -> Result<()> {
             Some(_) => Some(&mut rows),
             None => None,
         };
-        let out = pann::glitch::simulate_timed(&n, &cfg, &model, &mut tick, on_settle)?;
+        let out =
+            pann::glitch::simulate_timed(&n, &cfg, &model, &mut tick, on_settle, a.saif.is_some())?;
         if let (Some(e), Some(p)) = (failed, &a.settle) {
             return Err(e).with_context(|| format!("writing {}", p.display()));
         }

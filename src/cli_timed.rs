@@ -7,7 +7,7 @@ use pann::glitch::{check_clock, TimedOutcome};
 use pann::netlist::Netlist;
 use pann::report::write_atomic;
 use pann::sim::delay::DelayModel;
-use pann::sim::event::{self, baseline_values, Tee};
+use pann::sim::event::{self, baseline_values};
 use pann::sim::reference::PortValues;
 use pann::sim::saif::SaifWriter;
 use pann::sim::vcd::VcdWriter;
@@ -58,13 +58,40 @@ pub fn timed_checks(
             }
         }
     }
-    if a.vcd.is_some() || a.saif.is_some() {
-        write_waveforms(n, cfg, model, a, out.timed.max_settle())?;
+    if let Some(p) = &a.saif {
+        // From the fast run itself: any stream length.
+        let period = clock_ticks(a, model, out.timed.max_settle());
+        let saif = SaifWriter::from_levels(
+            &out.timed.levels,
+            &out.timed.activity.toggles,
+            period,
+            tick_ps(model),
+            out.timed.activity.cycles,
+        );
+        write_atomic::<_, anyhow::Error>(p, |w| Ok(saif.write("pann", w)?))
+            .with_context(|| format!("writing {}", p.display()))?;
+    }
+    if a.vcd.is_some() {
+        write_vcd(n, cfg, model, a, out.timed.max_settle())?;
     }
     Ok(())
 }
 
-fn write_waveforms(
+/// VCD/SAIF time unit: one tick in ps.
+fn tick_ps(model: &DelayModel) -> u64 {
+    (model.tick_ns() * 1000.0).round().max(1.0) as u64
+}
+
+/// The waveform clock period in ticks: `--clock-ns` (at least the settle time + 1), or the
+/// settle time + 1.
+fn clock_ticks(a: &SimulateArgs, model: &DelayModel, settle: u32) -> u32 {
+    match a.clock_ns {
+        Some(c) => ((c / model.tick_ns()).floor() as u32).max(settle + 1),
+        None => settle + 1,
+    }
+}
+
+fn write_vcd(
     n: &Netlist,
     cfg: &SimConfig,
     model: &DelayModel,
@@ -73,8 +100,14 @@ fn write_waveforms(
 ) -> Result<()> {
     let spec = &cfg.spec;
     let mut stream = open_stream(cfg)?;
-    let mut pairs = Vec::new();
-    stream.next_batch(&mut pairs, cfg.cycles as usize)?;
+    let (mut pairs, mut more) = (Vec::new(), Vec::new());
+    loop {
+        stream.next_batch(&mut more, 1 << 16)?;
+        if more.is_empty() {
+            break;
+        }
+        pairs.extend_from_slice(&more);
+    }
     let vecs: Vec<PortValues> = pairs
         .iter()
         .map(|&(x, w)| vec![spec.encode_x(x) as u128, spec.encode_w(w) as u128])
@@ -82,11 +115,8 @@ fn write_waveforms(
     if vecs.is_empty() {
         return Ok(());
     }
-    let tick_ps = (model.tick_ns() * 1000.0).round().max(1.0) as u64;
-    let period = match a.clock_ns {
-        Some(c) => ((c / model.tick_ns()).floor() as u32).max(settle + 1),
-        None => settle + 1,
-    };
+    let tick_ps = tick_ps(model);
+    let period = clock_ticks(a, model, settle);
     let initial = baseline_values(n, &vecs[0]);
     let d = model.per_net(n);
     let vcd_tmp = match &a.vcd {
@@ -107,13 +137,8 @@ fn write_waveforms(
         )?),
         None => None,
     };
-    let mut saif = SaifWriter::new(&initial, period, tick_ps);
-    {
-        let mut sinks: Vec<&mut dyn pann::sim::ActivitySink> = vec![&mut saif];
-        if let Some(v) = vcd.as_mut() {
-            sinks.push(v);
-        }
-        event::simulate(n, &d, &vecs, &mut Tee(sinks));
+    if let Some(v) = vcd.as_mut() {
+        event::simulate(n, &d, &vecs, v);
     }
     if let (Some(v), Some(f), Some(p)) = (vcd, vcd_tmp, &a.vcd) {
         v.finish()?;
@@ -124,10 +149,6 @@ fn write_waveforms(
                 .set_permissions(std::fs::Permissions::from_mode(0o644))?;
         }
         f.persist(p)
-            .with_context(|| format!("writing {}", p.display()))?;
-    }
-    if let Some(p) = &a.saif {
-        write_atomic::<_, anyhow::Error>(p, |w| Ok(saif.write("pann", w)?))
             .with_context(|| format!("writing {}", p.display()))?;
     }
     Ok(())

@@ -146,22 +146,26 @@ pub type SettleFn<'a> = &'a mut dyn FnMut(&[u32]);
 /// Simulate `cfg` on `n` (built from `cfg.spec`) at zero delay and under `model`, in batches
 /// (memory flat in the stream length). `progress` receives the cycles done after each batch;
 /// `settle`, if given, receives the settle times (ticks) of cycles 1, 2, … in order, a batch
-/// at a time.
+/// at a time; `levels` keeps each net's time-at-1 terms (for SAIF).
 pub fn simulate_timed(
     n: &Netlist,
     cfg: &SimConfig,
     model: &DelayModel,
     progress: &mut dyn FnMut(u64),
     mut settle: Option<SettleFn<'_>>,
+    levels: bool,
 ) -> Result<TimedOutcome, SimError> {
     let zd = ZeroDelaySim::new(n);
-    let timed = TimedSim::new(n, model).with_per_cycle_settle(settle.is_some());
+    let timed = TimedSim::new(n, model)
+        .with_per_cycle_settle(settle.is_some())
+        .with_levels(levels);
     let mut out = TimedOutcome {
         zero: Activity::new(n.len()),
         timed: TimedActivity {
             activity: Activity::new(n.len()),
             settle_hist: vec![0],
             settle: Vec::new(),
+            levels: vec![Default::default(); if levels { n.len() } else { 0 }],
         },
     };
     let mut mispredicted = 0;
@@ -171,6 +175,9 @@ pub fn simulate_timed(
         let t = timed.run_from(drv, init);
         if let Some(f) = settle.as_mut() {
             f(&t.settle);
+        }
+        for (a, b) in out.timed.levels.iter_mut().zip(&t.levels) {
+            a.add(b);
         }
         merge_batch(&mut out.zero, &z, overlap);
         merge_batch(&mut out.timed.activity, &t.activity, overlap);

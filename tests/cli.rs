@@ -458,3 +458,53 @@ rejects!(
     ],
     "directory /nonexistent-dir does not exist"
 );
+
+#[test]
+fn saif_of_a_long_run_comes_from_the_fast_simulator_and_counts_every_toggle() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("run.saif");
+    // More cycles than one stream batch, and a clock that shapes T0/T1.
+    let o = pann(
+        &[
+            "simulate",
+            "--cycles",
+            "300000",
+            "--delay",
+            "cells",
+            "--clock-ns",
+            "14",
+            "--format",
+            "json",
+            "--per-net",
+        ]
+        .iter()
+        .copied()
+        .chain([
+            dir.path().join("nets.csv").to_str().unwrap(),
+            "--saif",
+            p.to_str().unwrap(),
+        ])
+        .collect::<Vec<_>>(),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let text = std::fs::read_to_string(&p).unwrap();
+    let field = |rec: &str, key: &str| -> u64 {
+        let s = rec.split(&format!("({key} ")).nth(1).unwrap();
+        s.split(')').next().unwrap().parse().unwrap()
+    };
+    let duration = field(&text, "DURATION");
+    // 14 ns at 10 ps per tick, 299,999 counted cycles, in ps.
+    assert_eq!(duration, 299_999 * 1400 * 10);
+    let recs: Vec<&str> = text.split("    (n").skip(1).collect();
+    let mut tc = 0;
+    for r in &recs {
+        assert_eq!(field(r, "T0") + field(r, "T1"), duration);
+        tc += field(r, "TC");
+    }
+    // Timed toggles of the cells are the report's; inputs and registers add theirs.
+    let cells_timed = v["glitches"]["timed_total"].as_u64().unwrap();
+    assert!(tc > cells_timed, "{tc} vs {cells_timed}");
+    // Every cell and the 16 operand input bits have a record.
+    assert!(recs.len() >= v["gates"].as_u64().unwrap() as usize + 16);
+}

@@ -128,7 +128,8 @@ fn segmented_timed_mac_runs_equal_the_event_reference() {
 
 /// `glitch::simulate_timed` streams in batches of `simulate::BATCH` cycles, each re-running the
 /// previous batch's last cycle as its baseline: over more than two batches of a MAC its timed
-/// activity and per-cycle settle list equal one unbatched run of the whole stream.
+/// activity, per-cycle settle list and SAIF level terms equal one unbatched run of the whole
+/// stream.
 #[test]
 fn batched_timed_runs_equal_one_run_of_the_whole_stream() {
     use pann::circuits::driver::RegisterMap;
@@ -157,7 +158,8 @@ fn batched_timed_runs_equal_one_run_of_the_whole_stream() {
     let model = DelayModel::Cells(DelayTable::default_cells());
     let mut listed = Vec::new();
     let mut keep = |s: &[u32]| listed.extend_from_slice(s);
-    let out = pann::glitch::simulate_timed(&n, &cfg, &model, &mut |_| {}, Some(&mut keep)).unwrap();
+    let out =
+        pann::glitch::simulate_timed(&n, &cfg, &model, &mut |_| {}, Some(&mut keep), true).unwrap();
     let mut stream = open_stream(&cfg).unwrap();
     let (mut pairs, mut more) = (Vec::new(), Vec::new());
     loop {
@@ -175,6 +177,7 @@ fn batched_timed_runs_equal_one_run_of_the_whole_stream() {
     let drv = MacDriver::new(&spec, &map, MacState::default(), &enc);
     let whole = TimedSim::new(&n, &model)
         .with_per_cycle_settle(true)
+        .with_levels(true)
         .run(&drv);
     assert_eq!(listed.len() as u64, cfg.cycles - 1);
     assert_eq!(whole.settle.len(), listed.len());
@@ -185,4 +188,5 @@ fn batched_timed_runs_equal_one_run_of_the_whole_stream() {
     );
     assert_eq!(out.timed.activity.toggles, whole.activity.toggles);
     assert_eq!(out.timed.settle_hist, whole.settle_hist);
+    assert_eq!(out.timed.levels, whole.levels);
 }

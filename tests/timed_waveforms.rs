@@ -1,6 +1,7 @@
 //! Waveform and activity sinks: a VCD written by `pann` and re-read with the `vcd` crate gives
 //! exactly the simulator's per-net toggle counts (glitches included); the SAIF file's TC per
-//! net equals them too, and T0 + T1 = DURATION for every net.
+//! net equals them too, and T0 + T1 = DURATION for every net; and the fast timed simulator's
+//! level terms give the very same SAIF.
 use pann::netlist::random::random_vectors;
 
 use pann::circuits::{build, MacSpec, MultArch, Repr, Unit};
@@ -9,7 +10,9 @@ use pann::sim::delay::{DelayModel, DelayTable};
 use pann::sim::event::{self, baseline_values, Tee};
 use pann::sim::reference::PortValues;
 use pann::sim::saif::SaifWriter;
+use pann::sim::timed::TimedSim;
 use pann::sim::vcd::VcdWriter;
+use pann::sim::PortVectors;
 use std::collections::HashMap;
 
 /// Per-net value changes in a VCD, read with the `vcd` crate.
@@ -59,6 +62,25 @@ fn check(n: &Netlist, model: &DelayModel, vecs: &[PortValues]) {
         .sum();
     assert_eq!(tcs, run.activity.total());
     assert!(text.contains("(DIRECTION \"backward\")"));
+    // The fast simulator's time-at-1 terms give the same SAIF records, serial or segmented.
+    let drv = PortVectors::new(n, vecs.to_vec());
+    for seg in [u64::MAX, 64] {
+        let fast = TimedSim::new(n, model)
+            .with_levels(true)
+            .with_min_segment(seg)
+            .run(&drv);
+        let from_fast = SaifWriter::from_levels(
+            &fast.levels,
+            &fast.activity.toggles,
+            period,
+            10,
+            vecs.len() as u64,
+        );
+        assert_eq!(from_fast.nets(), saif.nets(), "segment {seg}");
+        let mut again = Vec::new();
+        from_fast.write("pann", &mut again).unwrap();
+        assert_eq!(String::from_utf8(again).unwrap(), text);
+    }
 }
 
 #[test]

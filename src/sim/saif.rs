@@ -41,6 +41,41 @@ impl SaifWriter {
         }
     }
 
+    /// The records of a fast timed run ([`super::timed::TimedSim::with_levels`]): per-net
+    /// time-at-1 terms and toggle counts over `cycles` cycles (the first is the baseline), at
+    /// a clock of `period` ticks of `tick_ps` ps. Equal to what the writer collects as a sink
+    /// of the event-driven reference on the same run.
+    pub fn from_levels(
+        levels: &[super::timed::NetLevels],
+        toggles: &[u64],
+        period: u32,
+        tick_ps: u64,
+        cycles: u64,
+    ) -> SaifWriter {
+        let period = period as u64;
+        let duration = cycles.saturating_sub(1) * period;
+        let nets = levels
+            .iter()
+            .zip(toggles)
+            .map(|(l, &tc)| {
+                let t1 = l.high_ticks(period);
+                SaifNet {
+                    t0: duration - t1.min(duration),
+                    t1,
+                    tc,
+                }
+            })
+            .collect();
+        SaifWriter {
+            value: Vec::new(),
+            last: Vec::new(),
+            nets,
+            period,
+            tick_ps: tick_ps.max(1),
+            duration,
+        }
+    }
+
     /// The per-net records (valid after the run's [`ActivitySink::totals`]).
     pub fn nets(&self) -> &[SaifNet] {
         &self.nets

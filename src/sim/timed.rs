@@ -36,6 +36,43 @@ pub struct TimedActivity {
     /// Settle time (ticks) of every counted cycle in stream order, when asked for with
     /// [`TimedSim::with_per_cycle_settle`]; empty otherwise.
     pub settle: Vec<u32>,
+    /// Per net, what the time spent at 1 is made of (for SAIF), when asked for with
+    /// [`TimedSim::with_levels`]; empty otherwise.
+    pub levels: Vec<NetLevels>,
+}
+
+/// The time a net spends at 1 over the counted cycles, for any clock period `P` (ticks):
+/// `T1 = P · (high_at_start + net_rises) − weighted_rises`. A cycle contributes `P` if the net
+/// starts it at 1, and each change at tick `t` adds `P − t` (rise) or subtracts it (fall).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NetLevels {
+    /// Counted cycles that start (tick 0, before any change) with the net at 1.
+    pub high_at_start: u64,
+    /// Rises minus falls.
+    pub net_rises: i64,
+    /// Σ over changes of ±tick (+ for rises, − for falls).
+    pub weighted_rises: i64,
+}
+
+impl NetLevels {
+    /// Ticks at 1 under a clock period of `period` ticks.
+    pub fn high_ticks(&self, period: u64) -> u64 {
+        let t = period as i128 * (self.high_at_start as i128 + self.net_rises as i128)
+            - self.weighted_rises as i128;
+        t.max(0) as u64
+    }
+    /// Add another stretch of cycles.
+    pub fn add(&mut self, o: &NetLevels) {
+        self.high_at_start += o.high_at_start;
+        self.net_rises += o.net_rises;
+        self.weighted_rises += o.weighted_rises;
+    }
+    #[inline]
+    fn record(&mut self, tick: u32, ups: u32, changes: u32) {
+        let d = 2 * ups as i64 - changes as i64;
+        self.net_rises += d;
+        self.weighted_rises += d * tick as i64;
+    }
 }
 
 impl TimedActivity {
@@ -55,6 +92,12 @@ impl TimedActivity {
     fn merge(&mut self, o: &TimedActivity) {
         self.activity.merge(&o.activity);
         self.settle.extend_from_slice(&o.settle);
+        if self.levels.len() < o.levels.len() {
+            self.levels.resize(o.levels.len(), NetLevels::default());
+        }
+        for (a, b) in self.levels.iter_mut().zip(&o.levels) {
+            a.add(b);
+        }
         if self.settle_hist.len() < o.settle_hist.len() {
             self.settle_hist.resize(o.settle_hist.len(), 0);
         }
@@ -98,6 +141,7 @@ pub struct TimedSim {
     visits: u64,
     min_segment: u64,
     per_cycle: bool,
+    levels: bool,
 }
 
 /// Mutable per-run state.
@@ -115,6 +159,7 @@ struct Scratch {
     toggles: Vec<u64>,
     hist: Vec<u64>,
     settle: Vec<u32>,
+    levels: Vec<NetLevels>,
 }
 
 impl TimedSim {
@@ -178,6 +223,7 @@ impl TimedSim {
             visits,
             min_segment: 1 << 14,
             per_cycle: false,
+            levels: false,
         }
     }
 
@@ -190,6 +236,12 @@ impl TimedSim {
     /// Also list every counted cycle's settle time ([`TimedActivity::settle`]).
     pub fn with_per_cycle_settle(mut self, on: bool) -> TimedSim {
         self.per_cycle = on;
+        self
+    }
+
+    /// Also keep what each net's time at 1 is made of ([`TimedActivity::levels`], for SAIF).
+    pub fn with_levels(mut self, on: bool) -> TimedSim {
+        self.levels = on;
         self
     }
 
@@ -237,6 +289,7 @@ impl TimedSim {
             toggles: vec![0; self.nets],
             hist: vec![0; self.sched_at.len()],
             settle: Vec::new(),
+            levels: vec![NetLevels::default(); if self.levels { self.nets } else { 0 }],
         }
     }
 
@@ -257,6 +310,7 @@ impl TimedSim {
                 } else {
                     Vec::new()
                 },
+                levels: Vec::new(),
             };
         }
         let len = d.len();
@@ -290,6 +344,7 @@ impl TimedSim {
             activity: Activity::new(self.nets),
             settle_hist: Vec::new(),
             settle: Vec::new(),
+            levels: Vec::new(),
         };
         for p in &parts {
             out.merge(p);
@@ -331,6 +386,7 @@ impl TimedSim {
             activity: act,
             settle_hist: s.hist,
             settle: s.settle,
+            levels: s.levels,
         };
         out.trim();
         out
@@ -343,14 +399,26 @@ impl TimedSim {
         }
         s.changed_at.iter_mut().for_each(|c| *c = 0);
         s.tick_change.iter_mut().for_each(|w| *w = [0; K]);
+        if self.levels {
+            for (l, y) in s.levels.iter_mut().zip(&s.y) {
+                l.high_at_start += (0..K)
+                    .map(|k| (y[k] & mask[k]).count_ones() as u64)
+                    .sum::<u64>();
+            }
+        }
         for &i in &self.sources {
             let i = i as usize;
             let mut any = 0;
             let mut cnt = 0u32;
+            let mut ups = 0u32;
             for k in 0..K {
                 let ch = v[i][k] ^ s.y[i][k];
                 any |= ch;
                 cnt += (ch & mask[k]).count_ones();
+                ups += (ch & v[i][k] & mask[k]).count_ones();
+            }
+            if self.levels {
+                s.levels[i].record(0, ups, cnt);
             }
             s.toggles[i] += cnt as u64;
             if any != 0 {
@@ -358,10 +426,11 @@ impl TimedSim {
             }
             s.y[i] = v[i];
         }
-        if !self.inertial {
-            self.ticks_unit(mask, s);
-        } else {
-            self.ticks_inertial(mask, s);
+        match (self.inertial, self.levels) {
+            (false, false) => self.ticks_unit::<false>(mask, s),
+            (false, true) => self.ticks_unit::<true>(mask, s),
+            (true, false) => self.ticks_inertial::<false>(mask, s),
+            (true, true) => self.ticks_inertial::<true>(mask, s),
         }
         // Settle histogram: the last tick with a change, per counted lane.
         let lo = s.settle.len();
@@ -397,7 +466,7 @@ impl TimedSim {
 
     /// Unit delay: `y(t) = r(t − 1)`, in place.
     #[inline(never)]
-    fn ticks_unit(&self, mask: &Word, s: &mut Scratch) {
+    fn ticks_unit<const LEVELS: bool>(&self, mask: &Word, s: &mut Scratch) {
         let y = &mut s.y;
         for t in 1..self.sched_at.len() - 1 {
             let stamp = t as u32; // inputs changed at tick t - 1 have stamp t
@@ -415,14 +484,21 @@ impl TimedSim {
                 let old = &mut y[o.out as usize];
                 let mut any = 0;
                 let mut cnt = 0u32;
+                let mut ups = 0u32;
                 for k in 0..K {
                     let ch = r[k] ^ old[k];
                     any |= ch;
                     tc[k] |= ch;
                     cnt += (ch & mask[k]).count_ones();
+                    if LEVELS {
+                        ups += (ch & r[k] & mask[k]).count_ones();
+                    }
                 }
                 *old = r;
                 if any != 0 {
+                    if LEVELS {
+                        s.levels[o.out as usize].record(t as u32, ups, cnt);
+                    }
                     s.toggles[o.out as usize] += cnt as u64;
                     s.changed_at[o.out as usize] = stamp + 1;
                 }
@@ -441,7 +517,7 @@ impl TimedSim {
     /// The gate is evaluated only at ticks when an input changed, and otherwise visited only
     /// when a change is due.
     #[inline(never)]
-    fn ticks_inertial(&self, mask: &Word, s: &mut Scratch) {
+    fn ticks_inertial<const LEVELS: bool>(&self, mask: &Word, s: &mut Scratch) {
         for (k, o) in self.ops.iter().enumerate() {
             s.rprev[k] = s.y[o.out as usize];
         }
@@ -507,10 +583,17 @@ impl TimedSim {
                     let fire = std::mem::replace(&mut s.slots[due], [0; K]);
                     let out = &mut s.y[o.out as usize];
                     let mut cnt = 0u32;
+                    let mut ups = 0u32;
                     for w in 0..K {
                         out[w] ^= fire[w];
                         tc[w] |= fire[w];
                         cnt += (fire[w] & mask[w]).count_ones();
+                        if LEVELS {
+                            ups += (fire[w] & out[w] & mask[w]).count_ones();
+                        }
+                    }
+                    if LEVELS {
+                        s.levels[o.out as usize].record(t as u32, ups, cnt);
                     }
                     s.toggles[o.out as usize] += cnt as u64;
                     s.changed_at[o.out as usize] = stamp + 1;
