@@ -9,6 +9,15 @@ fn pann(args: &[&str]) -> Output {
         .expect("run pann")
 }
 
+/// `pann simulate --cycles 3000 --delay cells` plus `extra`, which must succeed.
+fn timed(extra: &[&str]) -> Output {
+    let mut args = vec!["simulate", "--cycles", "3000", "--delay", "cells"];
+    args.extend_from_slice(extra);
+    let o = pann(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    o
+}
+
 /// Bad input: exit code 2, exactly one line on stderr that contains `needle`, no panic.
 macro_rules! rejects {
     ($name:ident, [$($arg:expr),*], $needle:expr) => {
@@ -281,18 +290,7 @@ rejects!(
 fn plot_draws_components_energy_and_settle_times_of_a_timed_run() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("run.svg");
-    let o = pann(&[
-        "simulate",
-        "--cycles",
-        "3000",
-        "--delay",
-        "cells",
-        "--clock-ns",
-        "14",
-        "--plot",
-        p.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    timed(&["--clock-ns", "14", "--plot", p.to_str().unwrap()]);
     let svg = std::fs::read_to_string(&p).unwrap();
     assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
     for text in [
@@ -308,18 +306,7 @@ fn plot_draws_components_energy_and_settle_times_of_a_timed_run() {
     }
     // The same run as PNG: a valid image of the same size as the SVG's canvas.
     let png = dir.path().join("run.png");
-    let o = pann(&[
-        "simulate",
-        "--cycles",
-        "3000",
-        "--delay",
-        "cells",
-        "--clock-ns",
-        "14",
-        "--plot",
-        png.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    timed(&["--clock-ns", "14", "--plot", png.to_str().unwrap()]);
     let dec = png::Decoder::new(std::fs::File::open(&png).unwrap());
     let info = dec.read_info().unwrap().info().clone();
     assert!(svg.contains(&format!(
@@ -341,18 +328,7 @@ rejects!(
 fn settle_list_has_every_cycle_and_agrees_with_the_report() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("settle.csv");
-    let o = pann(&[
-        "simulate",
-        "--cycles",
-        "3000",
-        "--delay",
-        "cells",
-        "--format",
-        "json",
-        "--settle",
-        p.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = timed(&["--format", "json", "--settle", p.to_str().unwrap()]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let text = std::fs::read_to_string(&p).unwrap();
     let mut lines = text.lines();
@@ -398,8 +374,7 @@ fn settle_list_has_every_cycle_and_agrees_with_the_report() {
 #[test]
 fn a_default_clock_shorter_than_the_settle_time_is_flagged() {
     // The default MAC (32-bit ripple accumulator) settles in about 12 ns with SKY130 delays.
-    let o = pann(&["simulate", "--cycles", "3000", "--delay", "cells"]);
-    assert!(o.status.success());
+    let o = timed(&[]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("longer than the default 10 ns clock"), "{err}");
     // A bare multiplier settles within 10 ns: nothing to say.
