@@ -136,7 +136,8 @@ pub struct TimedSim {
     sources: Vec<u32>,
     /// Some delay exceeds 1 (the inertial stepper is needed).
     inertial: bool,
-    /// `slot_base[k] .. slot_base[k] + d` = op `k`'s ring of pending-fire masks.
+    /// `slot_base[k] .. slot_base[k + 1]` = op `k`'s ring of pending-fire masks, a power of
+    /// two ≥ its delay long (slot `t & (len − 1)` holds the lanes changing at tick `t`).
     slot_base: Vec<usize>,
     visits: u64,
     min_segment: u64,
@@ -150,7 +151,8 @@ struct Scratch {
     rprev: Vec<Word>,
     /// Per op, `d` masks: slot `t mod d` holds the lanes whose output changes at tick `t`.
     slots: Vec<Word>,
-    slot_any: Vec<bool>,
+    /// Occupancy of the slots, one bit each.
+    occ: Vec<u64>,
     tick_change: Vec<Word>,
     /// Tick stamp + 1 of each net's last change in any lane (0 = not in this block).
     changed_at: Vec<u32>,
@@ -207,7 +209,7 @@ impl TimedSim {
         let mut total = 0;
         for o in &ops {
             slot_base.push(total);
-            total += o.d as usize;
+            total += (o.d as usize).next_power_of_two();
         }
         slot_base.push(total);
         TimedSim {
@@ -274,10 +276,10 @@ impl TimedSim {
                     0
                 }
             ],
-            slot_any: vec![
-                false;
+            occ: vec![
+                0;
                 if self.inertial {
-                    self.slot_base[nops]
+                    self.slot_base[nops].div_ceil(64)
                 } else {
                     0
                 }
@@ -512,8 +514,8 @@ impl TimedSim {
     /// At a visit the gate computes `r` from its inputs' values of the previous tick. Lanes
     /// where `r` changed cancel whatever output change they had pending and, if `r` now
     /// differs from the output, schedule the output to follow `d − 1` ticks later, in a ring
-    /// of `d` lane masks per gate (slot `t mod d` = the lanes whose output changes at tick
-    /// `t`). A lane has at most one change pending, so a fired lane's output simply flips.
+    /// of lane masks per gate (a power of two ≥ `d` long; slot `t mod len` = the lanes whose
+    /// output changes at tick `t`). A lane has at most one change pending, so a fired lane's output simply flips.
     /// The gate is evaluated only at ticks when an input changed, and otherwise visited only
     /// when a change is due.
     #[inline(never)]
@@ -522,7 +524,7 @@ impl TimedSim {
             s.rprev[k] = s.y[o.out as usize];
         }
         debug_assert!(
-            s.slot_any.iter().all(|a| !a),
+            s.occ.iter().all(|&a| a == 0),
             "every change fired last block"
         );
         for t in 1..self.sched_at.len() - 1 {
@@ -533,12 +535,13 @@ impl TimedSim {
                 let o = self.ops[ki];
                 let d = o.d as usize;
                 let base = self.slot_base[ki];
-                let due = base + t % d;
+                let ring = self.slot_base[ki + 1] - base;
+                let due = base + (t & (ring - 1));
                 let ca = &s.changed_at;
                 let inputs_changed = ca[o.a as usize] == stamp
                     || ca[o.b as usize] == stamp
                     || ca[o.c as usize] == stamp;
-                if !inputs_changed && !s.slot_any[due] {
+                if !inputs_changed && !bit(&s.occ, due) {
                     continue;
                 }
                 if inputs_changed {
@@ -553,18 +556,39 @@ impl TimedSim {
                     }
                     if anych != 0 {
                         *rp = r;
-                        for j in base..base + d {
-                            if s.slot_any[j] {
-                                let sl = &mut s.slots[j];
-                                let mut left = 0;
-                                for w in 0..K {
-                                    sl[w] &= !rch[w];
-                                    left |= sl[w];
+                        // A lane whose r moved back to the output had a change in flight
+                        // (r is binary): cancel it. Other changed lanes had none.
+                        let out = &s.y[o.out as usize];
+                        let mut cancel = [0u64; K];
+                        let mut anyc = 0;
+                        for w in 0..K {
+                            cancel[w] = rch[w] & !(r[w] ^ out[w]);
+                            anyc |= cancel[w];
+                        }
+                        if anyc != 0 {
+                            // Visit only the occupied slots of this gate's ring.
+                            let (mut j, end) = (base, base + ring);
+                            while j < end {
+                                let span = (64 - j % 64).min(end - j);
+                                let keep = if span == 64 { !0 } else { (1u64 << span) - 1 };
+                                let mut bits = (s.occ[j / 64] >> (j % 64)) & keep;
+                                while bits != 0 {
+                                    let slot = j + bits.trailing_zeros() as usize;
+                                    bits &= bits - 1;
+                                    let sl = &mut s.slots[slot];
+                                    let mut left = 0;
+                                    for w in 0..K {
+                                        sl[w] &= !cancel[w];
+                                        left |= sl[w];
+                                    }
+                                    if left == 0 {
+                                        s.occ[slot / 64] &= !(1u64 << (slot % 64));
+                                    }
                                 }
-                                s.slot_any[j] = left != 0;
+                                j += span;
                             }
                         }
-                        let at = base + (t + d - 1) % d;
+                        let at = base + ((t + d - 1) & (ring - 1));
                         let out = &s.y[o.out as usize];
                         let sl = &mut s.slots[at];
                         let mut any = 0;
@@ -574,12 +598,12 @@ impl TimedSim {
                             any |= v;
                         }
                         if any != 0 {
-                            s.slot_any[at] = true;
+                            s.occ[at / 64] |= 1u64 << (at % 64);
                         }
                     }
                 }
-                if s.slot_any[due] {
-                    s.slot_any[due] = false;
+                if bit(&s.occ, due) {
+                    s.occ[due / 64] &= !(1u64 << (due % 64));
                     let fire = std::mem::replace(&mut s.slots[due], [0; K]);
                     let out = &mut s.y[o.out as usize];
                     let mut cnt = 0u32;
@@ -602,6 +626,12 @@ impl TimedSim {
             s.tick_change[t] = tc;
         }
     }
+}
+
+/// Bit `i` of a bitset.
+#[inline]
+fn bit(set: &[u64], i: usize) -> bool {
+    (set[i / 64] >> (i % 64)) & 1 == 1
 }
 
 /// Lanes `start .. start + len` of another driver.
