@@ -11,9 +11,14 @@
 //! `[earliest, latest]` (plus `d − 1` ticks of history) can change it, in descending net order
 //! so every gate reads its inputs' values of tick `t − 1` in place. Unit delay is one gate
 //! evaluation per visit; a gate of delay `d > 1` also keeps the previous value of its function
-//! and a bit-sliced counter of how long that value has been stable (see [`super::delay`]).
-//! A gate none of whose inputs changed at tick `t − 1` in any lane is skipped. Toggles are
-//! `popcount(old ^ new)`; settle times are the last tick with any change, per lane.
+//! and a ring of pending output changes, one lane mask per tick: a change of the function
+//! schedules the output `d − 1` ticks later and cancels the lane's change in flight, if any
+//! (semantics in [`super::delay`]). A gate is evaluated
+//! only when one of its inputs changed at tick `t − 1` in some lane, and otherwise visited
+//! only when a change of its output is due. Toggles are `popcount(old ^ new)`; settle times
+//! are the last tick with any change, per lane. Streams are cut into one segment per thread
+//! (each starting from the driver's known state), so runs use every core and give the same
+//! result at any thread count.
 
 // Lane loops index several words by the same `k`: clearer than zipped iterators.
 #![allow(clippy::needless_range_loop)]
