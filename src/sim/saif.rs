@@ -44,7 +44,8 @@ impl SaifWriter {
     /// The records of a fast timed run ([`super::timed::TimedSim::with_levels`]): per-net
     /// time-at-1 terms and toggle counts over `cycles` cycles (the first is the baseline), at
     /// a clock of `period` ticks of `tick_ps` ps. Equal to what the writer collects as a sink
-    /// of the event-driven reference on the same run.
+    /// of the event-driven reference on the same run. The result is only for
+    /// [`SaifWriter::write`] and [`SaifWriter::nets`], not to be used as a sink.
     pub fn from_levels(
         levels: &[super::timed::NetLevels],
         toggles: &[u64],
