@@ -381,7 +381,7 @@ fn provenance(r: &SimReport) -> Vec<(&'static str, String)> {
         ("cycles", r.cycles.to_string()),
         ("operations", r.operations.to_string()),
         ("delay", r.delay.clone()),
-        ("cells", e.map_or(String::new(), |e| e.library.clone())),
+        ("library", e.map_or(String::new(), |e| e.library.clone())),
         (
             "voltage_v",
             e.map_or(String::new(), |e| e.voltage_v.to_string()),

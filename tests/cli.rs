@@ -483,3 +483,22 @@ fn saif_of_a_long_run_comes_from_the_fast_simulator_and_counts_every_toggle() {
     // Every cell and the 16 operand input bits have a record.
     assert!(recs.len() >= v["gates"].as_u64().unwrap() as usize + 16);
 }
+
+#[test]
+fn csv_report_columns_are_unique_and_rows_complete() {
+    let o = timed(&["--clock-ns", "14", "--format", "csv"]);
+    let text = String::from_utf8(o.stdout).unwrap();
+    let mut rd = csv::Reader::from_reader(text.as_bytes());
+    let head: Vec<String> = rd.headers().unwrap().iter().map(String::from).collect();
+    let mut seen = std::collections::HashSet::new();
+    for h in &head {
+        assert!(seen.insert(h.clone()), "column {h} twice");
+    }
+    let col = |name: &str| head.iter().position(|h| h == name).unwrap();
+    for r in rd.records() {
+        let r = r.unwrap();
+        assert_eq!(r.len(), head.len());
+        assert_eq!(&r[col("library")], "sky130_tt_025C_1v80");
+        assert_eq!(&r[col("delay")], "cells");
+    }
+}
