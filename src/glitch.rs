@@ -2,7 +2,7 @@
 //! delay and under a delay model, giving the glitch report per component (zero-delay toggles,
 //! timed toggles, ratio), the settle time and the clock-period check.
 
-use crate::netlist::{Component, Netlist};
+use crate::netlist::{Component, GateKind, Netlist};
 use crate::sim::delay::DelayModel;
 use crate::sim::timed::{glitch_report, GlitchRow, TimedActivity, TimedSim};
 use crate::sim::{Activity, ZeroDelaySim};
@@ -78,6 +78,38 @@ pub struct GlitchSummary {
     pub timed_total: u64,
     /// Counted cycles by settle time: entry `t` = cycles whose last change was at tick `t`.
     pub settle_histogram: Vec<u64>,
+    /// The same toggles by cell kind (which cells glitch), in [`GateKind::ALL`] order.
+    pub by_kind: Vec<KindGlitches>,
+}
+
+/// Zero-delay and timed toggles of all cells of one kind.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct KindGlitches {
+    /// Cell kind (`maj3`, `xor2`, `dff`, …).
+    pub kind: &'static str,
+    /// Number of such cells.
+    pub cells: usize,
+    /// Their zero-delay toggles.
+    pub zero_delay: u64,
+    /// Their timed toggles.
+    pub timed: u64,
+}
+
+/// Toggles of `zero` and `timed` summed by cell kind (kinds with cells only).
+pub fn by_kind(n: &Netlist, zero: &Activity, timed: &Activity) -> Vec<KindGlitches> {
+    GateKind::ALL
+        .iter()
+        .filter(|k| k.arity() > 0)
+        .filter_map(|&k| {
+            let nets: Vec<usize> = (0..n.len()).filter(|&i| n.gates()[i].kind == k).collect();
+            (!nets.is_empty()).then(|| KindGlitches {
+                kind: k.name(),
+                cells: nets.len(),
+                zero_delay: nets.iter().map(|&i| zero.toggles[i]).sum(),
+                timed: nets.iter().map(|&i| timed.toggles[i]).sum(),
+            })
+        })
+        .collect()
 }
 
 impl GlitchSummary {
@@ -102,6 +134,7 @@ impl GlitchSummary {
             timed_total: rows.iter().map(|r| r.timed).sum(),
             rows,
             settle_histogram: h.clone(),
+            by_kind: by_kind(n, &o.zero, &o.timed.activity),
         }
     }
 

@@ -502,3 +502,18 @@ fn csv_report_columns_are_unique_and_rows_complete() {
         assert_eq!(&r[col("delay")], "cells");
     }
 }
+
+#[test]
+fn glitches_by_cell_kind_add_up_to_the_component_totals() {
+    let o = timed(&["--clock-ns", "14", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let g = &v["glitches"];
+    let kinds = g["by_kind"].as_array().unwrap();
+    let sum = |key: &str| kinds.iter().map(|k| k[key].as_u64().unwrap()).sum::<u64>();
+    assert_eq!(sum("zero_delay"), g["zero_delay_total"].as_u64().unwrap());
+    assert_eq!(sum("timed"), g["timed_total"].as_u64().unwrap());
+    assert_eq!(sum("cells"), v["gates"].as_u64().unwrap());
+    // Flip-flops switch once per clock edge at most: no glitches.
+    let dff = kinds.iter().find(|k| k["kind"] == "dff").unwrap();
+    assert_eq!(dff["zero_delay"], dff["timed"]);
+}
