@@ -107,7 +107,8 @@ pub struct SimulateArgs {
     #[arg(long)]
     pub settle: Option<PathBuf>,
     /// Draw the report to this .svg or .png: toggles and energy per operation by component
-    /// (zero-delay next to timed) and, for timed runs, the settle-time distribution.
+    /// (zero-delay next to timed) and, for timed runs, toggles by cell kind and the
+    /// settle-time distribution.
     #[arg(long)]
     pub plot: Option<PathBuf>,
     /// Hide the progress bar.

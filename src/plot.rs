@@ -1,7 +1,7 @@
 //! SVG plots of a `pann simulate` report, for people who would rather look than read:
 //! toggles and energy per operation by component (zero-delay next to timed, so the glitch
-//! share is the difference between the bars) and, for timed runs, how the cycles' settle
-//! times are distributed against the clock period.
+//! share is the difference between the bars) and, for timed runs, the same toggles by cell
+//! kind and how the cycles' settle times are distributed against the clock period.
 //!
 //! Figures are SVG (text kept as text) or PNG; both lay text out with the embedded DejaVu
 //! Sans (see `data/fonts/SOURCE.md`), which the PNG also draws with. The title names the circuit, stream, seed, delay model and cell
@@ -84,7 +84,7 @@ pub fn simulate_svg(r: &SimReport) -> Result<String, String> {
 }
 
 fn panels(r: &SimReport) -> u32 {
-    1 + r.energy_fj_per_op.is_some() as u32 + r.glitches.is_some() as u32
+    1 + r.energy_fj_per_op.is_some() as u32 + 2 * r.glitches.is_some() as u32
 }
 
 fn figure_size(r: &SimReport) -> (u32, u32) {
@@ -179,6 +179,24 @@ where
             )?;
         }
         if let Some(g) = &r.glitches {
+            let kinds: Groups = g
+                .by_kind
+                .iter()
+                .map(|k| {
+                    (
+                        k.kind.to_string(),
+                        k.zero_delay as f64 / ops,
+                        Some(k.timed as f64 / ops),
+                    )
+                })
+                .collect();
+            bars(
+                it.next().expect("panel"),
+                &kinds,
+                "Toggles per operation by cell kind",
+                "toggles/op",
+                true,
+            )?;
             let clock = r.energy.as_ref().map(|e| e.options.clock_ns);
             settle(
                 it.next().expect("panel"),

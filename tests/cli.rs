@@ -297,6 +297,8 @@ fn plot_draws_components_energy_and_settle_times_of_a_timed_run() {
         "Toggles per operation",
         "Energy per operation",
         "Settle time per cycle",
+        "Toggles per operation by cell kind",
+        "xor2",
         "clock 14 ns",
         "acc_adder",
         "sky130_tt_025C_1v80",
