@@ -144,9 +144,14 @@ pub struct SimulateArgs {
     /// Wire capacitance per fan-out pin, fF.
     #[arg(long, default_value_t = 0.3)]
     pub wire_cap_ff: f64,
-    /// Write a VCD of every net at tick resolution (event-driven; use short streams).
+    /// Write a VCD of every net at tick resolution (event-driven; use short streams or
+    /// --vcd-cycles).
     #[arg(long)]
     pub vcd: Option<PathBuf>,
+    /// Only cycles FIRST:LAST (inclusive, cycle 1 = the first operation, as in --settle)
+    /// go into the VCD, e.g. around the slowest cycle of a long run.
+    #[arg(long, value_name = "FIRST:LAST", requires = "vcd")]
+    pub vcd_cycles: Option<String>,
     /// Write a backward SAIF (T0, T1, TC, IG per net) of the timed run.
     #[arg(long)]
     pub saif: Option<PathBuf>,
@@ -232,6 +237,7 @@ pub fn run_simulate(a: SimulateArgs) -> Result<()> {
     let model = crate::cli_timed::delay_model(&a.delay, &lib)?;
     let pb = progress_bar(cycles, a.quiet);
     let mut tick = |d| pb.set_position(d);
+    crate::cli_timed::vcd_window(&a)?;
     if a.settle.is_some() && model == DelayModel::Zero {
         anyhow::bail!("--settle needs --delay unit or cells");
     }

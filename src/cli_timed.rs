@@ -5,7 +5,7 @@ use anyhow::{Context, Result};
 use pann::energy::CellLibrary;
 use pann::glitch::{check_clock, TimedOutcome};
 use pann::netlist::Netlist;
-use pann::report::write_atomic;
+use pann::report::{write_atomic, AtomicFile};
 use pann::sim::delay::DelayModel;
 use pann::sim::event::{self, baseline_values};
 use pann::sim::reference::PortValues;
@@ -71,8 +71,8 @@ pub fn timed_checks(
         write_atomic::<_, anyhow::Error>(p, |w| Ok(saif.write("pann", w)?))
             .with_context(|| format!("writing {}", p.display()))?;
     }
-    if a.vcd.is_some() {
-        write_vcd(n, cfg, model, a, out.timed.max_settle())?;
+    if let Some(p) = &a.vcd {
+        write_vcd(n, cfg, model, a, out.timed.max_settle(), p)?;
     }
     Ok(())
 }
@@ -97,12 +97,16 @@ fn write_vcd(
     model: &DelayModel,
     a: &SimulateArgs,
     settle: u32,
+    path: &std::path::Path,
 ) -> Result<()> {
+    let (first, last) = vcd_window(a)?;
     let spec = &cfg.spec;
     let mut stream = open_stream(cfg)?;
+    // Cycles 0 ..= last: the event reference runs from reset up to the window's end.
+    let want = last.saturating_add(1).min(cfg.cycles) as usize;
     let (mut pairs, mut more) = (Vec::new(), Vec::new());
-    loop {
-        stream.next_batch(&mut more, 1 << 16)?;
+    while pairs.len() < want {
+        stream.next_batch(&mut more, (want - pairs.len()).min(1 << 16))?;
         if more.is_empty() {
             break;
         }
@@ -115,41 +119,35 @@ fn write_vcd(
     if vecs.is_empty() {
         return Ok(());
     }
-    let tick_ps = tick_ps(model);
-    let period = clock_ticks(a, model, settle);
     let initial = baseline_values(n, &vecs[0]);
     let d = model.per_net(n);
-    let vcd_tmp = match &a.vcd {
-        Some(p) => Some(tempfile::NamedTempFile::new_in(
-            p.parent()
-                .filter(|d| !d.as_os_str().is_empty())
-                .unwrap_or(std::path::Path::new(".")),
-        )?),
-        None => None,
-    };
-    let mut vcd = match &vcd_tmp {
-        Some(f) => Some(VcdWriter::new(
-            std::io::BufWriter::new(f.reopen()?),
-            n,
-            &initial,
-            period,
-            tick_ps,
-        )?),
-        None => None,
-    };
-    if let Some(v) = vcd.as_mut() {
-        event::simulate(n, &d, &vecs, v);
-    }
-    if let (Some(v), Some(f), Some(p)) = (vcd, vcd_tmp, &a.vcd) {
-        v.finish()?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            f.as_file()
-                .set_permissions(std::fs::Permissions::from_mode(0o644))?;
-        }
-        f.persist(p)
-            .with_context(|| format!("writing {}", p.display()))?;
-    }
+    let mut file = AtomicFile::create(path)?;
+    let mut vcd = VcdWriter::with_window(
+        &mut file,
+        n,
+        &initial,
+        clock_ticks(a, model, settle),
+        tick_ps(model),
+        first,
+        last,
+    )?;
+    event::simulate(n, &d, &vecs, &mut vcd);
+    vcd.finish()
+        .with_context(|| format!("writing {}", path.display()))?;
+    file.commit()?;
     Ok(())
+}
+
+/// `--vcd-cycles FIRST:LAST` (all cycles when absent).
+pub fn vcd_window(a: &SimulateArgs) -> Result<(u64, u64)> {
+    let Some(text) = &a.vcd_cycles else {
+        return Ok((0, u64::MAX));
+    };
+    let parsed = text
+        .split_once(':')
+        .and_then(|(f, l)| Some((f.trim().parse::<u64>().ok()?, l.trim().parse::<u64>().ok()?)));
+    match parsed {
+        Some((f, l)) if 1 <= f && f <= l => Ok((f, l)),
+        _ => anyhow::bail!("--vcd-cycles {text}: expected FIRST:LAST with 1 <= FIRST <= LAST"),
+    }
 }

@@ -519,3 +519,19 @@ fn glitches_by_cell_kind_add_up_to_the_component_totals() {
     let dff = kinds.iter().find(|k| k["kind"] == "dff").unwrap();
     assert_eq!(dff["zero_delay"], dff["timed"]);
 }
+
+rejects!(
+    vcd_window_must_be_ordered,
+    [
+        "simulate",
+        "--cycles",
+        "100",
+        "--delay",
+        "unit",
+        "--vcd",
+        "w.vcd",
+        "--vcd-cycles",
+        "9:3"
+    ],
+    "--vcd-cycles 9:3"
+);
