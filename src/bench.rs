@@ -166,6 +166,7 @@ pub fn run(cfg: &BenchConfig) -> Vec<BenchRow> {
         rows.push(r);
     }
     let refs = &pairs[..(cfg.ref_cycles as usize).min(pairs.len())];
+    rows.push(reference_row(cfg, &n, refs));
     rows.push(icarus_row(cfg, &n, refs));
     if cfg.delay == DelayModel::Zero {
         rows.push(verilator_row(cfg, &n, refs));
@@ -178,6 +179,47 @@ pub fn run(cfg: &BenchConfig) -> Vec<BenchRow> {
         r.vs_icarus = icarus.map_or(f64::NAN, |i| r.vectors_per_s / i);
     }
     rows
+}
+
+/// pann's own scalar reference twin (the zero-delay `reference` or the event-driven timed
+/// `event` simulator) on the reference vectors, checked per net against the fast engine.
+fn reference_row(cfg: &BenchConfig, n: &Netlist, pairs: &[(u64, u64)]) -> BenchRow {
+    let vecs: Vec<Vec<u128>> = pairs
+        .iter()
+        .map(|&(x, w)| vec![x as u128, w as u128])
+        .collect();
+    let drv = PortVectors::new(n, vecs.clone());
+    let t = Instant::now();
+    let (toggles, name) = match &cfg.delay {
+        DelayModel::Zero => (
+            crate::sim::reference::simulate(n, &vecs).0.toggles,
+            "pann reference",
+        ),
+        m => (
+            crate::sim::event::simulate(n, &m.per_net(n), &vecs, &mut crate::sim::NoSink)
+                .0
+                .activity
+                .toggles,
+            "pann event ref",
+        ),
+    };
+    let secs = t.elapsed().as_secs_f64();
+    let fast = match &cfg.delay {
+        DelayModel::Zero => ZeroDelaySim::new(n).run(&drv).0.toggles,
+        m => TimedSim::new(n, m).run(&drv).activity.toggles,
+    };
+    let mut r = row(name, cfg, n, vecs.len() as u64, secs);
+    let differ = toggles.iter().zip(&fast).filter(|(a, b)| a != b).count();
+    r.agrees = Some(differ == 0);
+    r.note = format!(
+        "scalar twin, one thread; per-net toggles {}",
+        if differ == 0 {
+            "equal the fast engine's".to_string()
+        } else {
+            format!("DIFFER on {differ} nets")
+        }
+    );
+    r
 }
 
 fn skipped(engine: &str, cfg: &BenchConfig, n: &Netlist, why: String) -> BenchRow {
