@@ -535,3 +535,43 @@ rejects!(
     ],
     "--vcd-cycles 9:3"
 );
+
+#[test]
+fn bench_reference_rows_agree_with_the_fast_engine() {
+    let o = pann(&[
+        "bench",
+        "--delay",
+        "cells",
+        "--unit",
+        "mult",
+        "--mult",
+        "booth-dadda",
+        "--cycles",
+        "20000",
+        "--ref-cycles",
+        "300",
+        "--repeats",
+        "1",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).unwrap();
+    let engines: Vec<&str> = rows.iter().map(|r| r["engine"].as_str().unwrap()).collect();
+    assert!(engines.contains(&"pann") && engines.contains(&"pann event ref"));
+    let icarus = pann::oracle::icarus_available();
+    assert!(engines.contains(&"icarus"));
+    for r in &rows {
+        let skipped = r["note"].as_str().unwrap().starts_with("skipped");
+        if r["engine"] == "icarus" && !icarus {
+            assert!(skipped);
+            continue;
+        }
+        if !r["agrees"].is_null() {
+            assert_eq!(r["agrees"], true, "{r}");
+        }
+    }
+    let checked = rows.iter().filter(|r| r["agrees"] == true).count();
+    // The event reference, and Icarus when installed.
+    assert!(checked > icarus as usize);
+}
