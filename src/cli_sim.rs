@@ -237,7 +237,14 @@ pub fn run_simulate(a: SimulateArgs) -> Result<()> {
     let model = crate::cli_timed::delay_model(&a.delay, &lib)?;
     let pb = progress_bar(cycles, a.quiet);
     let mut tick = |d| pb.set_position(d);
-    crate::cli_timed::vcd_window(&a)?;
+    let (vcd_first, _) = crate::cli_timed::vcd_window(&a)?;
+    if a.vcd.is_some() && vcd_first >= cycles {
+        anyhow::bail!(
+            "--vcd-cycles {}: the run has cycles 1 to {} only",
+            a.vcd_cycles.as_deref().unwrap_or(""),
+            cycles.saturating_sub(1)
+        );
+    }
     if a.settle.is_some() && model == DelayModel::Zero {
         anyhow::bail!("--settle needs --delay unit or cells");
     }

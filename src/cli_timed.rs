@@ -119,6 +119,13 @@ fn write_vcd(
     if vecs.is_empty() {
         return Ok(());
     }
+    if first >= vecs.len() as u64 {
+        anyhow::bail!(
+            "--vcd-cycles {}: the stream has cycles 1 to {} only",
+            a.vcd_cycles.as_deref().unwrap_or(""),
+            vecs.len() - 1
+        );
+    }
     let initial = baseline_values(n, &vecs[0]);
     let d = model.per_net(n);
     let mut file = AtomicFile::create(path)?;

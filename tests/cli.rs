@@ -575,3 +575,19 @@ fn bench_reference_rows_agree_with_the_fast_engine() {
     // The event reference, and Icarus when installed.
     assert!(checked > icarus as usize);
 }
+
+rejects!(
+    vcd_window_must_lie_in_the_run,
+    [
+        "simulate",
+        "--cycles",
+        "100",
+        "--delay",
+        "unit",
+        "--vcd",
+        "w.vcd",
+        "--vcd-cycles",
+        "200:300"
+    ],
+    "cycles 1 to 99 only"
+);
