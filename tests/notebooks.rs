@@ -85,7 +85,8 @@ fn every_notebook_runs_and_reproduces_pann_numbers() {
     let head = rd.headers().unwrap().clone();
     let col = |name: &str| head.iter().position(|h| h == name).unwrap();
     let rows: Vec<csv::StringRecord> = rd.records().map(|r| r.unwrap()).collect();
-    assert_eq!(rows.len(), 6 * 2 * 2);
+    // Six multipliers × uniform and relu:0.5, four signed ones × the real conv2 layer; × 2 delays.
+    assert_eq!(rows.len(), (6 * 2 + 4) * 2);
     for r in &rows {
         let f: f64 = r[col("glitch_factor")].parse().unwrap();
         assert!(
