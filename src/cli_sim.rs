@@ -248,30 +248,16 @@ pub fn run_simulate(a: SimulateArgs) -> Result<()> {
     if a.settle.is_some() && model == DelayModel::Zero {
         anyhow::bail!("--settle needs --delay unit or cells");
     }
-    let mut settle_file = None;
+    let mut settle_list = match &a.settle {
+        Some(p) => Some(crate::cli_timed::SettleList::create(p, model.tick_ns())?),
+        None => None,
+    };
     let (act, timed) = if model == DelayModel::Zero {
         (simulate(&n, &cfg, &mut tick)?.0, None)
     } else {
-        let mut file = match &a.settle {
-            Some(p) => {
-                let mut f = pann::report::AtomicFile::create(p)?;
-                writeln!(f, "cycle,settle_ticks,settle_ns")?;
-                Some(f)
-            }
-            None => None,
-        };
-        let tick_ns = model.tick_ns();
-        let mut cycle = 0u64;
-        let mut failed: Option<std::io::Error> = None;
         let mut rows = |settle: &[u32]| {
-            let Some(f) = file.as_mut() else { return };
-            for &t in settle {
-                cycle += 1;
-                if failed.is_none() {
-                    if let Err(e) = writeln!(f, "{cycle},{t},{:.3}", t as f64 * tick_ns) {
-                        failed = Some(e);
-                    }
-                }
+            if let Some(l) = settle_list.as_mut() {
+                l.push(settle);
             }
         };
         let on_settle: Option<pann::glitch::SettleFn<'_>> = match a.settle {
@@ -280,17 +266,13 @@ pub fn run_simulate(a: SimulateArgs) -> Result<()> {
         };
         let out =
             pann::glitch::simulate_timed(&n, &cfg, &model, &mut tick, on_settle, a.saif.is_some())?;
-        if let (Some(e), Some(p)) = (failed, &a.settle) {
-            return Err(e).with_context(|| format!("writing {}", p.display()));
-        }
-        settle_file = file;
         (out.zero.clone(), Some(out))
     };
     pb.finish_and_clear();
     crate::cli_timed::timed_checks(&n, &cfg, &model, timed.as_ref(), &a)?;
     // Written only once the run passed its checks (a too-short clock leaves no file).
-    if let Some(f) = settle_file {
-        f.commit()?;
+    if let Some(l) = settle_list {
+        l.commit()?;
     }
     let opts = pann::energy::EnergyOptions {
         clock_ns: a.clock_ns.unwrap_or(crate::cli_timed::DEFAULT_CLOCK_NS),

@@ -23,6 +23,59 @@ pub fn delay_model(s: &str, lib: &CellLibrary) -> Result<DelayModel> {
     })
 }
 
+/// `--settle FILE.csv`: `cycle,settle_ticks,settle_ns`, streamed batch by batch into a
+/// temporary file that [`SettleList::commit`] puts in place.
+pub struct SettleList {
+    path: std::path::PathBuf,
+    file: AtomicFile,
+    tick_ns: f64,
+    cycle: u64,
+    failed: Option<std::io::Error>,
+}
+
+impl SettleList {
+    /// Start the list (header written).
+    pub fn create(path: &std::path::Path, tick_ns: f64) -> Result<SettleList> {
+        use std::io::Write;
+        let mut file = AtomicFile::create(path)?;
+        writeln!(file, "cycle,settle_ticks,settle_ns")
+            .with_context(|| format!("writing {}", path.display()))?;
+        Ok(SettleList {
+            path: path.to_path_buf(),
+            file,
+            tick_ns,
+            cycle: 0,
+            failed: None,
+        })
+    }
+
+    /// The settle times (ticks) of the next cycles.
+    pub fn push(&mut self, settle: &[u32]) {
+        use std::io::Write;
+        for &t in settle {
+            self.cycle += 1;
+            if self.failed.is_none() {
+                let row = writeln!(
+                    self.file,
+                    "{},{t},{:.3}",
+                    self.cycle,
+                    t as f64 * self.tick_ns
+                );
+                self.failed = row.err();
+            }
+        }
+    }
+
+    /// Put the file in place (or report the first write error; then nothing is left).
+    pub fn commit(self) -> Result<()> {
+        if let Some(e) = self.failed {
+            return Err(e).with_context(|| format!("writing {}", self.path.display()));
+        }
+        self.file.commit()?;
+        Ok(())
+    }
+}
+
 /// Clock period (ns) the energy report assumes when `--clock-ns` is not given.
 pub const DEFAULT_CLOCK_NS: f64 = 10.0;
 
