@@ -25,7 +25,7 @@
 
 use super::delay::{windows, DelayModel};
 use super::program::{eval_word, lane_mask, shift_lanes, Word, K};
-use super::zero_delay::{Driver, ZeroDelaySim};
+use super::zero_delay::{plan_segments, Driver, ZeroDelaySim};
 use super::Activity;
 use crate::netlist::{Component, GateKind, Netlist};
 use rayon::prelude::*;
@@ -321,30 +321,16 @@ impl TimedSim {
             };
         }
         let len = d.len();
-        let threads = rayon::current_num_threads() as u64;
-        let dffs = self.zd.program().dffs();
-        let mut segs = (len / self.min_segment).clamp(1, threads.max(1));
-        if dffs > 0 && segs > 1 && d.state_at(0).is_none() {
-            segs = 1;
-        }
-        let bounds: Vec<u64> = (0..=segs).map(|i| len * i / segs).collect();
-        let inits: Vec<Vec<bool>> = (0..segs as usize)
-            .map(|i| match i {
-                0 => init.clone(),
-                _ if dffs == 0 => Vec::new(),
-                _ => d.state_at(bounds[i] - 1).expect("driver knows the state"),
-            })
-            .collect();
-        let parts: Vec<TimedActivity> = (0..segs as usize)
+        let plan = plan_segments(d, self.zd.program().dffs(), self.min_segment, init);
+        let parts: Vec<TimedActivity> = plan
             .into_par_iter()
-            .map(|i| {
-                let start = bounds[i].saturating_sub((i > 0) as u64);
+            .map(|p| {
                 let sub = Window {
                     inner: d,
-                    start,
-                    len: bounds[i + 1] - start,
+                    start: p.start,
+                    len: p.end - p.start,
                 };
-                self.segment(&sub, inits[i].clone())
+                self.segment(&sub, p.init)
             })
             .collect();
         let mut out = TimedActivity {

@@ -126,30 +126,15 @@ impl ZeroDelaySim {
         init: Vec<bool>,
     ) -> (Activity, RunStats, Vec<bool>) {
         let len = d.len();
-        let threads = rayon::current_num_threads() as u64;
-        let mut segs = (len / self.min_segment).clamp(1, threads.max(1));
-        if self.prog.dffs() > 0 && segs > 1 && d.state_at(0).is_none() {
-            segs = 1;
-        }
-        let bounds: Vec<u64> = (0..=segs).map(|i| len * i / segs).collect();
-        let inits: Vec<Vec<bool>> = (0..segs as usize)
-            .map(|i| match i {
-                0 => init.clone(),
-                _ if self.prog.dffs() == 0 => Vec::new(),
-                _ => d.state_at(bounds[i] - 1).expect("driver predicts state"),
-            })
-            .collect();
-        let parts: Vec<Segment> = (0..segs as usize)
-            .into_par_iter()
-            .map(|i| {
-                let start = bounds[i].saturating_sub((i > 0) as u64);
-                self.segment(d, start, bounds[i + 1], inits[i].clone(), None)
-            })
+        let plan = plan_segments(d, self.prog.dffs(), self.min_segment, init.clone());
+        let parts: Vec<Segment> = plan
+            .par_iter()
+            .map(|p| self.segment(d, p.start, p.end, p.init.clone(), None))
             .collect();
         let stitched = parts
             .windows(2)
-            .zip(&inits[1..])
-            .all(|(w, init)| w[0].state_last == *init);
+            .zip(&plan[1..])
+            .all(|(w, p)| w[0].state_last == p.init);
         let mut stats = RunStats::default();
         let mut act = Activity::new(self.prog.nets());
         let last;
@@ -348,6 +333,45 @@ impl Driver for PortVectors {
             base += w;
         }
     }
+}
+
+/// One thread's share of a stream: cycles `start .. end`, flip-flops holding `init` in cycle
+/// `start`. Every segment after the first starts one cycle early and re-simulates it as its
+/// uncounted baseline.
+pub(crate) struct SegmentPlan {
+    pub start: u64,
+    pub end: u64,
+    pub init: Vec<bool>,
+}
+
+/// Cut the stream of `d` into one segment per thread, each at least `min_segment` cycles,
+/// when the netlist has no flip-flops (`dffs == 0`) or the driver knows the state at every
+/// cycle ([`Driver::state_at`]); otherwise one segment. The first holds `init`.
+pub(crate) fn plan_segments(
+    d: &dyn Driver,
+    dffs: usize,
+    min_segment: u64,
+    init: Vec<bool>,
+) -> Vec<SegmentPlan> {
+    let len = d.len();
+    let threads = rayon::current_num_threads() as u64;
+    let mut segs = (len / min_segment).clamp(1, threads.max(1));
+    if dffs > 0 && segs > 1 && d.state_at(0).is_none() {
+        segs = 1;
+    }
+    let bounds: Vec<u64> = (0..=segs).map(|i| len * i / segs).collect();
+    let mut init = Some(init);
+    (0..segs as usize)
+        .map(|i| SegmentPlan {
+            start: bounds[i].saturating_sub((i > 0) as u64),
+            end: bounds[i + 1],
+            init: match i {
+                0 => init.take().unwrap_or_default(),
+                _ if dffs == 0 => Vec::new(),
+                _ => d.state_at(bounds[i] - 1).expect("driver knows the state"),
+            },
+        })
+        .collect()
 }
 
 /// Extract per-lane output-port values from one observed block (tests and checks).
