@@ -309,7 +309,7 @@ fn run_eval(a: EvalArgs) -> anyhow::Result<()> {
     let text = match a.format.as_str() {
         "table" => r.table(),
         "json" => serde_json::to_string_pretty(&r)? + "\n",
-        "csv" => csv_text(eval::CSV_HEADER, &r.csv_rows())?,
+        "csv" => csv_text(&eval::csv_header(), &r.csv_rows())?,
         f => anyhow::bail!("unknown format `{f}`; known: table, csv, json"),
     };
     emit(&a.out, &text)
@@ -356,27 +356,19 @@ fn list<T>(s: &str, f: impl Fn(&str) -> pann::nn::Result<T>) -> anyhow::Result<V
 }
 
 /// Columns of the quantization table.
-const TABLE_HEADER: &[&str] = &[
-    "model",
-    "dataset",
-    "quantizer",
-    "granularity",
-    "repr",
-    "wbits",
-    "abits",
-    "first_bits",
-    "last_bits",
-    "acc_bits",
-    "bias_correction",
-    "seed",
-    "calib_size",
-    "images",
-    "correct",
-    "top1",
-    "float_top1",
-    "wrap_events",
-    "version",
-];
+fn table_header() -> Vec<&'static str> {
+    let mut h = vec!["model", "dataset"];
+    h.extend(QuantConfig::CSV_COLUMNS);
+    h.extend([
+        "images",
+        "correct",
+        "top1",
+        "float_top1",
+        "wrap_events",
+        "version",
+    ]);
+    h
+}
 
 fn run_table(a: QuantTableArgs) -> anyhow::Result<()> {
     let dir = data_dir(&a.data_dir);
@@ -455,24 +447,13 @@ fn run_table(a: QuantTableArgs) -> anyhow::Result<()> {
             }
         }
     }
-    emit(&Some(a.out), &csv_text(TABLE_HEADER, &rows)?)
+    emit(&Some(a.out), &csv_text(&table_header(), &rows)?)
 }
 
 fn table_row(r: &EvalReport, c: &QuantConfig, f: &EvalReport) -> Vec<String> {
-    vec![
-        r.model.clone(),
-        r.dataset.clone(),
-        c.quantizer.name().into(),
-        c.granularity.name().into(),
-        c.repr.name().into(),
-        c.wbits.to_string(),
-        c.abits.to_string(),
-        c.first_bits.to_string(),
-        c.last_bits.to_string(),
-        c.acc_bits.to_string(),
-        c.bias_correction.to_string(),
-        c.seed.to_string(),
-        c.calib_size.to_string(),
+    let mut row = vec![r.model.clone(), r.dataset.clone()];
+    row.extend(c.csv_values());
+    row.extend([
         r.images.to_string(),
         r.correct.to_string(),
         format!("{:.2}", r.top1),
@@ -483,7 +464,8 @@ fn table_row(r: &EvalReport, c: &QuantConfig, f: &EvalReport) -> Vec<String> {
             .sum::<u64>()
             .to_string(),
         r.version.clone(),
-    ]
+    ]);
+    row
 }
 
 fn run_bench(a: BenchArgs) -> anyhow::Result<()> {

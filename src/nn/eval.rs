@@ -168,58 +168,39 @@ pub fn int_report(q: &QuantNet, o: &EvalOptions, test: &Dataset) -> EvalReport {
 }
 
 /// Column names of [`EvalReport::csv_rows`].
-pub const CSV_HEADER: &[&str] = &[
-    "model",
-    "dataset",
-    "mode",
-    "quantizer",
-    "granularity",
-    "repr",
-    "wbits",
-    "abits",
-    "first_bits",
-    "last_bits",
-    "acc_bits",
-    "bias_correction",
-    "calib_size",
-    "seed",
-    "images",
-    "correct",
-    "top1",
-    "layer",
-    "layer_w_bits",
-    "layer_x_bits",
-    "macs_per_image",
-    "macs",
-    "wrap_events",
-    "overflowed_outputs",
-    "version",
-];
+pub fn csv_header() -> Vec<&'static str> {
+    let mut h = vec!["model", "dataset", "mode"];
+    h.extend(QuantConfig::CSV_COLUMNS);
+    h.extend([
+        "images",
+        "correct",
+        "top1",
+        "layer",
+        "layer_w_bits",
+        "layer_x_bits",
+        "macs_per_image",
+        "macs",
+        "wrap_events",
+        "overflowed_outputs",
+        "version",
+    ]);
+    h
+}
 
 impl EvalReport {
     /// One CSV row per layer, each carrying the full configuration (tidy format).
     pub fn csv_rows(&self) -> Vec<Vec<String>> {
-        let c = self.config.as_ref();
-        let opt = |f: &dyn Fn(&QuantConfig) -> String| c.map_or(String::new(), f);
+        let config = self
+            .config
+            .as_ref()
+            .map_or_else(Default::default, QuantConfig::csv_values);
         let bits = |b: Option<u32>| b.map_or(String::new(), |b| b.to_string());
         self.layers
             .iter()
             .map(|l| {
-                vec![
-                    self.model.clone(),
-                    self.dataset.clone(),
-                    self.mode.clone(),
-                    opt(&|c| c.quantizer.name().into()),
-                    opt(&|c| c.granularity.name().into()),
-                    opt(&|c| c.repr.name().into()),
-                    opt(&|c| c.wbits.to_string()),
-                    opt(&|c| c.abits.to_string()),
-                    opt(&|c| c.first_bits.to_string()),
-                    opt(&|c| c.last_bits.to_string()),
-                    opt(&|c| c.acc_bits.to_string()),
-                    opt(&|c| c.bias_correction.to_string()),
-                    opt(&|c| c.calib_size.to_string()),
-                    opt(&|c| c.seed.to_string()),
+                let mut row = vec![self.model.clone(), self.dataset.clone(), self.mode.clone()];
+                row.extend(config.iter().cloned());
+                row.extend([
                     self.images.to_string(),
                     self.correct.to_string(),
                     format!("{:.2}", self.top1),
@@ -231,7 +212,8 @@ impl EvalReport {
                     l.wrap_events.to_string(),
                     l.overflowed_outputs.to_string(),
                     self.version.clone(),
-                ]
+                ]);
+                row
             })
             .collect()
     }

@@ -130,6 +130,38 @@ impl Default for QuantConfig {
 }
 
 impl QuantConfig {
+    /// Names of the configuration's CSV columns, in the order of [`QuantConfig::csv_values`].
+    pub const CSV_COLUMNS: [&'static str; 11] = [
+        "quantizer",
+        "granularity",
+        "repr",
+        "wbits",
+        "abits",
+        "first_bits",
+        "last_bits",
+        "acc_bits",
+        "bias_correction",
+        "calib_size",
+        "seed",
+    ];
+
+    /// The configuration as CSV fields (tidy rows carry it in every line).
+    pub fn csv_values(&self) -> [String; 11] {
+        [
+            self.quantizer.name().into(),
+            self.granularity.name().into(),
+            self.repr.name().into(),
+            self.wbits.to_string(),
+            self.abits.to_string(),
+            self.first_bits.to_string(),
+            self.last_bits.to_string(),
+            self.acc_bits.to_string(),
+            self.bias_correction.to_string(),
+            self.calib_size.to_string(),
+            self.seed.to_string(),
+        ]
+    }
+
     /// Check ranges once; downstream code trusts them.
     pub fn validate(&self) -> Result<()> {
         let bits = |field: &'static str, v: u32| {
