@@ -5,7 +5,7 @@
 //! `cargo run --release --example glitches [cycles] [out.saif]`
 use pann::circuits::{build, MacSpec, MultArch, Repr, Unit};
 use pann::energy::{CellLibrary, DEFAULT_LIBRARY};
-use pann::glitch::by_kind;
+use pann::glitch::{by_kind, kind_table};
 use pann::sim::delay::DelayModel;
 use pann::sim::saif::SaifWriter;
 use pann::sim::timed::TimedSim;
@@ -37,7 +37,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let model = DelayModel::Cells(lib.delay_table());
     let (zero, _) = ZeroDelaySim::new(&n).run(&drv);
     let timed = TimedSim::new(&n, &model).with_levels(true).run(&drv);
-    let ops = (cycles.max(2) - 1) as f64;
     println!(
         "{} ({} cells), {} with {} delays, {} vectors",
         spec.describe(),
@@ -46,20 +45,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         DEFAULT_LIBRARY,
         cycles
     );
-    println!(
-        "{:<8} {:>6} {:>12} {:>12} {:>7}",
-        "kind", "cells", "zero tgl/op", "timed tgl/op", "glitch"
+    print!(
+        "{}",
+        kind_table(&by_kind(&n, &zero, &timed.activity), cycles as u64 - 1)
     );
-    for k in by_kind(&n, &zero, &timed.activity) {
-        println!(
-            "{:<8} {:>6} {:>12.2} {:>12.2} {:>7.2}",
-            k.kind,
-            k.cells,
-            k.zero_delay as f64 / ops,
-            k.timed as f64 / ops,
-            k.timed as f64 / k.zero_delay as f64
-        );
-    }
     let settle = timed.max_settle();
     println!(
         "settle: max {settle} ticks = {:.2} ns",

@@ -548,21 +548,7 @@ fn report_table(r: &SimReport) -> String {
             "settle    max {} ticks = {:.3} ns, mean {:.1} ticks (tick {} ns, delay {})\n",
             g.max_settle_ticks, g.max_settle_ns, g.mean_settle_ticks, g.tick_ns, g.delay
         );
-        let ops = r.operations.max(1) as f64;
-        s += &format!(
-            "{:<14} {:>7} {:>12} {:>12} {:>7}\n",
-            "cell kind", "cells", "toggles/op", "timed tgl/op", "glitch"
-        );
-        for k in &g.by_kind {
-            s += &format!(
-                "{:<14} {:>7} {:>12.3} {:>12.3} {:>7.3}\n",
-                k.kind,
-                k.cells,
-                k.zero_delay as f64 / ops,
-                k.timed as f64 / ops,
-                k.timed as f64 / k.zero_delay as f64
-            );
-        }
+        s += &pann::glitch::kind_table(&g.by_kind, r.operations);
     }
     s
 }

@@ -2,7 +2,7 @@
 //! delay and under a delay model, giving the glitch report per component (zero-delay toggles,
 //! timed toggles, ratio), the settle time and the clock-period check.
 
-use crate::netlist::{Component, GateKind, Netlist};
+use crate::netlist::{GateKind, Netlist};
 use crate::sim::delay::DelayModel;
 use crate::sim::timed::{glitch_report, GlitchRow, TimedActivity, TimedSim};
 use crate::sim::{Activity, ZeroDelaySim};
@@ -95,6 +95,26 @@ pub struct KindGlitches {
     pub timed: u64,
 }
 
+/// The by-kind rows as a text table, per operation over `ops` operations.
+pub fn kind_table(rows: &[KindGlitches], ops: u64) -> String {
+    let ops = ops.max(1) as f64;
+    let mut s = format!(
+        "{:<14} {:>7} {:>12} {:>12} {:>7}\n",
+        "cell kind", "cells", "toggles/op", "timed tgl/op", "glitch"
+    );
+    for k in rows {
+        s += &format!(
+            "{:<14} {:>7} {:>12.3} {:>12.3} {:>7.3}\n",
+            k.kind,
+            k.cells,
+            k.zero_delay as f64 / ops,
+            k.timed as f64 / ops,
+            k.timed as f64 / k.zero_delay as f64
+        );
+    }
+    s
+}
+
 /// Toggles of `zero` and `timed` summed by cell kind (kinds with cells only).
 pub fn by_kind(n: &Netlist, zero: &Activity, timed: &Activity) -> Vec<KindGlitches> {
     GateKind::ALL
@@ -136,40 +156,6 @@ impl GlitchSummary {
             settle_histogram: h.clone(),
             by_kind: by_kind(n, &o.zero, &o.timed.activity),
         }
-    }
-
-    /// Human-readable table.
-    pub fn table(&self) -> String {
-        let mut s = format!(
-            "glitches  delay {} (tick {} ns): settle max {} ticks = {:.3} ns, mean {:.1} ticks\n",
-            self.delay,
-            self.tick_ns,
-            self.max_settle_ticks,
-            self.max_settle_ns,
-            self.mean_settle_ticks
-        );
-        s += &format!(
-            "{:<14} {:>14} {:>14} {:>8}\n",
-            "component", "zero-delay", "timed", "ratio"
-        );
-        let key = |c: Component| c.key();
-        for r in &self.rows {
-            s += &format!(
-                "{:<14} {:>14} {:>14} {:>8.3}\n",
-                key(r.component),
-                r.zero_delay,
-                r.timed,
-                r.ratio()
-            );
-        }
-        s += &format!(
-            "{:<14} {:>14} {:>14} {:>8.3}\n",
-            "total",
-            self.zero_delay_total,
-            self.timed_total,
-            self.timed_total as f64 / self.zero_delay_total as f64
-        );
-        s
     }
 }
 
