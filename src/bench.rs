@@ -71,21 +71,12 @@ fn uniform_pairs(spec: &ValidMacSpec, seed: u64, n: u64) -> Vec<(u64, u64)> {
         x: spec.x_range(),
         w: spec.w_range(),
     };
-    let mut s = Synthetic::new(Dist::Uniform, Dataflow::OutputStationary, ranges, seed, n);
-    let mut out = Vec::new();
-    let mut all = Vec::with_capacity(n as usize);
-    loop {
-        s.next_batch(&mut out, 1 << 20)
-            .expect("synthetic streams cannot fail");
-        if out.is_empty() {
-            break;
-        }
-        all.extend(
-            out.iter()
-                .map(|&(x, w)| (spec.encode_x(x), spec.encode_w(w))),
-        );
-    }
-    all
+    Synthetic::new(Dist::Uniform, Dataflow::OutputStationary, ranges, seed, n)
+        .take_pairs(n)
+        .expect("synthetic streams cannot fail")
+        .iter()
+        .map(|&(x, w)| (spec.encode_x(x), spec.encode_w(w)))
+        .collect()
 }
 
 fn row(engine: &str, cfg: &BenchConfig, n: &Netlist, vectors: u64, secs: f64) -> BenchRow {

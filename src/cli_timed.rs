@@ -154,17 +154,8 @@ fn write_vcd(
 ) -> Result<()> {
     let (first, last) = vcd_window(a)?;
     let spec = &cfg.spec;
-    let mut stream = open_stream(cfg)?;
     // Cycles 0 ..= last: the event reference runs from reset up to the window's end.
-    let want = last.saturating_add(1).min(cfg.cycles) as usize;
-    let (mut pairs, mut more) = (Vec::new(), Vec::new());
-    while pairs.len() < want {
-        stream.next_batch(&mut more, (want - pairs.len()).min(1 << 16))?;
-        if more.is_empty() {
-            break;
-        }
-        pairs.extend_from_slice(&more);
-    }
+    let pairs = open_stream(cfg)?.take_pairs(last.saturating_add(1).min(cfg.cycles))?;
     let vecs: Vec<PortValues> = pairs
         .iter()
         .map(|&(x, w)| vec![spec.encode_x(x) as u128, spec.encode_w(w) as u128])

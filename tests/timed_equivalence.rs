@@ -160,15 +160,7 @@ fn batched_timed_runs_equal_one_run_of_the_whole_stream() {
     let mut keep = |s: &[u32]| listed.extend_from_slice(s);
     let out =
         pann::glitch::simulate_timed(&n, &cfg, &model, &mut |_| {}, Some(&mut keep), true).unwrap();
-    let mut stream = open_stream(&cfg).unwrap();
-    let (mut pairs, mut more) = (Vec::new(), Vec::new());
-    loop {
-        stream.next_batch(&mut more, 1 << 16).unwrap();
-        if more.is_empty() {
-            break;
-        }
-        pairs.extend_from_slice(&more);
-    }
+    let pairs = open_stream(&cfg).unwrap().take_pairs(cfg.cycles).unwrap();
     let enc: Vec<(u64, u64)> = pairs
         .iter()
         .map(|&(x, w)| (spec.encode_x(x), spec.encode_w(w)))

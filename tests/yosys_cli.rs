@@ -83,15 +83,7 @@ fn imported_sequential_netlist_equals_reference_across_batches() {
         5,
         cycles,
     );
-    let mut pairs = Vec::new();
-    let mut batch = Vec::new();
-    loop {
-        s.next_batch(&mut batch, 1 << 16).unwrap();
-        if batch.is_empty() {
-            break;
-        }
-        pairs.extend_from_slice(&batch);
-    }
+    let pairs = s.take_pairs(cycles).unwrap();
     let xi = n.inputs().iter().position(|p| p.name == "x").unwrap();
     let vecs: Vec<Vec<u128>> = pairs
         .iter()

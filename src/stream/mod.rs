@@ -196,6 +196,21 @@ impl std::str::FromStr for StreamSpec {
 pub trait OperandStream: Send {
     /// Replace `out` with the next up to `max` pairs; an empty `out` means the end.
     fn next_batch(&mut self, out: &mut Vec<(i64, i64)>, max: usize) -> Result<(), StreamError>;
+
+    /// The next up to `max` pairs in one vector (streams short enough to hold: reference
+    /// runs, waveforms, tests).
+    fn take_pairs(&mut self, max: u64) -> Result<Vec<(i64, i64)>, StreamError> {
+        let (mut all, mut batch) = (Vec::new(), Vec::new());
+        while (all.len() as u64) < max {
+            let want = (max - all.len() as u64).min(1 << 16) as usize;
+            self.next_batch(&mut batch, want)?;
+            if batch.is_empty() {
+                break;
+            }
+            all.extend_from_slice(&batch);
+        }
+        Ok(all)
+    }
 }
 
 /// Operand value ranges (inclusive) the stream must respect.
