@@ -5,25 +5,13 @@
 
 use pann::netlist::yosys::{import_json, ImportOptions};
 use pann::netlist::Netlist;
-use pann::oracle::{icarus_available, IcarusSim};
+use pann::oracle::{icarus_available, yosys_available, IcarusSim};
 use pann::sim::delay::DelayModel;
 use pann::sim::reference::PortValues;
 use pann::sim::timed::TimedSim;
 use pann::sim::zero_delay::output_values;
 use pann::sim::{PortVectors, ZeroDelaySim};
 use std::process::Command;
-
-fn yosys_available() -> bool {
-    let ok = Command::new("yosys")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(
-        ok || std::env::var_os("CI").is_none(),
-        "CI is set but yosys is not installed: .ci/run must install it"
-    );
-    ok
-}
 
 /// Synthesise `verilog` (top module `m`) to gate cells and return the JSON text.
 fn synth(verilog: &str) -> String {

@@ -60,6 +60,17 @@ pub fn icarus_available() -> bool {
     ok
 }
 
+/// True if Yosys can be run; under CI a missing Yosys is a failure, as for
+/// [`icarus_available`].
+pub fn yosys_available() -> bool {
+    let ok = tool_available(&["yosys"]);
+    assert!(
+        ok || std::env::var_os("CI").is_none(),
+        "CI is set but yosys is not installed: .ci/run must install it"
+    );
+    ok
+}
+
 /// True if every tool in `tools` runs with `-V` and prints something.
 pub fn tool_available(tools: &[&str]) -> bool {
     tools.iter().all(|t| {
