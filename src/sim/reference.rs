@@ -24,13 +24,18 @@ pub fn set_inputs(n: &Netlist, vec: &PortValues, v: &mut [bool]) {
 
 /// Output-port values read from per-net bools.
 pub fn output_values(n: &Netlist, v: &[bool]) -> PortValues {
+    output_values_by(n, |b| v[b.idx()])
+}
+
+/// Output-port values, each net's value given by `value`.
+pub fn output_values_by(n: &Netlist, value: impl Fn(NetId) -> bool) -> PortValues {
     n.outputs()
         .iter()
         .map(|p| {
             p.bits
                 .iter()
                 .enumerate()
-                .map(|(i, b)| (v[b.idx()] as u128) << i)
+                .map(|(i, &b)| (value(b) as u128) << i)
                 .sum()
         })
         .collect()

@@ -377,17 +377,6 @@ pub(crate) fn plan_segments(
 /// Extract per-lane output-port values from one observed block (tests and checks).
 pub fn output_values(n: &Netlist, valid: usize, v: &[Word]) -> Vec<PortValues> {
     (0..valid)
-        .map(|l| {
-            n.outputs()
-                .iter()
-                .map(|p| {
-                    p.bits
-                        .iter()
-                        .enumerate()
-                        .map(|(i, b)| (bit(&v[b.idx()], l) as u128) << i)
-                        .sum()
-                })
-                .collect()
-        })
+        .map(|l| super::reference::output_values_by(n, |b| bit(&v[b.idx()], l)))
         .collect()
 }
