@@ -357,8 +357,6 @@ impl TimedSim {
         let mut s = self.scratch();
         let mut first_block = true;
         let (_, _) = self.zd.run_observed_from(d, init, &mut |bs, valid, v| {
-            let lo = if bs == 0 { 1 } else { 0 };
-            let mask = lane_mask(lo, valid);
             if first_block {
                 for (i, w) in v.iter().enumerate() {
                     s.first[i] = w[0] & 1;
@@ -366,7 +364,8 @@ impl TimedSim {
                 }
                 first_block = false;
             }
-            self.block(v, &mask, valid, &mut s);
+            // The stream's first lane is the uncounted baseline.
+            self.block(v, (bs == 0) as usize, valid, &mut s);
         });
         let n = self.nets;
         let mut act = Activity::new(n);
@@ -385,8 +384,9 @@ impl TimedSim {
         out
     }
 
-    /// One block: settled values `v`, counted lanes `mask`, `valid` lanes.
-    fn block(&self, v: &[Word], mask: &Word, valid: usize, s: &mut Scratch) {
+    /// One block: settled values `v` of `valid` lanes, of which `first ..` are counted.
+    fn block(&self, v: &[Word], first: usize, valid: usize, s: &mut Scratch) {
+        let mask = &lane_mask(first, valid);
         for ((y, w), c) in s.y.iter_mut().zip(v).zip(&s.carry) {
             *y = shift_lanes(w, *c);
         }
@@ -426,13 +426,10 @@ impl TimedSim {
             (true, true) => self.ticks_inertial::<true>(mask, s),
         }
         // Settle histogram: the last tick with a change, per counted lane.
-        let lo = s.settle.len();
+        let base = s.settle.len();
         if self.per_cycle {
-            let first = (0..valid).find(|&l| (mask[l / 64] >> (l % 64)) & 1 == 1);
-            let counted = first.map_or(0, |f| valid - f);
-            s.settle.resize(lo + counted, 0);
+            s.settle.resize(base + valid.saturating_sub(first), 0);
         }
-        let first_lane = valid - (s.settle.len() - lo);
         let mut left = *mask;
         for t in (1..s.tick_change.len()).rev() {
             let mut hits = 0u32;
@@ -443,7 +440,7 @@ impl TimedSim {
                 if self.per_cycle {
                     while h != 0 {
                         let lane = k * 64 + h.trailing_zeros() as usize;
-                        s.settle[lo + lane - first_lane] = t as u32;
+                        s.settle[base + lane - first] = t as u32;
                         h &= h - 1;
                     }
                 }
