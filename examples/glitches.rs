@@ -55,12 +55,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         settle as f64 * model.tick_ns()
     );
     if let Some(path) = std::env::args().nth(2) {
-        let tick_ps = (model.tick_ns() * 1000.0).round() as u64;
         let saif = SaifWriter::from_levels(
             &timed.levels,
             &timed.activity.toggles,
             settle + 1,
-            tick_ps,
+            model.tick_ps(),
             cycles as u64,
         );
         let mut f = std::io::BufWriter::new(std::fs::File::create(&path)?);

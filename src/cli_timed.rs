@@ -118,7 +118,7 @@ pub fn timed_checks(
             &out.timed.levels,
             &out.timed.activity.toggles,
             period,
-            tick_ps(model),
+            model.tick_ps(),
             out.timed.activity.cycles,
         );
         write_atomic::<_, anyhow::Error>(p, |w| Ok(saif.write("pann", w)?))
@@ -128,11 +128,6 @@ pub fn timed_checks(
         write_vcd(n, cfg, model, a, out.timed.max_settle(), p)?;
     }
     Ok(())
-}
-
-/// VCD/SAIF time unit: one tick in ps.
-fn tick_ps(model: &DelayModel) -> u64 {
-    (model.tick_ns() * 1000.0).round().max(1.0) as u64
 }
 
 /// The waveform clock period in ticks: `--clock-ns` (at least the settle time + 1), or the
@@ -178,7 +173,7 @@ fn write_vcd(
         n,
         &initial,
         clock_ticks(a, model, settle),
-        tick_ps(model),
+        model.tick_ps(),
         first,
         last,
     )?;

@@ -111,6 +111,10 @@ impl DelayModel {
             DelayModel::Cells(t) => t.tick_ns,
         }
     }
+    /// Length of one tick in whole picoseconds (at least 1; the unit of VCD and SAIF files).
+    pub fn tick_ps(&self) -> u64 {
+        (self.tick_ns() * 1000.0).round().max(1.0) as u64
+    }
     /// Short name: `zero`, `unit` or `cells`.
     pub fn name(&self) -> &'static str {
         match self {
