@@ -157,8 +157,19 @@ pub fn run(cfg: &BenchConfig) -> Vec<BenchRow> {
         rows.push(r);
     }
     let refs = &pairs[..(cfg.ref_cycles as usize).min(pairs.len())];
-    rows.push(reference_row(cfg, &n, refs));
-    rows.push(icarus_row(cfg, &n, refs));
+    let vecs: Vec<Vec<u128>> = refs
+        .iter()
+        .map(|&(x, w)| vec![x as u128, w as u128])
+        .collect();
+    // The fast engine's per-net counts on the reference vectors, which every reference must
+    // reproduce.
+    let drv = PortVectors::new(&n, vecs.clone());
+    let fast = match &cfg.delay {
+        DelayModel::Zero => ZeroDelaySim::new(&n).run(&drv).0.toggles,
+        m => TimedSim::new(&n, m).run(&drv).activity.toggles,
+    };
+    rows.push(reference_row(cfg, &n, &vecs, &fast));
+    rows.push(icarus_row(cfg, &n, &vecs, &fast));
     if cfg.delay == DelayModel::Zero {
         rows.push(verilator_row(cfg, &n, refs));
     }
@@ -174,43 +185,35 @@ pub fn run(cfg: &BenchConfig) -> Vec<BenchRow> {
 
 /// pann's own scalar reference twin (the zero-delay `reference` or the event-driven timed
 /// `event` simulator) on the reference vectors, checked per net against the fast engine.
-fn reference_row(cfg: &BenchConfig, n: &Netlist, pairs: &[(u64, u64)]) -> BenchRow {
-    let vecs: Vec<Vec<u128>> = pairs
-        .iter()
-        .map(|&(x, w)| vec![x as u128, w as u128])
-        .collect();
-    let drv = PortVectors::new(n, vecs.clone());
+fn reference_row(cfg: &BenchConfig, n: &Netlist, vecs: &[Vec<u128>], fast: &[u64]) -> BenchRow {
     let t = Instant::now();
     let (toggles, name) = match &cfg.delay {
         DelayModel::Zero => (
-            crate::sim::reference::simulate(n, &vecs).0.toggles,
+            crate::sim::reference::simulate(n, vecs).0.toggles,
             "pann reference",
         ),
         m => (
-            crate::sim::event::simulate(n, &m.per_net(n), &vecs, &mut crate::sim::NoSink)
+            crate::sim::event::simulate(n, &m.per_net(n), vecs, &mut crate::sim::NoSink)
                 .0
                 .activity
                 .toggles,
             "pann event ref",
         ),
     };
-    let secs = t.elapsed().as_secs_f64();
-    let fast = match &cfg.delay {
-        DelayModel::Zero => ZeroDelaySim::new(n).run(&drv).0.toggles,
-        m => TimedSim::new(n, m).run(&drv).activity.toggles,
-    };
-    let mut r = row(name, cfg, n, vecs.len() as u64, secs);
-    let differ = toggles.iter().zip(&fast).filter(|(a, b)| a != b).count();
-    r.agrees = Some(differ == 0);
-    r.note = format!(
-        "scalar twin, one thread; per-net toggles {}",
-        if differ == 0 {
-            "equal the fast engine's".to_string()
-        } else {
-            format!("DIFFER on {differ} nets")
-        }
-    );
+    let mut r = row(name, cfg, n, vecs.len() as u64, t.elapsed().as_secs_f64());
+    agreement(&mut r, "scalar twin, one thread", &toggles, fast);
     r
+}
+
+/// Compare a reference's per-net toggles with the fast engine's and say so in the row.
+fn agreement(r: &mut BenchRow, what: &str, theirs: &[u64], fast: &[u64]) {
+    let differ = theirs.iter().zip(fast).filter(|(a, b)| a != b).count();
+    r.agrees = Some(differ == 0);
+    r.note = if differ == 0 {
+        format!("{what}; per-net toggles equal pann's")
+    } else {
+        format!("{what}; per-net toggles DIFFER from pann's on {differ} nets")
+    };
 }
 
 fn skipped(engine: &str, cfg: &BenchConfig, n: &Netlist, why: String) -> BenchRow {
@@ -221,53 +224,26 @@ fn skipped(engine: &str, cfg: &BenchConfig, n: &Netlist, why: String) -> BenchRo
     r
 }
 
-fn icarus_row(cfg: &BenchConfig, n: &Netlist, pairs: &[(u64, u64)]) -> BenchRow {
+fn icarus_row(cfg: &BenchConfig, n: &Netlist, vecs: &[Vec<u128>], fast: &[u64]) -> BenchRow {
     let delays = match &cfg.delay {
         DelayModel::Zero => None,
         m => Some(m.per_net(n)),
     };
-    let vecs: Vec<Vec<u128>> = pairs
-        .iter()
-        .map(|&(x, w)| vec![x as u128, w as u128])
-        .collect();
     // Zero delay: plain expressions, Icarus's fastest form (there is no delay for a functor
     // tree to restart). Timed: the default export, whose counts equal pann's exactly. Either
-    // way the per-net counts are compared below.
+    // way the per-net counts are compared.
     let style = match delays {
         None => GateStyle::Expression,
         Some(_) => GateStyle::Function,
     };
     let res = IcarusSim::compile_styled(n, delays.as_deref(), style, vecs.len())
-        .and_then(|s| s.run(&vecs));
+        .and_then(|s| s.run(vecs));
     match res {
         Ok(run) => {
-            let mut r = row(
-                "icarus",
-                cfg,
-                n,
-                vecs.len() as u64,
-                run.vvp_time.as_secs_f64(),
-            );
-            // The same vectors through pann: the per-net counts must be identical.
-            let drv = PortVectors::new(n, vecs.clone());
-            let ours = match &cfg.delay {
-                DelayModel::Zero => ZeroDelaySim::new(n).run(&drv).0.toggles,
-                m => TimedSim::new(n, m).run(&drv).activity.toggles,
-            };
-            let differ = ours
-                .iter()
-                .zip(&run.toggles)
-                .filter(|(a, b)| a != b)
-                .count();
-            r.agrees = Some(differ == 0);
-            r.note = format!(
-                "vvp with $dumpvars (VCD gives the toggles); per-net toggles {}",
-                if differ == 0 {
-                    "equal pann's".to_string()
-                } else {
-                    format!("DIFFER from pann's on {differ} nets")
-                }
-            );
+            let secs = run.vvp_time.as_secs_f64();
+            let mut r = row("icarus", cfg, n, vecs.len() as u64, secs);
+            let what = "vvp with $dumpvars (VCD gives the toggles)";
+            agreement(&mut r, what, &run.toggles, fast);
             r
         }
         Err(e) => skipped("icarus", cfg, n, e.to_string()),
