@@ -77,12 +77,6 @@ pub fn simulate_plot(r: &SimReport, format: PlotFormat) -> Result<Vec<u8>, Strin
     }
 }
 
-/// The report as an SVG document.
-pub fn simulate_svg(r: &SimReport) -> Result<String, String> {
-    let bytes = simulate_plot(r, PlotFormat::Svg)?;
-    String::from_utf8(bytes).map_err(err)
-}
-
 fn panels(r: &SimReport) -> u32 {
     1 + r.energy_fj_per_op.is_some() as u32 + 2 * r.glitches.is_some() as u32
 }
