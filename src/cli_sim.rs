@@ -628,7 +628,7 @@ pub fn run_netlist(a: NetlistArgs) -> Result<()> {
             let model = crate::cli_timed::delay_model(&a.delay, &lib)?;
             let opts = VerilogOptions {
                 module: Some(a.module.clone()),
-                net_delays: (model != DelayModel::Zero).then(|| model.per_net(&n)),
+                delays: (model != DelayModel::Zero).then(|| model.per_net(&n)),
                 style: match a.gate_style {
                     GateStyleArg::Function => GateStyle::Function,
                     GateStyleArg::Expression => GateStyle::Expression,
@@ -638,7 +638,6 @@ pub fn run_netlist(a: NetlistArgs) -> Result<()> {
                     DelayModel::Cells(t) => Some(timescale_for(t.tick_ns)?),
                     _ => None,
                 },
-                ..VerilogOptions::default()
             };
             write_verilog(&n, &opts, &mut buf)?;
         }

@@ -162,7 +162,7 @@ fn exported_verilog_with_cell_functions_round_trips_through_yosys() {
     let model = DelayModel::Cells(CellLibrary::load(DEFAULT_LIBRARY).unwrap().delay_table());
     let vopts = VerilogOptions {
         module: Some("m".into()),
-        net_delays: Some(model.per_net(&ours)),
+        delays: Some(model.per_net(&ours)),
         ..VerilogOptions::default()
     };
     let mut v = Vec::new();

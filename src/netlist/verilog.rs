@@ -37,10 +37,9 @@ pub enum GateStyle {
 pub struct VerilogOptions {
     /// Module name (default `pann`).
     pub module: Option<String>,
-    /// Per-gate-kind delay in time units written as `assign #d`; `None` = zero delay.
-    pub delay: Option<fn(GateKind) -> u32>,
-    /// Per-net delays (indexed by net id), overriding `delay` when given.
-    pub net_delays: Option<Vec<u32>>,
+    /// Per-net delays in time units (indexed by net id, e.g.
+    /// [`crate::sim::delay::DelayModel::per_net`]) written as `assign #d`; `None` = zero delay.
+    pub delays: Option<Vec<u32>>,
     /// How multi-level cells are written.
     pub style: GateStyle,
     /// The `` `timescale `` line's unit/precision, e.g. `10ps/1ps` when one delay tick is
@@ -151,11 +150,8 @@ pub fn write_verilog(n: &Netlist, opts: &VerilogOptions, w: &mut dyn Write) -> i
             GateKind::Const0 | GateKind::Const1 => {
                 writeln!(w, "  assign {id} = {};", expr(n, id, opts.style))?
             }
-            k => {
-                let d = match &opts.net_delays {
-                    Some(d) => d[i],
-                    None => opts.delay.map_or(0, |d| d(k)),
-                };
+            _ => {
+                let d = opts.delays.as_ref().map_or(0, |d| d[i]);
                 let e = expr(n, id, opts.style);
                 if d > 0 {
                     writeln!(w, "  assign #{d} {id} = {e};")?

@@ -86,7 +86,7 @@ pub fn tool_available(tools: &[&str]) -> bool {
 /// an `assign #d` per gate, multi-level cells written in `style`.
 pub fn export_verilog(n: &Netlist, delays: Option<&[u32]>, style: GateStyle) -> String {
     let opts = VerilogOptions {
-        net_delays: delays.map(|d| d.to_vec()),
+        delays: delays.map(|d| d.to_vec()),
         style,
         ..VerilogOptions::default()
     };

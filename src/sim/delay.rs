@@ -71,8 +71,7 @@ impl DelayTable {
     }
 }
 
-/// Default cell delays in ticks of 10 ps (see [`DelayTable::default_cells`]); usable as
-/// [`crate::netlist::VerilogOptions::delay`].
+/// Default cell delays in ticks of 10 ps (see [`DelayTable::default_cells`]).
 pub fn default_cell_delay(kind: GateKind) -> u32 {
     use GateKind::*;
     match kind {
@@ -86,7 +85,7 @@ pub fn default_cell_delay(kind: GateKind) -> u32 {
     }
 }
 
-/// Unit delay for every combinational kind; usable as [`crate::netlist::VerilogOptions::delay`].
+/// Unit delay for every combinational kind.
 pub fn unit_delay(kind: GateKind) -> u32 {
     kind.is_combinational() as u32
 }
