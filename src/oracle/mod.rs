@@ -13,7 +13,7 @@ mod vcd;
 
 pub use vcd::{parse_vcd, VcdCounts};
 
-use crate::netlist::{write_verilog, GateKind, GateStyle, NetId, Netlist, VerilogOptions};
+use crate::netlist::{write_verilog, GateStyle, NetId, Netlist, VerilogOptions};
 use crate::sim::reference::PortValues;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -305,9 +305,4 @@ pub fn run_icarus(
     vectors: &[PortValues],
 ) -> Result<IcarusRun, OracleError> {
     IcarusSim::compile(n, delays, vectors.len())?.run(vectors)
-}
-
-/// Per-net delays of `n` under a per-kind function (e.g. [`crate::sim::delay::unit_delay`]).
-pub fn delays_by_kind(n: &Netlist, f: impl Fn(GateKind) -> u32) -> Vec<u32> {
-    n.gates().iter().map(|g| f(g.kind)).collect()
 }
