@@ -184,27 +184,22 @@ pub fn simulate_timed(
             activity: Activity::new(n.len()),
             settle_hist: vec![0],
             settle: Vec::new(),
-            levels: vec![Default::default(); if levels { n.len() } else { 0 }],
+            levels: Vec::new(),
         },
     };
     let mut mispredicted = 0;
     for_each_batch(n, cfg, progress, &mut |drv, init, overlap| {
         let (z, s, last) = zd.run_from_state(drv, init.clone());
         mispredicted += s.mispredictions;
-        let t = timed.run_from(drv, init);
+        let mut t = timed.run_from(drv, init);
+        // The per-cycle list is handed on, not kept.
         if let Some(f) = settle.as_mut() {
-            f(&t.settle);
-        }
-        for (a, b) in out.timed.levels.iter_mut().zip(&t.levels) {
-            a.add(b);
+            f(&std::mem::take(&mut t.settle));
         }
         merge_batch(&mut out.zero, &z, overlap);
-        merge_batch(&mut out.timed.activity, &t.activity, overlap);
-        if out.timed.settle_hist.len() < t.settle_hist.len() {
-            out.timed.settle_hist.resize(t.settle_hist.len(), 0);
-        }
-        for (a, b) in out.timed.settle_hist.iter_mut().zip(&t.settle_hist) {
-            *a += b;
+        out.timed.merge(&t);
+        if overlap {
+            out.timed.activity.cycles -= 1;
         }
         Some(last)
     })?;

@@ -94,7 +94,8 @@ impl TimedActivity {
         }
         h
     }
-    fn merge(&mut self, o: &TimedActivity) {
+    /// Add a run of later cycles (activity, histogram, per-cycle list and level terms).
+    pub fn merge(&mut self, o: &TimedActivity) {
         self.activity.merge(&o.activity);
         self.settle.extend_from_slice(&o.settle);
         if self.levels.len() < o.levels.len() {
