@@ -142,6 +142,7 @@ pub fn run(cfg: &BenchConfig) -> Vec<BenchRow> {
             cycles: cfg.cycles,
             seed: cfg.seed,
             imported: None,
+            data_dir: None,
         };
         let t = Instant::now();
         let ok = simulate(&n, &sc, &mut |_| {}).is_ok();

@@ -103,13 +103,17 @@ pub fn kind_table(rows: &[KindGlitches], ops: u64) -> String {
         "cell kind", "cells", "toggles/op", "timed tgl/op", "glitch"
     );
     for k in rows {
+        let ratio = match k.zero_delay {
+            0 => "-".to_string(),
+            z => format!("{:.3}", k.timed as f64 / z as f64),
+        };
         s += &format!(
-            "{:<14} {:>7} {:>12.3} {:>12.3} {:>7.3}\n",
+            "{:<14} {:>7} {:>12.3} {:>12.3} {:>7}\n",
             k.kind,
             k.cells,
             k.zero_delay as f64 / ops,
             k.timed as f64 / ops,
-            k.timed as f64 / k.zero_delay as f64
+            ratio
         );
     }
     s

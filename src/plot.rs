@@ -7,8 +7,8 @@
 //! Sans (see `data/fonts/SOURCE.md`), which the PNG also draws with. The title names the circuit, stream, seed, delay model and cell
 //! library, so a figure can be traced to its run.
 
+use crate::experiment::Report as SimReport;
 use crate::netlist::Component;
-use crate::simulate::SimReport;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};

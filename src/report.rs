@@ -40,6 +40,11 @@ fn target_dir(path: &Path) -> Result<&Path, ReportError> {
     Ok(dir)
 }
 
+/// Check, before any work, that `path` can be written: its directory exists.
+pub fn check_target(path: &Path) -> Result<(), ReportError> {
+    target_dir(path).map(|_| ())
+}
+
 /// Write `path` atomically: `fill` writes into a temporary file in the same directory, which
 /// is renamed over `path` only if `fill` succeeds. On error nothing is left at `path`.
 pub fn write_atomic<F, E>(path: &Path, fill: F) -> Result<(), E>

@@ -31,6 +31,9 @@ pub struct SimConfig {
     /// the operand widths and representation of its `x` and `w` ports).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub imported: Option<ImportedPorts>,
+    /// Data directory of `nn:` streams (`None`: [`crate::nn::default_data_dir`]).
+    #[serde(skip)]
+    pub data_dir: Option<std::path::PathBuf>,
 }
 
 /// Which ports of an imported netlist the operand stream drives.
@@ -76,7 +79,11 @@ pub fn open_stream(cfg: &SimConfig) -> Result<Box<dyn OperandStream>, StreamErro
         )),
         StreamSpec::File { path } => Box::new(FileStream::open(path, ranges, cfg.cycles)?),
         StreamSpec::Nn { spec, images } => {
-            let layer = nn_stream(&cfg.spec, spec, *images, cfg.dataflow, cfg.seed)?;
+            let dir = cfg
+                .data_dir
+                .clone()
+                .unwrap_or_else(crate::nn::default_data_dir);
+            let layer = nn_stream(&dir, &cfg.spec, spec, *images, cfg.dataflow)?;
             Box::new(IterStream::new(layer, ranges, cfg.cycles, spec.clone()))
         }
     })
@@ -93,14 +100,16 @@ pub fn nn_code_bits(spec: &ValidMacSpec) -> (u32, u32) {
     (x.min(8), spec.bw.min(8))
 }
 
-/// The layer stream behind `nn:<model>[:<dataset>]:<layer>`, quantized to fit `spec`'s
-/// operands (min-max, per channel, calibration seed `seed`).
+/// The layer stream behind `nn:<model>[:<dataset>]:<layer>` (networks and datasets under
+/// `data_dir`), quantized to fit `spec`'s operands exactly as `pann eval --wbits W --abits A
+/// --first-bits F --last-bits F` quantizes by default (min-max, per channel, the same
+/// calibration images and seed), with `(A, W)` = [`nn_code_bits`] and `F = min(A, W)`.
 pub fn nn_stream(
+    data_dir: &std::path::Path,
     spec: &ValidMacSpec,
     text: &str,
     images: usize,
     dataflow: Dataflow,
-    seed: u64,
 ) -> Result<crate::nn::stream::LayerStream, StreamError> {
     use crate::nn::stream::{Dataflow as NnFlow, LayerStream};
     let bad = |why: String| StreamError::Spec {
@@ -125,19 +134,10 @@ pub fn nn_stream(
         abits: xb,
         first_bits: xb.min(wb),
         last_bits: xb.min(wb),
-        seed,
         ..Default::default()
     };
-    LayerStream::for_model(
-        &crate::nn::default_data_dir(),
-        model,
-        dataset,
-        &layer,
-        images,
-        flow,
-        &cfg,
-    )
-    .map_err(|e| bad(e.to_string()))
+    LayerStream::for_model(data_dir, model, dataset, &layer, images, flow, &cfg)
+        .map_err(|e| bad(e.to_string()))
 }
 
 /// Per-batch callback of [`for_each_batch`]: `(driver, initial flip-flop state (empty for
@@ -263,132 +263,4 @@ pub fn simulate(
         ));
     }
     Ok((act, stats))
-}
-
-/// Tidy summary of one experiment, with provenance.
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct SimReport {
-    /// `pann` version that produced the numbers.
-    pub version: &'static str,
-    /// One-line circuit description.
-    pub circuit: String,
-    /// The configuration.
-    pub config: SimConfig,
-    /// Delay model of the activity (`zero` here).
-    pub delay: String,
-    /// Logic cells (gates and flip-flops).
-    pub gates: usize,
-    /// Cells per component.
-    pub cells: std::collections::BTreeMap<String, usize>,
-    /// Simulated cycles (including the baseline cycle).
-    pub cycles: u64,
-    /// Operations counted (= transitions = cycles − 1).
-    pub operations: u64,
-    /// Toggles per component (integers) and `total`.
-    pub toggles: std::collections::BTreeMap<String, u64>,
-    /// Toggles per operation per component and `total`.
-    pub toggles_per_op: std::collections::BTreeMap<String, f64>,
-    /// Energy per operation in fJ: one key per component, `clock`, `leakage` and `total`,
-    /// from the activity of the run's delay model (glitches included when timed).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub energy_fj_per_op: Option<std::collections::BTreeMap<String, f64>>,
-    /// The same from zero-delay (functional) activity, when the run is timed.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub energy_fj_per_op_zero_delay: Option<std::collections::BTreeMap<String, f64>>,
-    /// Energy provenance and breakdown (library, corner, voltage, options, model version).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub energy: Option<crate::energy::EnergyReport>,
-    /// Glitch report of a timed run.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub glitches: Option<crate::glitch::GlitchSummary>,
-}
-
-impl SimReport {
-    /// Summarise `act` of `n` under `cfg`.
-    pub fn new(n: &Netlist, cfg: &SimConfig, act: &Activity) -> SimReport {
-        let comps = match cfg.imported {
-            Some(_) => &[crate::netlist::Component::Logic][..],
-            None => components_of(cfg.spec.unit),
-        };
-        let by = act.by_component(n);
-        let cells_by = n.cells_by_component();
-        let ops = act.transitions();
-        let mut toggles = std::collections::BTreeMap::new();
-        let mut per_op = std::collections::BTreeMap::new();
-        let mut cells = std::collections::BTreeMap::new();
-        for c in comps {
-            let t = by.get(c).copied().unwrap_or(0);
-            toggles.insert(c.key().to_string(), t);
-            per_op.insert(c.key().to_string(), per(t, ops));
-            cells.insert(c.key().to_string(), cells_by.get(c).copied().unwrap_or(0));
-        }
-        let total: u64 = by.values().sum();
-        toggles.insert("total".into(), total);
-        per_op.insert("total".into(), per(total, ops));
-        SimReport {
-            version: env!("CARGO_PKG_VERSION"),
-            circuit: match &cfg.imported {
-                Some(ip) => format!(
-                    "yosys netlist {} (x={}, w={}, out={}; operands {}x{} {})",
-                    ip.path, ip.x, ip.w, ip.out, cfg.spec.bx, cfg.spec.bw, cfg.spec.repr
-                ),
-                None => cfg.spec.describe(),
-            },
-            config: cfg.clone(),
-            delay: "zero".into(),
-            gates: n.cell_count(),
-            cells,
-            cycles: act.cycles,
-            operations: ops,
-            toggles,
-            toggles_per_op: per_op,
-            energy_fj_per_op: None,
-            energy_fj_per_op_zero_delay: None,
-            energy: None,
-            glitches: None,
-        }
-    }
-
-    /// Attach energy: `e` from the run's activity, `zero` from zero-delay activity when the
-    /// run is timed.
-    pub fn with_energy(
-        mut self,
-        e: crate::energy::EnergyReport,
-        zero: Option<crate::energy::EnergyReport>,
-    ) -> SimReport {
-        let map = |e: &crate::energy::EnergyReport| {
-            let mut m = e.fj_per_op_by_component.clone();
-            m.insert("total".into(), e.total_fj_per_op);
-            m
-        };
-        self.energy_fj_per_op = Some(map(&e));
-        self.energy_fj_per_op_zero_delay = zero.as_ref().map(map);
-        self.energy = Some(e);
-        self
-    }
-
-    /// Attach a timed run's glitch report.
-    pub fn with_glitches(mut self, g: crate::glitch::GlitchSummary) -> SimReport {
-        self.delay = g.delay.to_string();
-        self.glitches = Some(g);
-        self
-    }
-}
-
-fn per(t: u64, ops: u64) -> f64 {
-    if ops == 0 {
-        0.0
-    } else {
-        t as f64 / ops as f64
-    }
-}
-
-/// Components reported for a unit, in report order.
-pub fn components_of(unit: Unit) -> &'static [crate::netlist::Component] {
-    use crate::netlist::Component::*;
-    match unit {
-        Unit::Mac => &[OperandRegs, Multiplier, AccAdder, AccReg],
-        Unit::Mult => &[Multiplier],
-        Unit::Adder => &[AccAdder],
-    }
 }

@@ -33,6 +33,23 @@ macro_rules! rejects {
     };
 }
 
+/// A command line clap refuses: exit code 2, clap's full message (the error naming `needle`,
+/// where clap has them the valid values or a suggestion, and the pointer to `--help`), no
+/// panic.
+macro_rules! rejects_parse {
+    ($name:ident, [$($arg:expr),*], $needle:expr) => {
+        #[test]
+        fn $name() {
+            let o = pann(&[$($arg),*]);
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert_eq!(o.status.code(), Some(2), "stderr: {err}");
+            assert!(err.contains($needle), "{err:?} should mention {:?}", $needle);
+            assert!(err.contains("try '--help'"), "clap's full message: {err}");
+            assert!(!err.contains("panicked"));
+        }
+    };
+}
+
 rejects!(zero_width_is_rejected, ["simulate", "--bx", "0"], "--bx 0");
 rejects!(too_wide_is_rejected, ["simulate", "--bw", "17"], "--bw 17");
 rejects!(
@@ -40,12 +57,12 @@ rejects!(
     ["simulate", "--acc", "12"],
     "--acc 12"
 );
-rejects!(
+rejects_parse!(
     unknown_multiplier_is_rejected,
     ["simulate", "--mult", "booth"],
     "booth"
 );
-rejects!(
+rejects_parse!(
     unknown_stream_is_rejected,
     ["simulate", "--stream", "poisson"],
     "poisson"
@@ -60,11 +77,119 @@ rejects!(
     ["simulate", "--stream", "file:/nonexistent/v.csv"],
     "/nonexistent/v.csv"
 );
-rejects!(
+rejects_parse!(
     bad_dataflow_is_rejected,
     ["simulate", "--dataflow", "weight-stationary:0"],
     "weight-stationary:0"
 );
+
+rejects_parse!(
+    unknown_format_lists_the_valid_ones,
+    ["simulate", "--format", "xml"],
+    "[possible values: table, csv, json]"
+);
+rejects_parse!(
+    near_miss_value_gets_a_suggestion,
+    ["simulate", "--mult", "booth"],
+    "a similar value exists: 'booth-dadda'"
+);
+rejects_parse!(
+    typo_in_a_subcommand_gets_a_suggestion,
+    ["simulat"],
+    "a similar subcommand exists: 'simulate'"
+);
+rejects_parse!(eval_names_the_missing_argument, ["eval"], "--model <MODEL>");
+rejects!(
+    negative_clock_is_a_value_not_a_flag,
+    ["simulate", "--clock-ns", "-1"],
+    "--clock-ns -1: must be a positive finite number"
+);
+rejects!(
+    nan_clock_is_rejected,
+    ["simulate", "--clock-ns", "NaN"],
+    "--clock-ns NaN"
+);
+rejects!(
+    negative_wire_cap_is_rejected,
+    ["simulate", "--wire-cap-ff", "-1"],
+    "--wire-cap-ff -1"
+);
+rejects!(
+    one_cycle_is_refused,
+    ["simulate", "--cycles", "1"],
+    "--cycles 1: a run needs at least 2 cycles"
+);
+rejects!(
+    zero_cycles_are_refused,
+    ["simulate", "--cycles", "0"],
+    "--cycles 0"
+);
+#[test]
+fn quant_table_with_nothing_to_evaluate_names_the_skipped_pair_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("t.csv");
+    let o = pann(&[
+        "quant-table",
+        "--out",
+        out.to_str().unwrap(),
+        "--models",
+        "mlp",
+        "--datasets",
+        "digits",
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("note: no weights for mlp on digits, skipped"),
+        "{err}"
+    );
+    assert!(err
+        .trim_end()
+        .lines()
+        .last()
+        .unwrap()
+        .starts_with("error: quant-table: no (model, dataset) pair"));
+    assert!(!out.exists());
+}
+
+#[test]
+fn bare_pann_prints_the_command_list_and_exits_2() {
+    let o = pann(&[]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        err.contains("simulate") && err.contains("Commands:"),
+        "{err}"
+    );
+    // quant-table has no default output under data/, and --wbits is not one of its flags.
+    let o = pann(&["quant-table"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--out <OUT>"));
+    let o = pann(&["quant-table", "--out", "x.csv", "--wbits", "4"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unexpected argument '--wbits'"));
+}
+
+#[test]
+fn bare_units_name_their_rows_adder_and_inputs() {
+    let o = pann(&[
+        "simulate", "--unit", "adder", "--acc", "16", "--cycles", "500", "--format", "csv",
+    ]);
+    assert!(o.status.success());
+    let text = String::from_utf8_lossy(&o.stdout);
+    let comps: Vec<&str> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').rev().nth(7).unwrap())
+        .collect();
+    assert_eq!(comps, ["adder", "clock", "inputs", "leakage", "total"]);
+    let o = pann(&["simulate", "--unit", "mult", "--cycles", "500"]);
+    let table = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        table.contains("inputs: switching of the operand nets"),
+        "{table}"
+    );
+}
 
 #[test]
 fn malformed_vector_file_names_file_line_and_field() {
@@ -323,7 +448,7 @@ fn plot_draws_components_energy_and_settle_times_of_a_timed_run() {
 rejects!(
     settle_list_needs_a_timed_run,
     ["simulate", "--cycles", "100", "--settle", "s.csv"],
-    "--settle needs --delay"
+    "--settle s.csv: needs --delay unit or cells"
 );
 
 #[test]
@@ -395,8 +520,12 @@ fn a_default_clock_shorter_than_the_settle_time_is_flagged() {
 fn timed_csv_and_settle_list_are_byte_identical_at_any_thread_count() {
     let dir = tempfile::tempdir().unwrap();
     let run = |threads: &str| {
-        let p = dir.path().join(format!("settle{threads}.csv"));
+        // The same command line in a directory of its own (the report records the command).
+        let cwd = dir.path().join(threads);
+        std::fs::create_dir(&cwd).unwrap();
+        let p = cwd.join("settle.csv");
         let o = Command::new(env!("CARGO_BIN_EXE_pann"))
+            .current_dir(&cwd)
             .args([
                 "simulate",
                 "--cycles",
@@ -410,8 +539,8 @@ fn timed_csv_and_settle_list_are_byte_identical_at_any_thread_count() {
                 "--format",
                 "csv",
                 "--settle",
+                "settle.csv",
             ])
-            .arg(&p)
             .env("RAYON_NUM_THREADS", threads)
             .output()
             .unwrap();
@@ -520,7 +649,7 @@ fn glitches_by_cell_kind_add_up_to_the_component_totals() {
     assert_eq!(dff["zero_delay"], dff["timed"]);
 }
 
-rejects!(
+rejects_parse!(
     vcd_window_must_be_ordered,
     [
         "simulate",
@@ -533,7 +662,7 @@ rejects!(
         "--vcd-cycles",
         "9:3"
     ],
-    "--vcd-cycles 9:3"
+    "FIRST <= LAST"
 );
 
 #[test]

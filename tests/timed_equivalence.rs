@@ -154,6 +154,7 @@ fn batched_timed_runs_equal_one_run_of_the_whole_stream() {
         cycles: 2 * BATCH as u64 + 777,
         seed: 9,
         imported: None,
+        data_dir: None,
     };
     let model = DelayModel::Cells(DelayTable::default_cells());
     let mut listed = Vec::new();

@@ -106,6 +106,14 @@ macro_rules! names {
                 f.write_str(self.name())
             }
         }
+        impl clap::ValueEnum for $t {
+            fn value_variants<'a>() -> &'a [Self] {
+                Self::ALL
+            }
+            fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+                Some(clap::builder::PossibleValue::new(self.name()))
+            }
+        }
         impl FromStr for $t {
             type Err = SpecError;
             fn from_str(s: &str) -> Result<Self, SpecError> {

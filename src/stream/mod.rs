@@ -11,6 +11,9 @@ use rand_distr::{Distribution, Normal};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
+/// Cycles a weight is held under `weight-stationary` without `:N`.
+pub const DEFAULT_HOLD: u64 = 64;
+
 /// Pairs per independently seeded block.
 pub const BLOCK: usize = 4096;
 
@@ -100,7 +103,7 @@ impl std::str::FromStr for Dataflow {
         };
         match s.split_once(':') {
             None if s == "output-stationary" => Ok(Dataflow::OutputStationary),
-            None if s == "weight-stationary" => Ok(Dataflow::WeightStationary { n: 64 }),
+            None if s == "weight-stationary" => Ok(Dataflow::WeightStationary { n: DEFAULT_HOLD }),
             Some(("weight-stationary", n)) => match n.parse::<u64>() {
                 Ok(n) if n >= 1 => Ok(Dataflow::WeightStationary { n }),
                 _ => Err(bad("the hold length must be an integer >= 1")),

@@ -1,5 +1,6 @@
-//! CLI glue for the neural-network side: `eval`, `streams`, `quant-table`, `bench-nn`.
+//! The neural-network subcommands: `eval`, `streams`, `quant-table`, `bench-nn`, `train`.
 
+use super::args::{csv_text, data_dir, emit, Format, OutputArgs};
 use clap::{Args, Subcommand};
 use pann::nn::{
     eval::{self, EvalOptions, EvalReport},
@@ -168,15 +169,11 @@ pub struct EvalArgs {
     float: bool,
     #[command(flatten)]
     quant: QuantArgs,
-    /// Evaluate only the first N test images.
+    /// Evaluate only the first N test images (at least 1).
     #[arg(long)]
     limit: Option<usize>,
-    /// table | csv | json.
-    #[arg(long, default_value = "table")]
-    format: String,
-    /// Write to this file instead of stdout.
-    #[arg(long)]
-    out: Option<PathBuf>,
+    #[command(flatten)]
+    output: OutputArgs,
     /// Data directory (default: ./data, else the crate's data/).
     #[arg(long)]
     data_dir: Option<PathBuf>,
@@ -200,8 +197,9 @@ pub struct StreamsArgs {
     /// output-stationary | weight-stationary.
     #[arg(long, default_value = "output-stationary")]
     dataflow: String,
-    /// CSV output `x,w` (omit to print statistics only).
-    #[arg(long)]
+    /// CSV output `x,w` (omit to print statistics only); `pann simulate --stream file:`
+    /// reads it (a MAC wide enough for the codes, with the same --repr).
+    #[arg(short = 'o', long)]
     out: Option<PathBuf>,
     /// Stop after this many pairs.
     #[arg(long)]
@@ -216,8 +214,9 @@ pub struct StreamsArgs {
 /// `pann quant-table`.
 #[derive(Args)]
 pub struct QuantTableArgs {
-    /// Output CSV.
-    #[arg(long, default_value = "data/results/quant_table.csv")]
+    /// Output CSV (required: the shipped table is regenerated on purpose, see
+    /// data/results/README.md).
+    #[arg(short = 'o', long)]
     out: PathBuf,
     /// Models (comma-separated; those without weights are skipped with a note).
     #[arg(long, default_value = "ccexam-cnn,lenet5,mlp")]
@@ -234,14 +233,56 @@ pub struct QuantTableArgs {
     /// Also rows with first and last layer at the same bits as the rest ("uniform").
     #[arg(long)]
     uniform: bool,
-    /// Evaluate only the first N test images.
+    /// Evaluate only the first N test images (at least 1).
     #[arg(long)]
     limit: Option<usize>,
-    #[command(flatten)]
-    quant: QuantArgs,
+    /// Weight and input bits of the first MAC layer (input = raw pixel, unsigned).
+    #[arg(long, default_value_t = 8)]
+    first_bits: u32,
+    /// Weight and input bits of the last MAC layer.
+    #[arg(long, default_value_t = 8)]
+    last_bits: u32,
+    /// per-channel | per-tensor (weight scales).
+    #[arg(long, default_value = "per-channel")]
+    granularity: String,
+    /// twos | unsigned | signmag.
+    #[arg(long, default_value = "twos")]
+    repr: String,
+    /// Accumulator width B (wraps mod 2^B).
+    #[arg(long, default_value_t = 32)]
+    acc_bits: u32,
+    /// Correct biases for the mean weight-quantization error.
+    #[arg(long)]
+    bias_correction: bool,
+    /// Calibration images drawn from the training split.
+    #[arg(long, default_value_t = 512)]
+    calib_size: usize,
+    /// Seed choosing the calibration images.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
     /// Data directory.
     #[arg(long)]
     data_dir: Option<PathBuf>,
+}
+
+impl QuantTableArgs {
+    /// The base configuration (bits and quantizer are set per row).
+    fn base(&self) -> anyhow::Result<QuantConfig> {
+        QuantArgs {
+            wbits: 8,
+            abits: 8,
+            first_bits: self.first_bits,
+            last_bits: self.last_bits,
+            quantizer: "minmax".into(),
+            granularity: self.granularity.clone(),
+            repr: self.repr.clone(),
+            acc_bits: self.acc_bits,
+            bias_correction: self.bias_correction,
+            calib_size: self.calib_size,
+            seed: self.seed,
+        }
+        .config()
+    }
 }
 
 /// `pann bench-nn`.
@@ -258,10 +299,6 @@ pub struct BenchArgs {
     data_dir: Option<PathBuf>,
 }
 
-fn data_dir(d: &Option<PathBuf>) -> PathBuf {
-    d.clone().unwrap_or_else(pann::nn::default_data_dir)
-}
-
 /// Run one nn subcommand.
 pub fn run(cmd: NnCommand) -> anyhow::Result<()> {
     match cmd {
@@ -274,29 +311,6 @@ pub fn run(cmd: NnCommand) -> anyhow::Result<()> {
     }
 }
 
-fn emit(out: &Option<PathBuf>, text: &str) -> anyhow::Result<()> {
-    match out {
-        Some(p) => pann::report::write_atomic::<_, pann::report::ReportError>(p, |w| {
-            w.write_all(text.as_bytes())
-                .map_err(|cause| pann::report::ReportError::Io {
-                    path: p.display().to_string(),
-                    cause,
-                })
-        })?,
-        None => print!("{text}"),
-    }
-    Ok(())
-}
-
-fn csv_text(header: &[&str], rows: &[Vec<String>]) -> anyhow::Result<String> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(header)?;
-    for r in rows {
-        w.write_record(r)?;
-    }
-    Ok(String::from_utf8(w.into_inner()?)?)
-}
-
 fn run_eval(a: EvalArgs) -> anyhow::Result<()> {
     let opts = EvalOptions {
         model: ModelId::parse(&a.model)?,
@@ -305,14 +319,15 @@ fn run_eval(a: EvalArgs) -> anyhow::Result<()> {
         cfg: a.quant.config()?,
         limit: a.limit,
     };
+    anyhow::ensure!(a.limit != Some(0), "--limit 0: evaluate at least 1 image");
+    a.output.check()?;
     let r = eval::evaluate(&data_dir(&a.data_dir), &opts)?;
-    let text = match a.format.as_str() {
-        "table" => r.table(),
-        "json" => serde_json::to_string_pretty(&r)? + "\n",
-        "csv" => csv_text(&eval::csv_header(), &r.csv_rows())?,
-        f => anyhow::bail!("unknown format `{f}`; known: table, csv, json"),
+    let text = match a.output.format {
+        Format::Table => r.table(),
+        Format::Json => serde_json::to_string_pretty(&r)? + "\n",
+        Format::Csv => csv_text(&eval::csv_header(), &r.csv_rows())?,
     };
-    emit(&a.out, &text)
+    emit(&a.output.out, &text)
 }
 
 fn run_streams(a: StreamsArgs) -> anyhow::Result<()> {
@@ -372,7 +387,9 @@ fn table_header() -> Vec<&'static str> {
 
 fn run_table(a: QuantTableArgs) -> anyhow::Result<()> {
     let dir = data_dir(&a.data_dir);
-    let base = a.quant.config()?;
+    let base = a.base()?;
+    anyhow::ensure!(a.limit != Some(0), "--limit 0: evaluate at least 1 image");
+    pann::report::check_target(&a.out)?;
     let bits = list(&a.bits, |b| {
         b.parse::<u32>()
             .map_err(|_| pann::nn::NnError::InvalidConfig {
@@ -385,6 +402,11 @@ fn run_table(a: QuantTableArgs) -> anyhow::Result<()> {
     for model in list(&a.models, ModelId::parse)? {
         for ds in list(&a.datasets, DatasetId::parse)? {
             if !model.supports(ds) {
+                eprintln!(
+                    "note: {} does not run on {}, skipped",
+                    model.name(),
+                    ds.name()
+                );
                 continue;
             }
             if !dir.join(model.weights_file(ds)).exists() {
@@ -447,6 +469,13 @@ fn run_table(a: QuantTableArgs) -> anyhow::Result<()> {
             }
         }
     }
+    anyhow::ensure!(
+        !rows.is_empty(),
+        "quant-table: no (model, dataset) pair of --models {} and --datasets {} could be evaluated; nothing written to {}",
+        a.models,
+        a.datasets,
+        a.out.display()
+    );
     emit(&Some(a.out), &csv_text(&table_header(), &rows)?)
 }
 

@@ -1,0 +1,205 @@
+//! Argument groups shared by several subcommands, the one `emit`, and the progress bar.
+
+use anyhow::{Context, Result};
+use clap::Args;
+use pann::circuits::{AccStyle, AdderArch, MacSpec, MultArch, Repr, Unit, ValidMacSpec};
+use pann::experiment::condition::{DelayKind, DEFAULT_WIRE_CAP_FF};
+use pann::report::write_atomic;
+use std::io::Write;
+use std::path::PathBuf;
+
+/// Circuit selection flags shared by `simulate`, `netlist` and `bench`.
+#[derive(Args, Clone, Debug)]
+pub struct CircuitArgs {
+    /// Unit.
+    #[arg(long, value_enum, default_value_t = Unit::Mac)]
+    pub unit: Unit,
+    /// Multiplier architecture.
+    #[arg(long, value_enum, default_value_t = MultArch::Dadda)]
+    pub mult: MultArch,
+    /// Accumulator adder (and adder unit).
+    #[arg(long, value_enum, default_value_t = AdderArch::Ripple)]
+    pub adder: AdderArch,
+    /// Multiplier final adder (default: ripple for array multipliers, else --adder).
+    #[arg(long, value_enum)]
+    pub final_adder: Option<AdderArch>,
+    /// Activation width in bits (1..=16).
+    #[arg(long, default_value_t = 8)]
+    pub bx: u32,
+    /// Weight width in bits (1..=16).
+    #[arg(long, default_value_t = 8)]
+    pub bw: u32,
+    /// Accumulator width B in bits (adder unit: adder width; up to 64).
+    #[arg(long, default_value_t = 32)]
+    pub acc: u32,
+    /// Number representation.
+    #[arg(long, value_enum, default_value_t = Repr::Twos)]
+    pub repr: Repr,
+    /// Accumulator style.
+    #[arg(long, value_enum, default_value_t = AccStyle::Cpa)]
+    pub acc_style: AccStyle,
+}
+
+impl CircuitArgs {
+    /// Validate into a spec.
+    pub fn spec(&self) -> Result<ValidMacSpec> {
+        Ok(MacSpec {
+            unit: self.unit,
+            mult: self.mult,
+            adder: self.adder,
+            final_adder: self.final_adder,
+            bx: self.bx,
+            bw: self.bw,
+            acc: self.acc,
+            repr: self.repr,
+            acc_style: self.acc_style,
+        }
+        .validate()?)
+    }
+}
+
+/// Cell library and delay model.
+#[derive(Args, Clone, Debug)]
+pub struct LibraryArgs {
+    /// Cell library and corner (`pann cells list`), or a cells CSV file.
+    #[arg(long, default_value = pann::energy::DEFAULT_LIBRARY)]
+    pub cells: String,
+    /// Delay model (timed runs count glitches; `cells` takes the delays of --cells).
+    #[arg(long, value_enum, default_value_t = DelayKind::Zero)]
+    pub delay: DelayKind,
+}
+
+/// Energy options.
+#[derive(Args, Clone, Debug)]
+pub struct EnergyArgs {
+    /// Clock period in ns (leakage is charged per period; default 10). Under a timed --delay,
+    /// a period shorter than the settle time is refused.
+    #[arg(long, allow_negative_numbers = true)]
+    pub clock_ns: Option<f64>,
+    /// Wire capacitance per fan-out pin, fF.
+    #[arg(long, default_value_t = DEFAULT_WIRE_CAP_FF, allow_negative_numbers = true)]
+    pub wire_cap_ff: f64,
+}
+
+impl EnergyArgs {
+    /// The energy options, checked: a positive finite clock, a finite wire load >= 0.
+    pub fn options(&self) -> Result<pann::energy::EnergyOptions> {
+        let clock_ns = self
+            .clock_ns
+            .unwrap_or(pann::experiment::condition::DEFAULT_CLOCK_NS);
+        anyhow::ensure!(
+            clock_ns.is_finite() && clock_ns > 0.0,
+            "--clock-ns {clock_ns}: must be a positive finite number of ns"
+        );
+        anyhow::ensure!(
+            self.wire_cap_ff.is_finite() && self.wire_cap_ff >= 0.0,
+            "--wire-cap-ff {}: must be a finite number of fF >= 0",
+            self.wire_cap_ff
+        );
+        Ok(pann::energy::EnergyOptions {
+            clock_ns,
+            wire_cap_ff: self.wire_cap_ff,
+            input_slew_ns: 0.0,
+        })
+    }
+}
+
+/// Output format of a report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Human-readable table.
+    Table,
+    /// Tidy CSV with provenance columns.
+    Csv,
+    /// One JSON object.
+    Json,
+}
+
+/// Where and how the report goes.
+#[derive(Args, Clone, Debug)]
+pub struct OutputArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the report here (atomically) instead of standard output.
+    #[arg(short = 'o', long, alias = "output")]
+    pub out: Option<PathBuf>,
+}
+
+impl OutputArgs {
+    /// Check before any work that the output's directory exists.
+    pub fn check(&self) -> Result<()> {
+        if let Some(p) = &self.out {
+            pann::report::check_target(p)?;
+        }
+        Ok(())
+    }
+}
+
+/// Write `text` to `out` (atomically) or standard output (a closed pipe ends output quietly).
+pub fn emit(out: &Option<PathBuf>, text: &str) -> Result<()> {
+    match out {
+        Some(p) => write_atomic::<_, anyhow::Error>(p, |w| Ok(w.write_all(text.as_bytes())?))
+            .with_context(|| format!("writing {}", p.display())),
+        None => {
+            let _ = std::io::stdout().lock().write_all(text.as_bytes());
+            Ok(())
+        }
+    }
+}
+
+/// A CSV document from a header and rows.
+pub fn csv_text(header: &[&str], rows: &[Vec<String>]) -> Result<String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(header)?;
+    for r in rows {
+        w.write_record(r)?;
+    }
+    Ok(String::from_utf8(w.into_inner()?)?)
+}
+
+/// A progress bar on a terminal for `total` cycles (`u64::MAX`: unknown length, a counter);
+/// hidden when quiet, not a terminal, or short.
+pub fn progress_bar(total: u64, quiet: bool) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if quiet || !std::io::stderr().is_terminal() || total < 5_000_000 {
+        return indicatif::ProgressBar::hidden();
+    }
+    let (pb, template) = if total == u64::MAX {
+        (
+            indicatif::ProgressBar::new_spinner(),
+            "{spinner} [{elapsed_precise}] {pos} cycles ({per_sec})",
+        )
+    } else {
+        (
+            indicatif::ProgressBar::new(total),
+            "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} cycles ({per_sec}, eta {eta})",
+        )
+    };
+    pb.set_style(indicatif::ProgressStyle::with_template(template).expect("valid template"));
+    pb
+}
+
+/// The command line as typed, program named `pann` (provenance); arguments with spaces or
+/// quotes are single-quoted so the line can be pasted into a shell.
+pub fn command_line() -> String {
+    let quote = |a: String| {
+        if !a.is_empty()
+            && a.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_=.,:/+@%".contains(c))
+        {
+            a
+        } else {
+            format!("'{}'", a.replace('\'', "'\\''"))
+        }
+    };
+    std::iter::once("pann".to_string())
+        .chain(std::env::args().skip(1).map(quote))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The data directory: `--data-dir`, else ./data, else the crate's data/.
+pub fn data_dir(d: &Option<PathBuf>) -> PathBuf {
+    d.clone().unwrap_or_else(pann::nn::default_data_dir)
+}

@@ -1,0 +1,53 @@
+//! The command line: argument definitions and one library call per subcommand.
+
+mod args;
+mod bench;
+mod cells;
+mod compare;
+mod netlist;
+mod nn;
+mod simulate;
+
+use clap::{Parser, Subcommand};
+
+/// `pann`.
+#[derive(Parser)]
+#[command(
+    name = "pann",
+    version,
+    about = "Gate-level power simulator for low-precision NN arithmetic, and a PANN evaluator",
+    arg_required_else_help = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Cell libraries: import Liberty corners, list the shipped ones.
+    #[command(subcommand)]
+    Cells(cells::CellsCmd),
+    /// fJ/op of int8/int32 add and multiply next to Horowitz 45 nm, QKeras qtools and node scaling.
+    Compare(compare::CompareArgs),
+    /// Simulate a unit over an operand stream; report toggles and energy per operation by component.
+    Simulate(simulate::SimulateArgs),
+    /// Print a generated circuit as structural Verilog, Graphviz dot or statistics.
+    Netlist(netlist::NetlistArgs),
+    /// Throughput of the simulator next to Icarus Verilog and Verilator on the same vectors.
+    Bench(bench::BenchArgs),
+    #[command(flatten)]
+    Nn(nn::NnCommand),
+}
+
+/// Run the parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Cells(c) => cells::cells(c),
+        Command::Compare(a) => compare::compare(a),
+        Command::Simulate(a) => simulate::run_simulate(a),
+        Command::Netlist(a) => netlist::run_netlist(a),
+        Command::Bench(a) => bench::run_bench(a),
+        Command::Nn(c) => nn::run(c),
+    }
+}

@@ -1,0 +1,180 @@
+//! `pann simulate`: arguments and one call of [`pann::experiment::run`].
+
+use super::args::{
+    command_line, data_dir, emit, progress_bar, CircuitArgs, EnergyArgs, Format, LibraryArgs,
+    OutputArgs,
+};
+use anyhow::{Context, Result};
+use clap::Args;
+use pann::experiment::condition::{DEFAULT_IMAGES, DEFAULT_SEED};
+use pann::experiment::{run, Circuit, Outputs, Request};
+use pann::report::write_atomic;
+use pann::stream::{Dataflow, StreamSpec};
+use std::path::PathBuf;
+
+/// `pann simulate`.
+#[derive(Args, Debug)]
+pub struct SimulateArgs {
+    #[command(flatten)]
+    pub circuit: CircuitArgs,
+    /// Operand stream: uniform | gauss | laplace | relu:P (activation zero with probability
+    /// P) | file:PATH (CSV with columns x,w) | nn:MODEL[:DATASET]:LAYER (the pairs one MAC
+    /// sees while a real network layer runs on the first --images test images, e.g.
+    /// nn:ccexam-cnn:conv2 or nn:lenet5:fashion-mnist:conv2; quantized to fit the MAC).
+    #[arg(long, default_value = "uniform")]
+    pub stream: StreamSpec,
+    /// Dataflow: output-stationary | weight-stationary[:N] (weight held N cycles, default 64;
+    /// an nn: layer holds each weight for all its positions).
+    #[arg(long, default_value = "output-stationary")]
+    pub dataflow: Dataflow,
+    /// Cycles to simulate (one operand pair each, at least 2). Default: 100,000 for synthetic
+    /// streams, the whole stream for file: and nn: streams.
+    #[arg(long)]
+    pub cycles: Option<u64>,
+    /// Test images of an nn: stream (the first ones of the test split).
+    #[arg(long, default_value_t = DEFAULT_IMAGES)]
+    pub images: usize,
+    /// Data directory of nn: streams (default: ./data, else the crate's data/).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Seed of synthetic streams.
+    #[arg(long, default_value_t = DEFAULT_SEED)]
+    pub seed: u64,
+    #[command(flatten)]
+    pub library: LibraryArgs,
+    #[command(flatten)]
+    pub energy: EnergyArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Write every net's toggle count to this CSV (`net,toggles,rises,kind,component`; timed
+    /// runs count every transition and add `zero_delay_toggles,zero_delay_rises`).
+    #[arg(long)]
+    pub per_net: Option<PathBuf>,
+    /// Write every cycle's settle time to this CSV (`cycle,settle_ticks,settle_ns`; needs
+    /// --delay unit or cells). Cycle 0 is the baseline and is not listed.
+    #[arg(long)]
+    pub settle: Option<PathBuf>,
+    /// Draw the report to this .svg or .png: toggles and energy per operation by component
+    /// (zero-delay next to timed) and, for timed runs, toggles by cell kind and the
+    /// settle-time distribution.
+    #[arg(long)]
+    pub plot: Option<PathBuf>,
+    /// Write a VCD of every net at tick resolution (event-driven; use short streams or
+    /// --vcd-cycles).
+    #[arg(long)]
+    pub vcd: Option<PathBuf>,
+    /// Only cycles FIRST:LAST (inclusive, cycle 1 = the first operation, as in --settle)
+    /// go into the VCD, e.g. around the slowest cycle of a long run.
+    #[arg(long, value_name = "FIRST:LAST", requires = "vcd", value_parser = parse_window)]
+    pub vcd_cycles: Option<(u64, u64)>,
+    /// Write a backward SAIF (T0, T1, TC, IG per net) of the timed run, on the --clock-ns
+    /// time base (DURATION = cycles × period).
+    #[arg(long)]
+    pub saif: Option<PathBuf>,
+    /// Simulate a Yosys `write_json` netlist (gate cells and flip-flops) instead of a
+    /// generated circuit; --x-port and --w-port name the ports the stream drives, --out-port
+    /// the result port; --bx/--bw are taken from the port widths and --repr says how operands
+    /// are encoded.
+    #[arg(long)]
+    pub netlist: Option<PathBuf>,
+    /// Activation port of --netlist.
+    #[arg(long, default_value = "x", requires = "netlist")]
+    pub x_port: String,
+    /// Weight port of --netlist.
+    #[arg(long, default_value = "w", requires = "netlist")]
+    pub w_port: String,
+    /// Output port of --netlist.
+    #[arg(long, default_value = "p", requires = "netlist")]
+    pub out_port: String,
+    /// Top module of --netlist (default: the one marked top, or the only one).
+    #[arg(long, requires = "netlist")]
+    pub top: Option<String>,
+    /// Hide the progress bar and warnings.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// `--vcd-cycles FIRST:LAST`.
+fn parse_window(s: &str) -> Result<(u64, u64), String> {
+    s.split_once(':')
+        .and_then(|(f, l)| Some((f.trim().parse().ok()?, l.trim().parse().ok()?)))
+        .filter(|&(f, l)| 1 <= f && f <= l)
+        .ok_or_else(|| "expected FIRST:LAST with 1 <= FIRST <= LAST".to_string())
+}
+
+impl SimulateArgs {
+    /// The experiment these arguments ask for.
+    pub fn request(&self) -> Result<Request> {
+        let circuit = match &self.netlist {
+            Some(p) => Circuit::import(
+                p,
+                self.top.clone(),
+                &self.x_port,
+                &self.w_port,
+                &self.out_port,
+                self.circuit.repr,
+            )?,
+            None => Circuit::generated(self.circuit.spec()?),
+        };
+        let mut stream = self.stream.clone();
+        if let StreamSpec::Nn { images, .. } = &mut stream {
+            *images = self.images;
+        }
+        Ok(Request {
+            stream,
+            dataflow: self.dataflow,
+            cycles: self.cycles,
+            seed: self.seed,
+            cells: self.library.cells.clone(),
+            delay: self.library.delay,
+            clock_ns: self.energy.clock_ns,
+            wire_cap_ff: self.energy.wire_cap_ff,
+            outputs: Outputs {
+                per_net: self.per_net.clone(),
+                settle: self.settle.clone(),
+                vcd: self.vcd.clone(),
+                vcd_cycles: self.vcd_cycles,
+                saif: self.saif.clone(),
+            },
+            command: command_line(),
+            data_dir: Some(data_dir(&self.data_dir)),
+            ..Request::new(circuit)
+        })
+    }
+}
+
+/// Run `pann simulate`.
+pub fn run_simulate(a: SimulateArgs) -> Result<()> {
+    let plot = match &a.plot {
+        Some(p) => match pann::plot::PlotFormat::from_path(p) {
+            Some(f) => {
+                pann::report::check_target(p)?;
+                Some((p, f))
+            }
+            None => anyhow::bail!("--plot {}: the name must end in .svg or .png", p.display()),
+        },
+        None => None,
+    };
+    a.output.check()?;
+    let req = a.request()?;
+    req.validate()?;
+    let pb = progress_bar(req.cycle_limit(), a.quiet);
+    let report = run(&req, &mut |d| pb.set_position(d))?;
+    pb.finish_and_clear();
+    if !a.quiet {
+        for w in &report.warnings {
+            eprintln!("warning: {w}");
+        }
+    }
+    if let Some((p, format)) = plot {
+        let bytes = pann::plot::simulate_plot(&report, format).map_err(anyhow::Error::msg)?;
+        write_atomic::<_, anyhow::Error>(p, |w| Ok(w.write_all(&bytes)?))
+            .with_context(|| format!("writing {}", p.display()))?;
+    }
+    let text = match a.output.format {
+        Format::Json => serde_json::to_string_pretty(&report)? + "\n",
+        Format::Csv => report.csv()?,
+        Format::Table => report.table(),
+    };
+    emit(&a.output.out, &text)
+}
