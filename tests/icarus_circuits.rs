@@ -16,6 +16,7 @@ use pann::sim::reference::PortValues;
 use pann::sim::timed::TimedSim;
 use pann::sim::zero_delay::output_values;
 use pann::sim::{NoSink, PortVectors, ZeroDelaySim};
+use pann::stream::OperandStream;
 
 const VECTORS: usize = 1000;
 
@@ -190,4 +191,93 @@ fn icarus_agrees_per_net_on_sequential_macs() {
     let n = build(&MacSpec::default().validate().unwrap());
     let vecs = random_vectors(8, &n, 500);
     agree_with_icarus(&n, &vecs, "default mac 8x8 acc32");
+}
+
+/// `pann simulate --delay unit --per-net` (the CLI, through the experiment layer) writes, for
+/// every 8×8 multiplier, exactly Icarus Verilog's per-net toggle counts on the same vectors,
+/// and the zero-delay counts beside them.
+#[test]
+fn cli_per_net_under_unit_delay_equals_icarus_for_every_8x8_multiplier() {
+    if !icarus_available() {
+        eprintln!("iverilog/vvp not installed: skipped (CI installs them)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut checked = 0;
+    for &arch in MultArch::ALL {
+        for &repr in Repr::ALL {
+            let spec = MacSpec {
+                unit: Unit::Mult,
+                mult: arch,
+                bx: 8,
+                bw: 8,
+                repr,
+                ..MacSpec::default()
+            };
+            let Ok(spec) = spec.validate() else { continue };
+            let n = build(&spec);
+            let pairs = pann::stream::Synthetic::new(
+                pann::stream::Dist::Uniform,
+                pann::stream::Dataflow::OutputStationary,
+                pann::stream::Ranges {
+                    x: spec.x_range(),
+                    w: spec.w_range(),
+                },
+                5,
+                400,
+            )
+            .take_pairs(400)
+            .unwrap();
+            let file = dir.path().join("v.csv");
+            let mut text = String::from("x,w\n");
+            for (x, w) in &pairs {
+                text += &format!("{x},{w}\n");
+            }
+            std::fs::write(&file, text).unwrap();
+            let per_net = dir.path().join("per_net.csv");
+            let o = std::process::Command::new(env!("CARGO_BIN_EXE_pann"))
+                .args([
+                    "simulate", "--unit", "mult", "--bx", "8", "--bw", "8", "--delay", "unit",
+                ])
+                .args(["--mult", arch.name(), "--repr", repr.name(), "--quiet"])
+                .arg(format!("--stream=file:{}", file.display()))
+                .arg("--per-net")
+                .arg(&per_net)
+                .output()
+                .unwrap();
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            let vecs: Vec<PortValues> = pairs
+                .iter()
+                .map(|&(x, w)| vec![spec.encode_x(x) as u128, spec.encode_w(w) as u128])
+                .collect();
+            let d = DelayModel::Unit.per_net(&n);
+            let ic = IcarusSim::compile(&n, Some(&d), vecs.len())
+                .unwrap()
+                .run(&vecs)
+                .unwrap();
+            let zero = ZeroDelaySim::new(&n).run(&PortVectors::new(&n, vecs.clone()));
+            let text = std::fs::read_to_string(&per_net).unwrap();
+            let mut lines = text.lines();
+            assert_eq!(
+                lines.next().unwrap(),
+                "net,toggles,rises,kind,component,zero_delay_toggles,zero_delay_rises"
+            );
+            for (i, line) in lines.enumerate() {
+                let f: Vec<&str> = line.split(',').collect();
+                assert_eq!(f[0], format!("n{i}"));
+                assert_eq!(
+                    f[1].parse::<u64>().unwrap(),
+                    ic.toggles[i],
+                    "{arch} {repr} n{i}"
+                );
+                assert_eq!(
+                    f[5].parse::<u64>().unwrap(),
+                    zero.0.toggles[i],
+                    "{arch} {repr} n{i} zd"
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= MultArch::ALL.len());
 }
