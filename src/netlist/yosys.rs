@@ -232,7 +232,8 @@ pub fn import_json(json: &str, opts: &ImportOptions) -> Result<Netlist, YosysErr
     let (mname, module) = pick_module(modules, opts.top.as_deref()).map_err(fail)?;
     let mut problems = Vec::new();
     let (mut inputs, outputs) = read_ports(module, &mut problems);
-    let cells = read_cells(module, &mut problems);
+    let mut unknown = BTreeSet::new();
+    let cells = read_cells(module, &mut problems, &mut unknown);
     // The clock: the bits driving flip-flop C pins.
     let clocks: BTreeSet<u64> = cells
         .iter()
@@ -272,7 +273,7 @@ pub fn import_json(json: &str, opts: &ImportOptions) -> Result<Netlist, YosysErr
             ));
         }
     }
-    let order = topo_order(&cells, &inputs, &outputs, &mut problems);
+    let order = topo_order(&cells, &inputs, &outputs, &unknown, &mut problems);
     if !problems.is_empty() {
         return Err(YosysError { problems });
     }
@@ -344,7 +345,13 @@ fn pick_module<'a>(
     }
 }
 
-fn read_cells(module: &Value, problems: &mut Vec<String>) -> Vec<Cell> {
+/// The cells, lowered to gates and plain flip-flops; `unknown` collects the bits of refused
+/// cells.
+fn read_cells(
+    module: &Value,
+    problems: &mut Vec<String>,
+    unknown: &mut BTreeSet<u64>,
+) -> Vec<Cell> {
     let mut cells = Vec::new();
     let cs = match module.get("cells") {
         None => return cells,
@@ -354,7 +361,18 @@ fn read_cells(module: &Value, problems: &mut Vec<String>) -> Vec<Cell> {
             return cells;
         }
     };
-    let mut unsupported: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    // Refused cells by type; the bits they connect are not reported again as undriven.
+    let mut refused: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    let mut refuse = |t, name, c: &Value| {
+        refused.entry(t).or_default().push(name);
+        let conns = c.get("connections").and_then(Value::as_object);
+        for b in conns.into_iter().flat_map(|m| m.values()).filter_map(bits) {
+            unknown.extend(b.iter().filter_map(|b| match b {
+                Bit::Net(x) => Some(*x),
+                Bit::Const(_) => None,
+            }));
+        }
+    };
     let mut fresh = FRESH;
     for (name, c) in cs {
         let t = c.get("type").and_then(Value::as_str).unwrap_or("?");
@@ -378,10 +396,7 @@ fn read_cells(module: &Value, problems: &mut Vec<String>) -> Vec<Cell> {
             });
         } else if let Some(ff) = ff_type(t) {
             if !ff.rising {
-                problems.push(format!(
-                    "cell {name} ({t}): negative-edge flip-flop; the simulator has one \
-                     rising-edge clock (use posedge in the RTL)"
-                ));
+                refuse(t, name, c);
                 continue;
             }
             let pin = |p: &str, used: bool| if used { conn(p).map(Some) } else { Some(None) };
@@ -398,21 +413,29 @@ fn read_cells(module: &Value, problems: &mut Vec<String>) -> Vec<Cell> {
             let pins = FfPins { c, d, q, r, e };
             lower_ff(name, ff, pins, &mut fresh, &mut cells);
         } else {
-            unsupported.entry(t).or_default().push(name);
+            refuse(t, name, c);
         }
     }
-    for (t, names) in unsupported {
-        let hint = if t.contains("LATCH") || t.contains("DFFSR") || t.contains("ALDFF") {
-            " (latches, set-and-reset and async-load flip-flops are not supported)"
-        } else {
-            ""
-        };
+    for (t, names) in refused {
         let more = if names.len() > 3 { ", …" } else { "" };
-        problems.push(format!(
-            "unsupported type {t} in {} cell(s) ({}{more}){hint}; supported: {SUPPORTED}",
+        let cells = format!(
+            "{} cell(s) ({}{more})",
             names.len(),
-            names[..names.len().min(3)].join(", "),
-        ));
+            names[..names.len().min(3)].join(", ")
+        );
+        problems.push(if ff_type(t).is_some_and(|f| !f.rising) {
+            format!(
+                "negative-edge flip-flop {t} in {cells}: the simulator has one rising-edge \
+                 clock (use posedge in the RTL)"
+            )
+        } else {
+            let hint = if t.contains("LATCH") || t.contains("DFFSR") || t.contains("ALDFF") {
+                " (latches, set-and-reset and async-load flip-flops are not supported)"
+            } else {
+                ""
+            };
+            format!("unsupported type {t} in {cells}{hint}; supported: {SUPPORTED}")
+        });
     }
     cells
 }
@@ -501,6 +524,7 @@ fn topo_order(
     cells: &[Cell],
     inputs: &[(String, Vec<Bit>)],
     outputs: &[(String, Vec<Bit>)],
+    unknown: &BTreeSet<u64>,
     problems: &mut Vec<String>,
 ) -> Vec<usize> {
     let mut driver: BTreeMap<u64, usize> = BTreeMap::new();
@@ -527,10 +551,12 @@ fn topo_order(
             driver.insert(c.out, i);
         }
     }
+    // Bits of refused cells were reported with the cell.
+    let driven = |x: &u64| driver.contains_key(x) || from_port.contains(x) || unknown.contains(x);
     for c in cells {
         for b in &c.ins {
             if let Bit::Net(x) = b {
-                if !driver.contains_key(x) && !from_port.contains(x) {
+                if !driven(x) {
                     problems.push(format!("cell {} reads undriven bit {x}", c.name));
                 }
             }
@@ -539,7 +565,7 @@ fn topo_order(
     for (name, bs) in outputs {
         for (i, b) in bs.iter().enumerate() {
             if let Bit::Net(x) = b {
-                if !driver.contains_key(x) && !from_port.contains(x) {
+                if !driven(x) {
                     problems.push(format!(
                         "output {name}[{i}] is bit {x}, which no cell or input port drives"
                     ));
@@ -812,7 +838,11 @@ mod tests {
     #[test]
     fn negative_edge_flip_flops_and_latches_are_refused_by_name() {
         let p = problems(&one_ff("$_DFF_N_"));
-        assert!(p.contains("cell ff ($_DFF_N_): negative-edge"), "{p}");
+        assert!(
+            p.contains("negative-edge flip-flop $_DFF_N_ in 1 cell(s) (ff)"),
+            "{p}"
+        );
+        assert!(!p.contains("undriven") && !p.contains("no cell"), "{p}");
         let p = problems(&one_ff("$_DLATCH_P_"));
         assert!(
             p.contains("unsupported type $_DLATCH_P_ in 1 cell(s) (ff)"),
