@@ -254,6 +254,15 @@ pub fn import_json(json: &str, opts: &ImportOptions) -> Result<Netlist, YosysErr
     {
         problems.push(format!("flip-flop {}: constant clock", c.name));
     }
+    let port_bit = |x: u64| inputs.iter().any(|(_, b)| b.contains(&Bit::Net(x)));
+    for &clock in clocks.iter().filter(|&&x| !port_bit(x)) {
+        let ff = cells.iter().find(|c| c.clock == Some(Bit::Net(clock)));
+        problems.push(format!(
+            "flip-flop {} is clocked by bit {clock}, which is not an input port (gated or \
+             derived clocks are not supported)",
+            ff.map_or("?", |c| c.name.as_str())
+        ));
+    }
     inputs.retain(|(_, b)| !(b.len() == 1 && matches!(b[0], Bit::Net(x) if clocks.contains(&x))));
     for name in &opts.inputs {
         if !inputs.iter().any(|(p, _)| p == name) {
@@ -378,7 +387,10 @@ fn read_cells(
         let t = c.get("type").and_then(Value::as_str).unwrap_or("?");
         let conn = |pin: &str| -> Option<Bit> {
             let b = c.get("connections")?.get(pin).and_then(bits)?;
-            (b.len() == 1).then_some(b[0])
+            match b.as_slice() {
+                [x] => Some(*x),
+                _ => None, // (`then_some(b[0])` would index an empty list)
+            }
         };
         let malformed = || format!("cell {name} ({t}): missing or malformed connections");
         if let Some((kind, pins, out)) = cell_kind(t) {
@@ -920,5 +932,72 @@ mod tests {
             let p = problems(&m(&body));
             assert!(p.contains(want), "`{body}`: missing `{want}` in:\n{p}");
         }
+    }
+
+    #[test]
+    fn a_clock_from_logic_is_a_problem() {
+        let json = one_ff("$_DFF_P_").replace(
+            r#""cells": {"#,
+            r#""cells": {"g": {"type": "$_AND_", "connections": {"A": [2], "B": [3], "Y": [9]}},"#,
+        );
+        let json = json.replace(r#""C": [2]"#, r#""C": [9]"#);
+        let p = problems(&json);
+        assert!(
+            p.contains("flip-flop ff is clocked by bit 9, which is not an input port"),
+            "{p}"
+        );
+    }
+
+    /// Every value anywhere in two small modules replaced by values of other JSON types:
+    /// the import returns (`Ok` or `Err`), it never panics.
+    #[test]
+    fn no_json_shape_makes_the_import_panic() {
+        fn paths(v: &Value, at: String, out: &mut Vec<String>) {
+            match v {
+                Value::Object(m) => m.iter().for_each(|(k, x)| {
+                    let k = k.replace('~', "~0").replace('/', "~1");
+                    paths(x, format!("{at}/{k}"), out)
+                }),
+                Value::Array(a) => a
+                    .iter()
+                    .enumerate()
+                    .for_each(|(i, x)| paths(x, format!("{at}/{i}"), out)),
+                _ => {}
+            }
+            out.push(at);
+        }
+        let gates = r#"{"modules": {"m": {"attributes": {"top": "1"},
+            "ports": {"a": {"direction": "input", "bits": [2, 3]},
+                      "y": {"direction": "output", "bits": [4, "0"]}},
+            "cells": {"u": {"type": "$_MUX_", "connections": {"A": [2], "B": [3], "S": [2], "Y": [4]}}}}}}"#;
+        let mut tried = 0;
+        for text in [
+            gates.to_string(),
+            one_ff("$_SDFFCE_PN1P_"),
+            one_ff("$_DFFE_PP0N_"),
+        ] {
+            let root: Value = serde_json::from_str(&text).unwrap();
+            let mut ps = Vec::new();
+            paths(&root, String::new(), &mut ps);
+            let others = [
+                Value::Null,
+                serde_json::json!(-1),
+                serde_json::json!(1e30),
+                serde_json::json!("x"),
+                serde_json::json!([]),
+                serde_json::json!({}),
+                serde_json::json!([7]),
+                serde_json::json!([4611686018427387905u64]),
+            ];
+            for p in ps.iter().filter(|p| !p.is_empty()) {
+                for o in &others {
+                    let mut v = root.clone();
+                    *v.pointer_mut(p).unwrap() = o.clone();
+                    let _ = import_json(&v.to_string(), &ImportOptions::default());
+                    tried += 1;
+                }
+            }
+        }
+        assert!(tried > 300, "{tried}");
     }
 }
