@@ -461,6 +461,13 @@ struct FfPins {
     e: Option<Bit>,
 }
 
+/// The gates in front of a lowered flip-flop's D input.
+#[derive(Clone, Copy)]
+enum Step {
+    Enable,
+    Reset,
+}
+
 /// Lower one rising-edge flip-flop into a plain [`GateKind::Dff`] and gates (module docs).
 fn lower_ff(name: &str, ff: FfType, p: FfPins, fresh: &mut u64, cells: &mut Vec<Cell>) {
     let reset = ff.reset.zip(p.r);
@@ -493,24 +500,21 @@ fn lower_ff(name: &str, ff: FfType, p: FfPins, fresh: &mut u64, cells: &mut Vec<
         (true, true) => GateKind::Or2,
         (true, false) => GateKind::OrNot,
     };
-    let mut steps: Vec<&str> = vec!["enable", "reset"];
-    if ff.enable_gates_reset {
-        steps.reverse();
-    }
+    // `$_SDFFE_`: R ? v : (E ? D : Q); `$_SDFFCE_`: E ? (R ? v : D) : Q.
+    let steps = if ff.enable_gates_reset {
+        [Step::Reset, Step::Enable]
+    } else {
+        [Step::Enable, Step::Reset]
+    };
     let mut d = p.d;
     for step in steps {
-        d = match (step, reset, ff.enable.zip(p.e)) {
-            ("reset", Some((r, rb)), _) => {
-                Bit::Net(gate(".reset", reset_kind(r), vec![d, rb], None))
-            }
-            ("enable", _, Some((true, e))) => {
-                Bit::Net(gate(".enable", GateKind::Mux2, vec![q, d, e], None))
-            }
-            ("enable", _, Some((false, e))) => {
-                Bit::Net(gate(".enable", GateKind::Mux2, vec![d, q, e], None))
-            }
-            _ => d,
+        let (suffix, kind, ins) = match (step, reset, ff.enable.zip(p.e)) {
+            (Step::Reset, Some((r, rb)), _) => (".reset", reset_kind(r), vec![d, rb]),
+            (Step::Enable, _, Some((true, e))) => (".enable", GateKind::Mux2, vec![q, d, e]),
+            (Step::Enable, _, Some((false, e))) => (".enable", GateKind::Mux2, vec![d, q, e]),
+            _ => continue,
         };
+        d = Bit::Net(gate(suffix, kind, ins, None));
     }
     if let Some((r, rb)) = reset.filter(|(r, _)| !r.sync) {
         // The register drives `q_reg`; the original Q is forced while R is active.
