@@ -2,6 +2,7 @@
 //! cycle by cycle, and count every net's toggles.
 //!
 //! - [`mod@reference`]: scalar, one cycle at a time, obviously correct (the twin of every fast path).
+//! - [`drive`]: per-cycle input vectors from operand ports plus tied or streamed ports.
 //! - [`zero_delay`]: compiled, bit-parallel over time lanes (512 cycles per gate visit),
 //!   multi-threaded over stream segments; exactly equal to the reference.
 //!
@@ -13,6 +14,7 @@
 
 pub mod bits;
 pub mod delay;
+pub mod drive;
 pub mod event;
 pub mod icarus_order;
 pub mod program;
