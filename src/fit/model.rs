@@ -1,0 +1,388 @@
+//! Closed-form power models per MAC component: [`PowerModelParams`] (what to fit) →
+//! [`PowerModelParams::fit`] → [`FittedPowerModel`] (coefficients, uncertainty, fit quality)
+//! → [`FittedPowerModel::predict`] (fJ per operation).
+//!
+//! Every model is linear in its coefficients and has no intercept: each term is a count of
+//! something that switches (or leaks) per operation, so zero activity costs zero dynamic
+//! energy, and a coefficient reads as fJ per unit of its term. Terms by component (`P` =
+//! product width, `B` = accumulator width, `a` = mean operand-bit toggle rate):
+//!
+//! | component | terms | why |
+//! |---|---|---|
+//! | `multiplier` | `b_x·b_w·a`, `x_toggles`, `w_toggles` | the partial-product array has b_x·b_w cells whose activity follows the operand bits; the edge terms (one row/column per operand bit) carry what the array term misses |
+//! | `acc_adder` | `B·sign_change`, `product_toggles`, `B` | a product sign flip toggles all B − P sign-extension inputs and ripples through the upper adder; the low P bits follow the product's own toggles; `B` is the accumulator feedback through every adder bit |
+//! | `acc_reg` | `B·sign_change`, `product_toggles`, `B` | the register stores what the adder produced: the same mechanisms, with data (not clock) energy |
+//! | `operand_regs` | `x_toggles`, `w_toggles`, `b_x + b_w` | a register bit costs energy when its data toggles, plus a per-bit constant |
+//! | `clock` | `flip_flops` | the clock pin of every flip-flop toggles twice per cycle regardless of data |
+//! | `leakage` | `cells·clock_ns` | leakage power is a per-cell constant charged over one clock period |
+
+use super::lsq::{self, LsqFit};
+use super::stats::StreamStats;
+use super::FitError;
+use std::collections::BTreeMap;
+
+/// What a power model describes: one energy component of a MAC as the energy meter reports
+/// it (the `fj_per_op` keys).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PowerComponent {
+    /// The multiplier.
+    Multiplier,
+    /// Accumulator adder (with the product gating / negation in front of it).
+    AccAdder,
+    /// Accumulator register (data-dependent energy; the clock pin is in `Clock`).
+    AccReg,
+    /// Operand registers (data-dependent energy).
+    OperandRegs,
+    /// Clock energy of all flip-flops.
+    Clock,
+    /// Leakage over one clock period.
+    Leakage,
+}
+
+impl PowerComponent {
+    /// Every component, in report order.
+    pub const ALL: [PowerComponent; 6] = [
+        PowerComponent::OperandRegs,
+        PowerComponent::Multiplier,
+        PowerComponent::AccAdder,
+        PowerComponent::AccReg,
+        PowerComponent::Clock,
+        PowerComponent::Leakage,
+    ];
+
+    /// The energy-report key (`multiplier`, `acc_adder`, …).
+    pub fn key(self) -> &'static str {
+        match self {
+            PowerComponent::Multiplier => "multiplier",
+            PowerComponent::AccAdder => "acc_adder",
+            PowerComponent::AccReg => "acc_reg",
+            PowerComponent::OperandRegs => "operand_regs",
+            PowerComponent::Clock => "clock",
+            PowerComponent::Leakage => "leakage",
+        }
+    }
+
+    /// The default terms of this component's model (see the module table).
+    pub fn default_terms(self) -> Vec<Term> {
+        use PowerComponent::*;
+        match self {
+            Multiplier => vec![T_ARRAY, T_X_TOGGLES, T_W_TOGGLES],
+            AccAdder | AccReg => vec![T_B_SIGN, T_PRODUCT_TOGGLES, T_B],
+            OperandRegs => vec![T_X_TOGGLES, T_W_TOGGLES, T_OPERAND_BITS],
+            Clock => vec![T_FLIP_FLOPS],
+            Leakage => vec![T_CELL_NS],
+        }
+    }
+}
+
+/// The model inputs of one operating point: circuit sizes, clock and stream statistics.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct Features {
+    /// Activation width b_x (bits).
+    pub bx: u32,
+    /// Weight width b_w (bits).
+    pub bw: u32,
+    /// Accumulator width B (bits).
+    pub acc: u32,
+    /// Product width P (bits).
+    pub product_bits: u32,
+    /// Flip-flops in the MAC.
+    pub flip_flops: u64,
+    /// Logic cells (gates and flip-flops) in the MAC.
+    pub cells: u64,
+    /// Clock period (ns).
+    pub clock_ns: f64,
+    /// Operand-stream statistics.
+    pub stats: StreamStats,
+}
+
+/// One model term: a name and how to compute it from [`Features`].
+#[derive(Clone, Copy, Debug)]
+pub struct Term {
+    /// Name in CSV output.
+    pub name: &'static str,
+    /// Value of the term at a point (unitless count per operation, or cell·ns).
+    pub eval: fn(&Features) -> f64,
+}
+
+impl PartialEq for Term {
+    fn eq(&self, o: &Term) -> bool {
+        self.name == o.name
+    }
+}
+
+/// `b_x·b_w·a`: multiplier array size times the mean operand-bit toggle rate.
+pub const T_ARRAY: Term = Term {
+    name: "bx*bw*activity",
+    eval: |f| (f.bx * f.bw) as f64 * f.stats.operand_bit_activity(),
+};
+/// Activation bit toggles per operation.
+pub const T_X_TOGGLES: Term = Term {
+    name: "x_toggles",
+    eval: |f| f.stats.x_toggles_per_cycle,
+};
+/// Weight bit toggles per operation.
+pub const T_W_TOGGLES: Term = Term {
+    name: "w_toggles",
+    eval: |f| f.stats.w_toggles_per_cycle,
+};
+/// `B ×` product sign-change rate.
+pub const T_B_SIGN: Term = Term {
+    name: "B*sign_change",
+    eval: |f| f.acc as f64 * f.stats.product_sign_change_rate,
+};
+/// Toggles of the accumulator-input product bits per operation (`P ×` their activity).
+pub const T_PRODUCT_TOGGLES: Term = Term {
+    name: "product_toggles",
+    eval: |f| f.stats.product_toggles_per_cycle,
+};
+/// Accumulator-input sign-extension toggles per operation (≈ (B − P) × sign changes).
+pub const T_SEXT_TOGGLES: Term = Term {
+    name: "sext_toggles",
+    eval: |f| f.stats.sext_toggles_per_cycle,
+};
+/// Accumulator width B.
+pub const T_B: Term = Term {
+    name: "B",
+    eval: |f| f.acc as f64,
+};
+/// Operand register bits `b_x + b_w`.
+pub const T_OPERAND_BITS: Term = Term {
+    name: "bx+bw",
+    eval: |f| (f.bx + f.bw) as f64,
+};
+/// Flip-flop count.
+pub const T_FLIP_FLOPS: Term = Term {
+    name: "flip_flops",
+    eval: |f| f.flip_flops as f64,
+};
+/// Cells × clock period (ns).
+pub const T_CELL_NS: Term = Term {
+    name: "cells*clock_ns",
+    eval: |f| f.cells as f64 * f.clock_ns,
+};
+
+/// One measured point: features and the measured energy per component.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Observation {
+    /// Model inputs.
+    pub features: Features,
+    /// Measured energy per operation by component key (fJ).
+    pub fj_per_op: BTreeMap<String, f64>,
+    /// Standard error of each mean (fJ), when known.
+    pub se_fj_per_op: BTreeMap<String, f64>,
+}
+
+/// Observations a model is fitted on.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct Dataset {
+    /// The points.
+    pub obs: Vec<Observation>,
+}
+
+/// How rows are weighted in the least-squares fit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub enum Weighting {
+    /// Ordinary least squares.
+    None,
+    /// Weight `1/y²`: minimises relative error, so small bit widths count as much as large.
+    Relative,
+    /// Weight `1/se²` from each point's measured standard error.
+    InverseVariance,
+}
+
+/// Which points the held-out error is measured on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub enum Holdout {
+    /// k-fold cross-validation (row i in fold i mod k).
+    KFold(usize),
+    /// Hold out every point whose larger operand width `max(b_x, b_w)` is this; fit on the
+    /// rest (extrapolation / interpolation in bit width).
+    BitWidth(u32),
+}
+
+/// What to fit: the component, its terms (the feature set), weighting and hold-out.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PowerModelParams {
+    /// The component whose energy is modelled.
+    pub component: PowerComponent,
+    /// Model terms (default: [`PowerComponent::default_terms`]).
+    pub terms: Vec<Term>,
+    /// Row weighting (default [`Weighting::Relative`]).
+    pub weighting: Weighting,
+    /// Held-out error scheme (default 5-fold).
+    pub holdout: Holdout,
+}
+
+impl PowerModelParams {
+    /// Default model of `component`.
+    pub fn new(component: PowerComponent) -> PowerModelParams {
+        PowerModelParams {
+            component,
+            terms: component.default_terms(),
+            weighting: Weighting::Relative,
+            holdout: Holdout::KFold(5),
+        }
+    }
+
+    /// Use these terms instead of the default ones.
+    pub fn terms(mut self, terms: Vec<Term>) -> Self {
+        self.terms = terms;
+        self
+    }
+
+    /// Set the weighting.
+    pub fn weighting(mut self, w: Weighting) -> Self {
+        self.weighting = w;
+        self
+    }
+
+    /// Set the hold-out scheme.
+    pub fn holdout(mut self, h: Holdout) -> Self {
+        self.holdout = h;
+        self
+    }
+
+    /// Least-squares fit on `data` (points without this component's energy are skipped).
+    pub fn fit(&self, data: &Dataset) -> Result<FittedPowerModel, FitError> {
+        let key = self.component.key();
+        let obs: Vec<&Observation> = data
+            .obs
+            .iter()
+            .filter(|o| o.fj_per_op.contains_key(key))
+            .collect();
+        let rows: Vec<Vec<f64>> = obs.iter().map(|o| self.row(&o.features)).collect();
+        let y: Vec<f64> = obs.iter().map(|o| o.fj_per_op[key]).collect();
+        let w = self.weights(&obs, &y)?;
+        let fit = lsq::ols(&rows, &y, w.as_deref())?;
+        let holdout_rel_err = match self.holdout {
+            Holdout::KFold(k) => lsq::kfold_rel_err(&rows, &y, w.as_deref(), k)?,
+            Holdout::BitWidth(b) => {
+                let held = |i: usize| obs[i].features.bx.max(obs[i].features.bw) == b;
+                lsq::holdout_rel_err(&rows, &y, w.as_deref(), &held)?
+            }
+        };
+        Ok(FittedPowerModel {
+            component: self.component,
+            terms: self.terms.clone(),
+            points: obs.len(),
+            holdout: self.holdout,
+            holdout_rel_err,
+            fit,
+        })
+    }
+
+    fn row(&self, f: &Features) -> Vec<f64> {
+        self.terms.iter().map(|t| (t.eval)(f)).collect()
+    }
+
+    fn weights(&self, obs: &[&Observation], y: &[f64]) -> Result<Option<Vec<f64>>, FitError> {
+        let key = self.component.key();
+        Ok(match self.weighting {
+            Weighting::None => None,
+            Weighting::Relative => Some(y.iter().map(|v| 1.0 / (v * v).max(1e-300)).collect()),
+            Weighting::InverseVariance => Some(
+                obs.iter()
+                    .map(|o| match o.se_fj_per_op.get(key) {
+                        Some(se) if *se > 0.0 => Ok(1.0 / (se * se)),
+                        _ => Err(FitError::Shape(format!(
+                            "inverse-variance weighting needs a positive standard error of {key} at every point"
+                        ))),
+                    })
+                    .collect::<Result<Vec<f64>, FitError>>()?,
+            ),
+        })
+    }
+}
+
+/// A fitted power model of one component.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FittedPowerModel {
+    /// The component.
+    pub component: PowerComponent,
+    /// Terms, in coefficient order.
+    pub terms: Vec<Term>,
+    /// Points fitted.
+    pub points: usize,
+    /// Hold-out scheme of `holdout_rel_err`.
+    pub holdout: Holdout,
+    /// Mean relative error |ŷ − y|/y on held-out points.
+    pub holdout_rel_err: f64,
+    /// Coefficients (fJ per term unit), uncertainty, R², RMSE (fJ).
+    pub fit: LsqFit,
+}
+
+impl FittedPowerModel {
+    /// Predicted energy per operation (fJ) at `f`.
+    pub fn predict(&self, f: &Features) -> f64 {
+        let row: Vec<f64> = self.terms.iter().map(|t| (t.eval)(f)).collect();
+        lsq::dot(&row, &self.fit.coef)
+    }
+
+    /// Term names, in coefficient order.
+    pub fn term_names(&self) -> Vec<&'static str> {
+        self.terms.iter().map(|t| t.name).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand_distr::{Distribution, Normal};
+
+    fn synthetic(truth: [f64; 3], sd_rel: f64) -> Dataset {
+        let mut r = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        let noise = Normal::new(1.0, sd_rel).unwrap();
+        let mut obs = Vec::new();
+        for bx in 2..=8u32 {
+            for bw in 2..=8u32 {
+                let act = 0.3 + 0.02 * ((bx * 7 + bw * 3) % 11) as f64;
+                let stats = StreamStats {
+                    x_bit_toggle_rate: vec![act; bx as usize],
+                    w_bit_toggle_rate: vec![act * 0.8; bw as usize],
+                    x_toggles_per_cycle: act * bx as f64,
+                    w_toggles_per_cycle: act * 0.8 * bw as f64,
+                    ..StreamStats::default()
+                };
+                let features = Features {
+                    bx,
+                    bw,
+                    stats,
+                    ..Features::default()
+                };
+                let row: Vec<f64> = PowerComponent::Multiplier
+                    .default_terms()
+                    .iter()
+                    .map(|t| (t.eval)(&features))
+                    .collect();
+                let y = lsq::dot(&row, &truth) * noise.sample(&mut r);
+                obs.push(Observation {
+                    features,
+                    fj_per_op: [("multiplier".to_string(), y)].into(),
+                    se_fj_per_op: BTreeMap::new(),
+                });
+            }
+        }
+        Dataset { obs }
+    }
+
+    #[test]
+    fn multiplier_model_recovers_known_coefficients_within_confidence_intervals() {
+        let truth = [4.0, 1.5, 2.5];
+        let m = PowerModelParams::new(PowerComponent::Multiplier)
+            .fit(&synthetic(truth, 0.02))
+            .unwrap();
+        for (j, t) in truth.iter().enumerate() {
+            assert!(
+                m.fit.ci_low[j] <= *t && *t <= m.fit.ci_high[j],
+                "{}: {t} not in [{}, {}]",
+                m.terms[j].name,
+                m.fit.ci_low[j],
+                m.fit.ci_high[j]
+            );
+        }
+        assert!(m.holdout_rel_err < 0.05, "{}", m.holdout_rel_err);
+    }
+}
