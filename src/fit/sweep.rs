@@ -373,6 +373,8 @@ pub fn measure_zero_delay(p: &SweepPoint, conv: &Convergence) -> Result<Measurem
         bw: p.spec.bw,
         acc: p.spec.acc,
         product_bits: p.spec.product_bits(),
+        mult_bx: p.spec.bx - (p.spec.repr == Repr::Signmag) as u32,
+        mult_bw: p.spec.bw - (p.spec.repr != Repr::Twos) as u32,
         flip_flops: n.gates().iter().filter(|g| g.kind == GateKind::Dff).count() as u64,
         cells: n.cell_count() as u64,
         clock_ns: p.clock_ns,
@@ -401,6 +403,46 @@ pub fn measure_zero_delay(p: &SweepPoint, conv: &Convergence) -> Result<Measurem
             seed: p.seed,
         },
     })
+}
+
+/// Dynamic energy per operation (fJ; total minus leakage) of one zero-delay run of `p`'s
+/// circuit and stream (`cycles`, seed `p.seed`), metered with each library in `libraries`:
+/// `(library id, supply V, fJ/op)`. Zero-delay activity does not depend on the library, so
+/// one simulation serves every corner.
+pub fn dynamic_across_libraries(
+    p: &SweepPoint,
+    cycles: u64,
+    libraries: &[String],
+) -> Result<Vec<(String, f64, f64)>, FitError> {
+    use crate::energy::{CellLibrary, EnergyMeter, EnergyOptions};
+    use crate::simulate::{simulate, SimConfig};
+    let n = circuits::build(&p.spec);
+    let cfg = SimConfig {
+        spec: p.spec,
+        stream: StreamSpec::Synthetic { dist: p.dist },
+        dataflow: Dataflow::OutputStationary,
+        cycles,
+        seed: p.seed,
+        imported: None,
+    };
+    let (act, _) = simulate(&n, &cfg, &mut |_| {}).map_err(|e| FitError::Measure(e.to_string()))?;
+    let opts = EnergyOptions {
+        clock_ns: p.clock_ns,
+        wire_cap_ff: p.wire_cap_ff,
+        input_slew_ns: 0.0,
+    };
+    libraries
+        .iter()
+        .map(|id| {
+            let lib = CellLibrary::load(id).map_err(|e| FitError::Measure(e.to_string()))?;
+            let r = EnergyMeter::new(&n, &lib, opts).measure(&act);
+            Ok((
+                lib.id.clone(),
+                lib.voltage_v,
+                r.total_fj_per_op - r.leakage_fj_per_op,
+            ))
+        })
+        .collect()
 }
 
 #[cfg(test)]
