@@ -521,16 +521,29 @@ mod measured {
             .unwrap();
         let libs = crate::energy::CellLibrary::list();
         let pts = crate::fit::sweep::dynamic_across_libraries(&p, 20_000, &libs).unwrap();
-        for v in crate::fit::voltage::fit_corners(&pts, 3).unwrap() {
+        use crate::fit::voltage::{fit_corners, VoltageForm};
+        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+        let max = |v: &[f64]| v.iter().cloned().fold(0.0, f64::max);
+        for form in [VoltageForm::PowerLaw, VoltageForm::QuadraticLinear] {
+            let fits = fit_corners(&pts, 3, form).unwrap();
+            let all: Vec<f64> = fits.iter().flat_map(|v| v.loo_rel_errs.clone()).collect();
+            let inner: Vec<f64> = fits
+                .iter()
+                .flat_map(|v| v.interior_rel_errs().to_vec())
+                .collect();
             eprintln!(
-                "  {:16} V {:?} a {:.3} b {:.3} LOO rel err mean {:.4} max {:.4}",
-                v.corner,
-                v.voltages,
-                v.fit.coef[0],
-                v.fit.coef[1],
-                v.loo_rel_err,
-                v.loo_max_rel_err
+                "  {form:?}: held-out voltage mean {:.4} max {:.4}; interior mean {:.4} max {:.4}",
+                mean(&all),
+                max(&all),
+                mean(&inner),
+                max(&inner)
             );
+            for v in fits {
+                eprintln!(
+                    "    {:16} V {:?} coef {:.3?} LOO {:.4?}",
+                    v.corner, v.voltages, v.fit.coef, v.loo_rel_errs
+                );
+            }
         }
     }
 }
