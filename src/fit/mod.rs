@@ -12,8 +12,8 @@ pub mod sweep;
 pub mod voltage;
 
 pub use model::{
-    Dataset, Features, FittedPowerModel, Holdout, Observation, PowerComponent, PowerModelParams,
-    Weighting,
+    fit_all, Dataset, Features, FittedPowerModel, Holdout, Observation, PowerComponent,
+    PowerModelParams, Weighting,
 };
 pub use stats::StreamStats;
 pub use sweep::{

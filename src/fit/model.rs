@@ -403,6 +403,15 @@ impl PowerModelParams {
     }
 }
 
+/// Fit every component's default model on `data` (in [`PowerComponent::ALL`] order); a
+/// component the data cannot determine gets its error, the others are still fitted.
+pub fn fit_all(data: &Dataset) -> Vec<(PowerComponent, Result<FittedPowerModel, FitError>)> {
+    PowerComponent::ALL
+        .iter()
+        .map(|&c| (c, PowerModelParams::new(c).fit(data)))
+        .collect()
+}
+
 /// A fitted power model of one component.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FittedPowerModel {
@@ -662,12 +671,15 @@ mod measured {
                 "{repr}, {name}: {} points ({conv_n} converged), {cycles} cycles",
                 rows.len()
             );
-            for c in PowerComponent::ALL {
-                let mut params = PowerModelParams::new(c);
-                if c == PowerComponent::Multiplier && name.contains("uniform") {
-                    params = params.terms(multiplier_size_terms());
-                }
-                match params.fit(&data) {
+            for (c, fitted) in fit_all(&data) {
+                let fitted = if c == PowerComponent::Multiplier && name.contains("uniform") {
+                    PowerModelParams::new(c)
+                        .terms(multiplier_size_terms())
+                        .fit(&data)
+                } else {
+                    fitted
+                };
+                match fitted {
                     Ok(m) => eprintln!(
                         "  {:12} R² {:.4} rmse {:.3} fJ 5-fold rel err {:.4} coef {:?} se {:?}",
                         c.key(),
