@@ -11,6 +11,7 @@ pub mod bench;
 pub mod circuits;
 pub mod energy;
 pub mod experiment;
+pub mod fit;
 pub mod glitch;
 pub mod netlist;
 pub mod nn;

@@ -1,0 +1,54 @@
+//! Closed-form power models (`pann fit`): a designed [`sweep`] of operating points, each
+//! measured until its mean energy is precise, [`stats`] of each operand stream as model
+//! inputs, [`lsq`] least squares with a plain twin and coefficient uncertainty, per-component
+//! [`model`]s (`PowerModelParams::fit(&Dataset) -> FittedPowerModel`), a supply-[`voltage`]
+//! model per corner, and tidy CSV [`output`].
+
+pub mod lsq;
+pub mod model;
+pub mod output;
+pub mod stats;
+pub mod sweep;
+pub mod voltage;
+
+pub use model::{
+    fit_all, Dataset, Features, FittedPowerModel, Holdout, Observation, PowerComponent,
+    PowerModelParams, Weighting,
+};
+pub use stats::StreamStats;
+pub use sweep::{
+    run_sweep, Convergence, Measurement, Provenance, SweepDesign, SweepPoint, SweepRow,
+};
+pub use voltage::FittedVoltageModel;
+
+/// Errors of fitting.
+#[derive(Debug, thiserror::Error)]
+pub enum FitError {
+    /// Design matrix, observations or weights of inconsistent shape.
+    #[error("least squares: {0}")]
+    Shape(String),
+    /// Fewer points than model terms.
+    #[error("least squares: {points} point(s) cannot determine {terms} coefficient(s)")]
+    TooFewPoints {
+        /// Points given.
+        points: usize,
+        /// Coefficients wanted.
+        terms: usize,
+    },
+    /// The terms are linearly dependent on these points.
+    #[error(
+        "least squares: the design is rank-deficient (terms linearly dependent on these points)"
+    )]
+    Singular,
+    /// Measuring a sweep point failed.
+    #[error("measuring a sweep point: {0}")]
+    Measure(String),
+    /// Writing output failed.
+    #[error("writing {what}: {source}")]
+    Write {
+        /// What was being written.
+        what: &'static str,
+        /// The cause.
+        source: csv::Error,
+    },
+}

@@ -1,0 +1,726 @@
+//! Closed-form power models per MAC component: [`PowerModelParams`] (what to fit) →
+//! [`PowerModelParams::fit`] → [`FittedPowerModel`] (coefficients, uncertainty, fit quality)
+//! → [`FittedPowerModel::predict`] (fJ per operation).
+//!
+//! Every model is linear in its coefficients and has no intercept: each term is a count of
+//! something that switches (or leaks) per operation, so zero activity costs zero dynamic
+//! energy, and a coefficient reads as fJ per unit of its term. Terms by component (`P` =
+//! product width, `B` = accumulator width, `a` = mean operand-bit toggle rate):
+//!
+//! | component | terms | why |
+//! |---|---|---|
+//! | `multiplier` | `m_w·x_t + m_x·w_t`, `x_t·w_t`, `(m_x−1)(m_w−1)·(a_x+a_w)`, `(m_x−1)(m_w−1)·a_x·a_w`, `x_t`, `w_t` | m_x·m_w partial-product cells and ≈ (m_x−1)(m_w−1) reduction-adder cells (m = the bits the array multiplies: magnitudes for sign-magnitude and the unsigned split; `x_t`, `a_x` = their toggles and mean toggle rate); a two-input cell's output activity is, to second order, bilinear in its inputs' activities, hence first- and second-order terms per cell class; the operand edges (fan-out) carry the rest. A first-order-only form fits bit-width sweeps on one data condition ([`multiplier_size_terms`], held-out width 1.3–3 %) but misses data conditions (5-fold 17–38 %); the bilinear form holds a width out at 3–9 % under every data condition |
+//! | `acc_adder` | `B·sign_change`, `product_toggles` | a product sign flip toggles all B − P sign-extension inputs and ripples through the upper adder; the low P bits follow the product's own toggles. A third term in `B` alone (accumulator feedback) came out 0 within one standard error in every representation, so it is not in the default |
+//! | `acc_reg` | `B·sign_change`, `product_toggles` | the register stores what the adder produced: the same mechanisms, with data (not clock) energy. Weak: the accumulator's upper bits flip when the *running sum* changes sign, which depends on the accumulation length (no reset in today's streams), not on the operand statistics |
+//! | `operand_regs` | `x_toggles`, `w_toggles`, `b_x + b_w` | a register bit costs energy when its data toggles, plus a per-bit constant |
+//! | `clock` | `flip_flops` | the clock pin of every flip-flop toggles twice per cycle regardless of data |
+//! | `leakage` | `cells·clock_ns` | leakage power is a per-cell constant charged over one clock period |
+
+use super::lsq::{self, LsqFit};
+use super::stats::StreamStats;
+use super::FitError;
+use std::collections::BTreeMap;
+
+/// What a power model describes: one energy component of a MAC as the energy meter reports
+/// it (the `fj_per_op` keys).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PowerComponent {
+    /// The multiplier.
+    Multiplier,
+    /// Accumulator adder (with the product gating / negation in front of it).
+    AccAdder,
+    /// Accumulator register (data-dependent energy; the clock pin is in `Clock`).
+    AccReg,
+    /// Operand registers (data-dependent energy).
+    OperandRegs,
+    /// Clock energy of all flip-flops.
+    Clock,
+    /// Leakage over one clock period.
+    Leakage,
+}
+
+impl PowerComponent {
+    /// Every component, in report order.
+    pub const ALL: [PowerComponent; 6] = [
+        PowerComponent::OperandRegs,
+        PowerComponent::Multiplier,
+        PowerComponent::AccAdder,
+        PowerComponent::AccReg,
+        PowerComponent::Clock,
+        PowerComponent::Leakage,
+    ];
+
+    /// The energy-report key (`multiplier`, `acc_adder`, …).
+    pub fn key(self) -> &'static str {
+        match self {
+            PowerComponent::Multiplier => "multiplier",
+            PowerComponent::AccAdder => "acc_adder",
+            PowerComponent::AccReg => "acc_reg",
+            PowerComponent::OperandRegs => "operand_regs",
+            PowerComponent::Clock => "clock",
+            PowerComponent::Leakage => "leakage",
+        }
+    }
+
+    /// The default terms of this component's model (see the module table).
+    pub fn default_terms(self) -> Vec<Term> {
+        use PowerComponent::*;
+        match self {
+            Multiplier => multiplier_activity_terms(),
+            AccAdder | AccReg => vec![T_B_SIGN, T_PRODUCT_TOGGLES],
+            OperandRegs => vec![T_X_TOGGLES, T_W_TOGGLES, T_OPERAND_BITS],
+            Clock => vec![T_FLIP_FLOPS],
+            Leakage => vec![T_CELL_NS],
+        }
+    }
+}
+
+/// The model inputs of one operating point: circuit sizes, clock and stream statistics.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct Features {
+    /// Activation width b_x (bits).
+    pub bx: u32,
+    /// Weight width b_w (bits).
+    pub bw: u32,
+    /// Accumulator width B (bits).
+    pub acc: u32,
+    /// Product width P (bits).
+    pub product_bits: u32,
+    /// Activation bits the multiplier array multiplies: `b_x`, or `b_x − 1` magnitude bits
+    /// for sign-magnitude.
+    pub mult_bx: u32,
+    /// Weight bits the multiplier array multiplies: `b_w`, or `b_w − 1` magnitude bits for
+    /// sign-magnitude and the unsigned split (the sign picks the accumulator).
+    pub mult_bw: u32,
+    /// Flip-flops in the MAC.
+    pub flip_flops: u64,
+    /// Logic cells (gates and flip-flops) in the MAC.
+    pub cells: u64,
+    /// Clock period (ns).
+    pub clock_ns: f64,
+    /// Operand-stream statistics.
+    pub stats: StreamStats,
+}
+
+/// One model term: a name and how to compute it from [`Features`].
+#[derive(Clone, Copy, Debug)]
+pub struct Term {
+    /// Name in CSV output.
+    pub name: &'static str,
+    /// Value of the term at a point (unitless count per operation, or cell·ns).
+    pub eval: fn(&Features) -> f64,
+}
+
+impl PartialEq for Term {
+    fn eq(&self, o: &Term) -> bool {
+        self.name == o.name
+    }
+}
+
+/// `m_x·m_w·a`: multiplier array size (bits it multiplies, see [`Features::mult_bx`]) times
+/// the mean toggle rate of those bits.
+pub const T_ARRAY: Term = Term {
+    name: "mx*mw*activity",
+    eval: |f| {
+        let (x, w) = mult_toggles(f);
+        let bits = (f.mult_bx + f.mult_bw).max(1) as f64;
+        (f.mult_bx * f.mult_bw) as f64 * (x + w) / bits
+    },
+};
+/// `(m_x − 1)·(m_w − 1)·a`: about the number of adder cells that reduce the m_x·m_w partial
+/// products to two rows, times the array bits' mean toggle rate.
+pub const T_REDUCTION: Term = Term {
+    name: "(mx-1)*(mw-1)*activity",
+    eval: |f| {
+        let (x, w) = mult_toggles(f);
+        let bits = (f.mult_bx + f.mult_bw).max(1) as f64;
+        (f.mult_bx.saturating_sub(1) * f.mult_bw.saturating_sub(1)) as f64 * (x + w) / bits
+    },
+};
+/// `Σ_cells (t_i + t_j) = m_w·x_toggles + m_x·w_toggles`: first-order activity of the
+/// m_x·m_w partial-product cells (cell (i, j) sees activation bit i and weight bit j).
+pub const T_PP_FIRST: Term = Term {
+    name: "mw*mx_toggles+mx*mw_toggles",
+    eval: |f| {
+        let (x, w) = mult_toggles(f);
+        f.mult_bw as f64 * x + f.mult_bx as f64 * w
+    },
+};
+/// `Σ_cells t_i·t_j = x_toggles·w_toggles`: second-order (joint) activity of the
+/// partial-product cells: an AND output moves most when both inputs move.
+pub const T_PP_SECOND: Term = Term {
+    name: "mx_toggles*mw_toggles",
+    eval: |f| {
+        let (x, w) = mult_toggles(f);
+        x * w
+    },
+};
+/// `(m_x − 1)(m_w − 1)·(a_x + a_w)`: first-order activity of the reduction-adder cells.
+pub const T_RED_FIRST: Term = Term {
+    name: "(mx-1)*(mw-1)*(ax+aw)",
+    eval: |f| {
+        let (ax, aw) = mult_rates(f);
+        reduction_cells(f) * (ax + aw)
+    },
+};
+/// `(m_x − 1)(m_w − 1)·a_x·a_w`: second-order activity of the reduction-adder cells.
+pub const T_RED_SECOND: Term = Term {
+    name: "(mx-1)*(mw-1)*ax*aw",
+    eval: |f| {
+        let (ax, aw) = mult_rates(f);
+        reduction_cells(f) * ax * aw
+    },
+};
+
+fn reduction_cells(f: &Features) -> f64 {
+    (f.mult_bx.saturating_sub(1) * f.mult_bw.saturating_sub(1)) as f64
+}
+
+/// Mean toggle rates `a_x`, `a_w` of the bits the multiplier array sees.
+fn mult_rates(f: &Features) -> (f64, f64) {
+    let (x, w) = mult_toggles(f);
+    (x / f.mult_bx.max(1) as f64, w / f.mult_bw.max(1) as f64)
+}
+
+/// The multiplier's default terms: first- and second-order activity of the partial-product
+/// and reduction cells, plus the operand edges. Needs data conditions that move the operand
+/// activities apart (the designed sweep's data axis); on uniform data alone the first- and
+/// second-order terms are nearly collinear, use [`multiplier_size_terms`] there.
+pub fn multiplier_activity_terms() -> Vec<Term> {
+    vec![
+        T_PP_FIRST,
+        T_PP_SECOND,
+        T_RED_FIRST,
+        T_RED_SECOND,
+        T_MX_TOGGLES,
+        T_MW_TOGGLES,
+    ]
+}
+
+/// The multiplier's size-driven terms at one mean activity: cells times the mean toggle
+/// rate, plus the operand edges (for sweeps over bit widths on one data condition).
+pub fn multiplier_size_terms() -> Vec<Term> {
+    vec![T_ARRAY, T_REDUCTION, T_MX_TOGGLES, T_MW_TOGGLES]
+}
+
+/// Toggles per operation of the activation bits the multiplier array sees.
+pub const T_MX_TOGGLES: Term = Term {
+    name: "mx_toggles",
+    eval: |f| mult_toggles(f).0,
+};
+/// Toggles per operation of the weight bits the multiplier array sees.
+pub const T_MW_TOGGLES: Term = Term {
+    name: "mw_toggles",
+    eval: |f| mult_toggles(f).1,
+};
+
+/// Toggles of the low `mult_bx` / `mult_bw` operand bits (the array's inputs).
+fn mult_toggles(f: &Features) -> (f64, f64) {
+    let s = &f.stats;
+    let sum = |v: &[f64], n: u32| v.iter().take(n as usize).sum::<f64>();
+    (
+        sum(&s.x_bit_toggle_rate, f.mult_bx),
+        sum(&s.w_bit_toggle_rate, f.mult_bw),
+    )
+}
+/// Activation bit toggles per operation.
+pub const T_X_TOGGLES: Term = Term {
+    name: "x_toggles",
+    eval: |f| f.stats.x_toggles_per_cycle,
+};
+/// Weight bit toggles per operation.
+pub const T_W_TOGGLES: Term = Term {
+    name: "w_toggles",
+    eval: |f| f.stats.w_toggles_per_cycle,
+};
+/// `B ×` product sign-change rate.
+pub const T_B_SIGN: Term = Term {
+    name: "B*sign_change",
+    eval: |f| f.acc as f64 * f.stats.product_sign_change_rate,
+};
+/// Toggles of the accumulator-input product bits per operation (`P ×` their activity).
+pub const T_PRODUCT_TOGGLES: Term = Term {
+    name: "product_toggles",
+    eval: |f| f.stats.product_toggles_per_cycle,
+};
+/// Accumulator-input sign-extension toggles per operation (≈ (B − P) × sign changes).
+pub const T_SEXT_TOGGLES: Term = Term {
+    name: "sext_toggles",
+    eval: |f| f.stats.sext_toggles_per_cycle,
+};
+/// Accumulator width B.
+pub const T_B: Term = Term {
+    name: "B",
+    eval: |f| f.acc as f64,
+};
+/// Operand register bits `b_x + b_w`.
+pub const T_OPERAND_BITS: Term = Term {
+    name: "bx+bw",
+    eval: |f| (f.bx + f.bw) as f64,
+};
+/// Flip-flop count.
+pub const T_FLIP_FLOPS: Term = Term {
+    name: "flip_flops",
+    eval: |f| f.flip_flops as f64,
+};
+/// Cells × clock period (ns).
+pub const T_CELL_NS: Term = Term {
+    name: "cells*clock_ns",
+    eval: |f| f.cells as f64 * f.clock_ns,
+};
+
+/// One measured point: features and the measured energy per component.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Observation {
+    /// Model inputs.
+    pub features: Features,
+    /// Measured energy per operation by component key (fJ).
+    pub fj_per_op: BTreeMap<String, f64>,
+    /// Standard error of each mean (fJ), when known.
+    pub se_fj_per_op: BTreeMap<String, f64>,
+}
+
+/// Observations a model is fitted on.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct Dataset {
+    /// The points.
+    pub obs: Vec<Observation>,
+}
+
+/// How rows are weighted in the least-squares fit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub enum Weighting {
+    /// Ordinary least squares.
+    None,
+    /// Weight `1/y²`: minimises relative error, so small bit widths count as much as large.
+    Relative,
+    /// Weight `1/se²` from each point's measured standard error.
+    InverseVariance,
+}
+
+/// Which points the held-out error is measured on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub enum Holdout {
+    /// k-fold cross-validation (row i in fold i mod k).
+    KFold(usize),
+    /// Hold out every point whose larger operand width `max(b_x, b_w)` is this; fit on the
+    /// rest (extrapolation / interpolation in bit width).
+    BitWidth(u32),
+}
+
+/// What to fit: the component, its terms (the feature set), weighting and hold-out.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PowerModelParams {
+    /// The component whose energy is modelled.
+    pub component: PowerComponent,
+    /// Model terms (default: [`PowerComponent::default_terms`]).
+    pub terms: Vec<Term>,
+    /// Row weighting (default [`Weighting::Relative`]).
+    pub weighting: Weighting,
+    /// Held-out error scheme (default 5-fold).
+    pub holdout: Holdout,
+}
+
+impl PowerModelParams {
+    /// Default model of `component`.
+    pub fn new(component: PowerComponent) -> PowerModelParams {
+        PowerModelParams {
+            component,
+            terms: component.default_terms(),
+            weighting: Weighting::Relative,
+            holdout: Holdout::KFold(5),
+        }
+    }
+
+    /// Use these terms instead of the default ones.
+    pub fn terms(mut self, terms: Vec<Term>) -> Self {
+        self.terms = terms;
+        self
+    }
+
+    /// Set the weighting.
+    pub fn weighting(mut self, w: Weighting) -> Self {
+        self.weighting = w;
+        self
+    }
+
+    /// Set the hold-out scheme.
+    pub fn holdout(mut self, h: Holdout) -> Self {
+        self.holdout = h;
+        self
+    }
+
+    /// Least-squares fit on `data` (points without this component's energy are skipped).
+    pub fn fit(&self, data: &Dataset) -> Result<FittedPowerModel, FitError> {
+        let key = self.component.key();
+        let obs: Vec<&Observation> = data
+            .obs
+            .iter()
+            .filter(|o| o.fj_per_op.contains_key(key))
+            .collect();
+        let rows: Vec<Vec<f64>> = obs.iter().map(|o| self.row(&o.features)).collect();
+        let y: Vec<f64> = obs.iter().map(|o| o.fj_per_op[key]).collect();
+        let w = self.weights(&obs, &y)?;
+        let fit = lsq::ols(&rows, &y, w.as_deref())?;
+        let holdout_rel_err = match self.holdout {
+            Holdout::KFold(k) => lsq::kfold_rel_err(&rows, &y, w.as_deref(), k)?,
+            Holdout::BitWidth(b) => {
+                let held = |i: usize| obs[i].features.bx.max(obs[i].features.bw) == b;
+                lsq::holdout_rel_err(&rows, &y, w.as_deref(), &held)?
+            }
+        };
+        Ok(FittedPowerModel {
+            component: self.component,
+            terms: self.terms.clone(),
+            points: obs.len(),
+            holdout: self.holdout,
+            holdout_rel_err,
+            fit,
+        })
+    }
+
+    fn row(&self, f: &Features) -> Vec<f64> {
+        self.terms.iter().map(|t| (t.eval)(f)).collect()
+    }
+
+    fn weights(&self, obs: &[&Observation], y: &[f64]) -> Result<Option<Vec<f64>>, FitError> {
+        let key = self.component.key();
+        Ok(match self.weighting {
+            Weighting::None => None,
+            Weighting::Relative => Some(y.iter().map(|v| 1.0 / (v * v).max(1e-300)).collect()),
+            Weighting::InverseVariance => Some(
+                obs.iter()
+                    .map(|o| match o.se_fj_per_op.get(key) {
+                        Some(se) if *se > 0.0 => Ok(1.0 / (se * se)),
+                        _ => Err(FitError::Shape(format!(
+                            "inverse-variance weighting needs a positive standard error of {key} at every point"
+                        ))),
+                    })
+                    .collect::<Result<Vec<f64>, FitError>>()?,
+            ),
+        })
+    }
+}
+
+/// Fit every component's default model on `data` (in [`PowerComponent::ALL`] order); a
+/// component the data cannot determine gets its error, the others are still fitted.
+pub fn fit_all(data: &Dataset) -> Vec<(PowerComponent, Result<FittedPowerModel, FitError>)> {
+    PowerComponent::ALL
+        .iter()
+        .map(|&c| (c, PowerModelParams::new(c).fit(data)))
+        .collect()
+}
+
+/// A fitted power model of one component.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FittedPowerModel {
+    /// The component.
+    pub component: PowerComponent,
+    /// Terms, in coefficient order.
+    pub terms: Vec<Term>,
+    /// Points fitted.
+    pub points: usize,
+    /// Hold-out scheme of `holdout_rel_err`.
+    pub holdout: Holdout,
+    /// Mean relative error |ŷ − y|/y on held-out points.
+    pub holdout_rel_err: f64,
+    /// Coefficients (fJ per term unit), uncertainty, R², RMSE (fJ).
+    pub fit: LsqFit,
+}
+
+impl FittedPowerModel {
+    /// Predicted energy per operation (fJ) at `f`.
+    pub fn predict(&self, f: &Features) -> f64 {
+        let row: Vec<f64> = self.terms.iter().map(|t| (t.eval)(f)).collect();
+        lsq::dot(&row, &self.fit.coef)
+    }
+
+    /// Term names, in coefficient order.
+    pub fn term_names(&self) -> Vec<&'static str> {
+        self.terms.iter().map(|t| t.name).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand_distr::{Distribution, Normal};
+
+    fn synthetic(truth: [f64; 4], sd_rel: f64) -> Dataset {
+        let mut r = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        let noise = Normal::new(1.0, sd_rel).unwrap();
+        let mut obs = Vec::new();
+        for bx in 2..=8u32 {
+            for bw in 2..=8u32 {
+                let act = 0.3 + 0.02 * ((bx * 7 + bw * 3) % 11) as f64;
+                let stats = StreamStats {
+                    x_bit_toggle_rate: vec![act; bx as usize],
+                    w_bit_toggle_rate: vec![act * 0.8; bw as usize],
+                    x_toggles_per_cycle: act * bx as f64,
+                    w_toggles_per_cycle: act * 0.8 * bw as f64,
+                    ..StreamStats::default()
+                };
+                let features = Features {
+                    bx,
+                    bw,
+                    mult_bx: bx,
+                    mult_bw: bw,
+                    stats,
+                    ..Features::default()
+                };
+                let row: Vec<f64> = multiplier_size_terms()
+                    .iter()
+                    .map(|t| (t.eval)(&features))
+                    .collect();
+                let y = lsq::dot(&row, &truth) * noise.sample(&mut r);
+                obs.push(Observation {
+                    features,
+                    fj_per_op: [("multiplier".to_string(), y)].into(),
+                    se_fj_per_op: BTreeMap::new(),
+                });
+            }
+        }
+        Dataset { obs }
+    }
+
+    #[test]
+    fn multiplier_model_recovers_known_coefficients_within_confidence_intervals() {
+        let truth = [4.0, 9.0, 1.5, 2.5];
+        let m = PowerModelParams::new(PowerComponent::Multiplier)
+            .terms(multiplier_size_terms())
+            .fit(&synthetic(truth, 0.02))
+            .unwrap();
+        for (j, t) in truth.iter().enumerate() {
+            assert!(
+                m.fit.ci_low[j] <= *t && *t <= m.fit.ci_high[j],
+                "{}: {t} not in [{}, {}]",
+                m.terms[j].name,
+                m.fit.ci_low[j],
+                m.fit.ci_high[j]
+            );
+        }
+        assert!(m.holdout_rel_err < 0.05, "{}", m.holdout_rel_err);
+    }
+}
+
+/// Fits on a small real zero-delay sweep (simulated in the test, a few seconds).
+#[cfg(test)]
+mod measured {
+    use super::*;
+    use crate::circuits::Repr;
+    use crate::fit::sweep::{measure_zero_delay, run_sweep, Convergence, SweepDesign, SweepRow};
+    use crate::stream::Dist;
+
+    /// Mean relative error allowed when the multiplier model predicts a held-out bit width
+    /// (all points with max(b_x, b_w) = 4, or = 6, fitted on the rest). Measured at commit
+    /// time: unsigned 1.3 % (4) and 1.3 % (6), twos 3.0 % (4) and 2.4 % (6).
+    const HELD_OUT_WIDTH_REL_TOL: f64 = 0.05;
+
+    fn small_sweep(repr: Repr) -> Vec<SweepRow> {
+        let d = SweepDesign::default();
+        let mut pts = Vec::new();
+        for bx in 2..=6 {
+            for bw in 2..=6 {
+                pts.extend(d.point(repr, bx, bw, 32, Dist::Uniform));
+            }
+        }
+        let conv = Convergence {
+            chunk_cycles: 2_000,
+            min_chunks: 3,
+            max_chunks: 8,
+            target_rel_se: 0.01,
+        };
+        run_sweep(&pts, |p| measure_zero_delay(p, &conv), &|_, _| {}).unwrap()
+    }
+
+    /// Operand shapes (2..=8) on uniform data plus square and non-square shapes under every
+    /// data condition, B = 32.
+    fn mixed_sweep(repr: Repr) -> Vec<SweepRow> {
+        let d = SweepDesign::default();
+        let mut pts = Vec::new();
+        let widths = [2, 3, 4, 5, 6, 8];
+        for bx in widths {
+            for bw in widths {
+                pts.extend(d.point(repr, bx, bw, 32, Dist::Uniform));
+            }
+        }
+        for dist in crate::fit::sweep::DISTS {
+            for b in [3, 4, 6, 8] {
+                pts.extend(d.point(repr, b, b, 32, dist));
+            }
+        }
+        for dist in [Dist::Gauss, Dist::Relu { p: 0.5 }] {
+            for (bx, bw) in [(2, 6), (6, 3), (4, 8), (8, 4)] {
+                pts.extend(d.point(repr, bx, bw, 32, dist));
+            }
+        }
+        let conv = Convergence {
+            chunk_cycles: 2_000,
+            min_chunks: 3,
+            max_chunks: 12,
+            target_rel_se: 0.01,
+        };
+        run_sweep(&pts, |p| measure_zero_delay(p, &conv), &|_, _| {}).unwrap()
+    }
+
+    /// Mean relative error allowed when the default (activity) multiplier model, fitted on
+    /// [`mixed_sweep`] without the 8-bit shapes, predicts every point with max(b_x, b_w) = 8
+    /// (any data condition). Measured at commit time: twos 3.2 %, unsigned 6.7 %,
+    /// sign-magnitude 9.3 % (5-fold: 5.8 %, 7.5 %, 7.8 %).
+    const HELD_OUT_WIDTH_ANY_DATA_REL_TOL: f64 = 0.10;
+
+    #[test]
+    fn multiplier_activity_model_predicts_a_held_out_bit_width_under_every_data_condition() {
+        for repr in [Repr::Twos, Repr::Unsigned, Repr::Signmag] {
+            let data = dataset(&mixed_sweep(repr));
+            let m = PowerModelParams::new(PowerComponent::Multiplier)
+                .holdout(Holdout::BitWidth(8))
+                .fit(&data)
+                .unwrap();
+            eprintln!(
+                "{repr} multiplier (activity terms), held-out width 8: rel err {:.4}, R² {:.4}",
+                m.holdout_rel_err, m.fit.r2
+            );
+            assert!(
+                m.holdout_rel_err < HELD_OUT_WIDTH_ANY_DATA_REL_TOL,
+                "{repr}: {}",
+                m.holdout_rel_err
+            );
+        }
+    }
+
+    fn dataset(rows: &[SweepRow]) -> Dataset {
+        Dataset {
+            obs: rows
+                .iter()
+                .map(|r| r.measurement.observation.clone())
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn multiplier_size_model_predicts_a_held_out_bit_width() {
+        for repr in [Repr::Unsigned, Repr::Twos] {
+            let data = dataset(&small_sweep(repr));
+            for held in [4, 6] {
+                let m = PowerModelParams::new(PowerComponent::Multiplier)
+                    .terms(multiplier_size_terms())
+                    .holdout(Holdout::BitWidth(held))
+                    .fit(&data)
+                    .unwrap();
+                eprintln!(
+                    "{repr} multiplier, held-out max(bx,bw) = {held}: rel err {:.4}, R² {:.4}, coef {:?}",
+                    m.holdout_rel_err, m.fit.r2, m.fit.coef
+                );
+                assert!(
+                    m.holdout_rel_err < HELD_OUT_WIDTH_REL_TOL,
+                    "{repr}: held-out width {held}: {}",
+                    m.holdout_rel_err
+                );
+            }
+        }
+    }
+
+    /// Not a check: prints the fit quality of every component and of the voltage model
+    /// (`cargo test --release --lib fit::model::measured -- --ignored --nocapture`).
+    #[test]
+    #[ignore]
+    fn report_fit_quality() {
+        let d = SweepDesign::default();
+        let conv = Convergence {
+            chunk_cycles: 2_000,
+            min_chunks: 3,
+            max_chunks: 12,
+            target_rel_se: 0.01,
+        };
+        let axes = |repr: Repr| {
+            use crate::fit::sweep::{ACC_WIDTHS, AXIS_WIDTHS, DISTS};
+            let mut pts = Vec::new();
+            for acc in ACC_WIDTHS {
+                for b in AXIS_WIDTHS {
+                    pts.extend(d.point(repr, b, b, acc, Dist::Uniform));
+                }
+            }
+            for dist in DISTS {
+                for b in AXIS_WIDTHS {
+                    pts.extend(d.point(repr, b, b, 32, dist));
+                }
+            }
+            run_sweep(&pts, |p| measure_zero_delay(p, &conv), &|_, _| {}).unwrap()
+        };
+        let sweeps = [Repr::Unsigned, Repr::Twos, Repr::Signmag]
+            .into_iter()
+            .flat_map(|r| {
+                let small =
+                    (r != Repr::Signmag).then(|| ("widths 2..6 uniform B=32", small_sweep(r)));
+                small
+                    .into_iter()
+                    .chain([
+                        ("B and data axes", axes(r)),
+                        ("shapes x data", mixed_sweep(r)),
+                    ])
+                    .map(move |(n, s)| (r, n, s))
+            });
+        for (repr, name, rows) in sweeps {
+            let data = dataset(&rows);
+            let cycles: u64 = rows.iter().map(|r| r.measurement.cycles).sum();
+            let conv_n = rows.iter().filter(|r| r.measurement.converged).count();
+            eprintln!(
+                "{repr}, {name}: {} points ({conv_n} converged), {cycles} cycles",
+                rows.len()
+            );
+            for (c, fitted) in fit_all(&data) {
+                let fitted = if c == PowerComponent::Multiplier && name.contains("uniform") {
+                    PowerModelParams::new(c)
+                        .terms(multiplier_size_terms())
+                        .fit(&data)
+                } else {
+                    fitted
+                };
+                match fitted {
+                    Ok(m) => eprintln!(
+                        "  {:12} R² {:.4} rmse {:.3} fJ 5-fold rel err {:.4} coef {:?} se {:?}",
+                        c.key(),
+                        m.fit.r2,
+                        m.fit.rmse,
+                        m.holdout_rel_err,
+                        m.fit.coef,
+                        m.fit.se
+                    ),
+                    Err(e) => eprintln!("  {:12} {e}", c.key()),
+                }
+            }
+        }
+        let p = SweepDesign::default()
+            .point(Repr::Twos, 8, 8, 32, Dist::Uniform)
+            .unwrap();
+        let libs = crate::energy::CellLibrary::list();
+        let pts = crate::fit::sweep::dynamic_across_libraries(&p, 20_000, &libs).unwrap();
+        use crate::fit::voltage::{fit_corners, VoltageForm};
+        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+        let max = |v: &[f64]| v.iter().cloned().fold(0.0, f64::max);
+        for form in [VoltageForm::PowerLaw, VoltageForm::QuadraticLinear] {
+            let fits = fit_corners(&pts, 3, form).unwrap();
+            let all: Vec<f64> = fits.iter().flat_map(|v| v.loo_rel_errs.clone()).collect();
+            let inner: Vec<f64> = fits
+                .iter()
+                .flat_map(|v| v.interior_rel_errs().to_vec())
+                .collect();
+            eprintln!(
+                "  {form:?}: held-out voltage mean {:.4} max {:.4}; interior mean {:.4} max {:.4}",
+                mean(&all),
+                max(&all),
+                mean(&inner),
+                max(&inner)
+            );
+            for v in fits {
+                eprintln!(
+                    "    {:16} V {:?} coef {:.3?} LOO {:.4?}",
+                    v.corner, v.voltages, v.fit.coef, v.loo_rel_errs
+                );
+            }
+        }
+    }
+}

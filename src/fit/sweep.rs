@@ -1,0 +1,488 @@
+//! The designed sweep behind the power models, and a runner generic over how one point is
+//! measured.
+//!
+//! # Design
+//!
+//! Each model has its own axes, and the grid is full along them, with the other factors held
+//! at a reference (two's complement / unsigned / sign-magnitude each, `B = 32`, uniform data,
+//! Dadda multiplier, ripple adders, one library corner and clock):
+//!
+//! - **multiplier axis:** `b_x, b_w ∈ {1..=8, 12, 16}`, full factorial (100 shapes per
+//!   representation; shapes a representation cannot build, e.g. 1-bit sign-magnitude, are
+//!   skipped), so both the array term `b_x·b_w` and the edge terms are identifiable;
+//! - **accumulator axis:** `B ∈ {16, 24, 32, 48}` × square `b ∈ {2, 4, 8}`, which separates
+//!   the `B` terms from the product-width terms;
+//! - **data axis:** uniform, gauss, laplace, relu:0.25/0.5/0.75 × square `b ∈ {2, 4, 8}`,
+//!   which moves the activity statistics (toggle rates, zero fractions, sign changes) at fixed
+//!   shape, so the activity-scaled terms are not confounded with size;
+//! - **elsewhere, sampled:** `extra_random` points drawn (seeded) over the whole space
+//!   (`b_x, b_w ∈ 1..=16`, `B ∈ 16..=48` where valid, any distribution and representation) to
+//!   check the models away from the axes (they are fitted like any other point and show up in
+//!   the held-out error).
+//!
+//! Every point is measured until the standard error of its mean total energy per operation
+//! is below `target_rel_se` (1 %): the stream is simulated in independent chunks with
+//! different seeds (batch means), at least `min_chunks` and at most `max_chunks` of them; the
+//! cycles used and whether the target was met are recorded with the point.
+//!
+//! [`run_sweep`] runs the points in parallel (rayon) and returns them in input order, so the
+//! output is identical whatever the thread count. The measurement is a parameter:
+//! [`measure_zero_delay`] is the prototype built on today's `simulate` API; the experiment
+//! layer's runner can replace it without touching the sweep or the fit.
+
+use super::model::{Features, Observation};
+use super::stats::StreamStats;
+use super::FitError;
+use crate::circuits::{self, MacSpec, Repr, ValidMacSpec};
+use crate::netlist::GateKind;
+use crate::stream::{Dataflow, Dist, StreamSpec};
+use rand::{Rng, SeedableRng};
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// One operating point of the sweep.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct SweepPoint {
+    /// The MAC.
+    pub spec: ValidMacSpec,
+    /// Data condition.
+    pub dist: Dist,
+    /// Cell library id (`pann cells list`).
+    pub library: String,
+    /// Clock period (ns).
+    pub clock_ns: f64,
+    /// Wire capacitance per fan-out pin (fF).
+    pub wire_cap_ff: f64,
+    /// Base seed; chunk k uses a seed derived from it and k.
+    pub seed: u64,
+}
+
+/// How long to measure each point.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+pub struct Convergence {
+    /// Cycles per chunk.
+    pub chunk_cycles: u64,
+    /// Fewest chunks (≥ 2, so a standard error exists).
+    pub min_chunks: u32,
+    /// Most chunks.
+    pub max_chunks: u32,
+    /// Stop once SE(mean total fJ/op) / mean is below this (default 0.01).
+    pub target_rel_se: f64,
+}
+
+impl Default for Convergence {
+    /// 20,000-cycle chunks, 3 to 50 of them, 1 % target.
+    fn default() -> Self {
+        Convergence {
+            chunk_cycles: 20_000,
+            min_chunks: 3,
+            max_chunks: 50,
+            target_rel_se: 0.01,
+        }
+    }
+}
+
+/// Where a number came from: the columns every output row carries.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct Provenance {
+    /// Cell library id, e.g. `sky130_tt_025C_1v80`.
+    pub library: String,
+    /// Process corner and temperature, e.g. `sky130_tt_025C`.
+    pub corner: String,
+    /// Supply voltage (V).
+    pub voltage_v: f64,
+    /// Temperature (°C).
+    pub temperature_c: f64,
+    /// Clock period (ns).
+    pub clock_ns: f64,
+    /// Delay model of the activity.
+    pub delay: String,
+    /// Wire capacitance per fan-out pin (fF).
+    pub wire_cap_ff: f64,
+    /// Energy model version.
+    pub energy_model: String,
+    /// `pann` version.
+    pub pann_version: String,
+    /// Base seed.
+    pub seed: u64,
+}
+
+/// What measuring one point produced.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Measurement {
+    /// Features and mean energy (fJ/op) with standard errors, per component and `total`.
+    pub observation: Observation,
+    /// Cycles simulated over all chunks.
+    pub cycles: u64,
+    /// Chunks simulated.
+    pub chunks: u32,
+    /// Whether the standard-error target was met.
+    pub converged: bool,
+    /// Condition of the numbers.
+    pub provenance: Provenance,
+}
+
+/// A measured sweep point.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct SweepRow {
+    /// The point.
+    pub point: SweepPoint,
+    /// Its measurement.
+    pub measurement: Measurement,
+}
+
+/// Measure every point with `measure` in parallel; rows come back in `points` order.
+/// `progress(done, total)` is called after each point. The first error (in point order)
+/// is returned.
+pub fn run_sweep<E, M>(
+    points: &[SweepPoint],
+    measure: M,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<Vec<SweepRow>, E>
+where
+    E: Send,
+    M: Fn(&SweepPoint) -> Result<Measurement, E> + Sync,
+{
+    let done = AtomicUsize::new(0);
+    let results: Vec<Result<SweepRow, E>> = points
+        .par_iter()
+        .map(|p| {
+            let m = measure(p);
+            progress(done.fetch_add(1, Ordering::Relaxed) + 1, points.len());
+            m.map(|measurement| SweepRow {
+                point: p.clone(),
+                measurement,
+            })
+        })
+        .collect();
+    results.into_iter().collect()
+}
+
+/// The reference factors of the designed grid.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SweepDesign {
+    /// Library id.
+    pub library: String,
+    /// Clock period (ns).
+    pub clock_ns: f64,
+    /// Wire capacitance per fan-out pin (fF).
+    pub wire_cap_ff: f64,
+    /// Seed of the points (and of the random extra points).
+    pub seed: u64,
+    /// Representations swept.
+    pub reprs: Vec<Repr>,
+    /// Randomly placed extra points.
+    pub extra_random: usize,
+}
+
+impl Default for SweepDesign {
+    /// The default library at 10 ns, 0.3 fF wires, seed 1, all three representations,
+    /// 24 random extra points.
+    fn default() -> Self {
+        SweepDesign {
+            library: crate::energy::DEFAULT_LIBRARY.to_string(),
+            clock_ns: 10.0,
+            wire_cap_ff: 0.3,
+            seed: 1,
+            reprs: Repr::ALL.to_vec(),
+            extra_random: 24,
+        }
+    }
+}
+
+/// Operand widths of the multiplier axis.
+pub const MULT_WIDTHS: [u32; 10] = [1, 2, 3, 4, 5, 6, 7, 8, 12, 16];
+/// Accumulator widths of the accumulator axis.
+pub const ACC_WIDTHS: [u32; 4] = [16, 24, 32, 48];
+/// Square operand widths of the accumulator and data axes.
+pub const AXIS_WIDTHS: [u32; 3] = [2, 4, 8];
+/// Data conditions of the data axis.
+pub const DISTS: [Dist; 6] = [
+    Dist::Uniform,
+    Dist::Gauss,
+    Dist::Laplace,
+    Dist::Relu { p: 0.25 },
+    Dist::Relu { p: 0.5 },
+    Dist::Relu { p: 0.75 },
+];
+
+impl SweepDesign {
+    /// A point at this design's condition, if the spec is buildable.
+    pub fn point(&self, repr: Repr, bx: u32, bw: u32, acc: u32, dist: Dist) -> Option<SweepPoint> {
+        let spec = MacSpec {
+            bx,
+            bw,
+            acc,
+            repr,
+            ..MacSpec::default()
+        }
+        .validate()
+        .ok()?;
+        Some(SweepPoint {
+            spec,
+            dist,
+            library: self.library.clone(),
+            clock_ns: self.clock_ns,
+            wire_cap_ff: self.wire_cap_ff,
+            seed: self.seed,
+        })
+    }
+
+    /// The full designed grid (see the module doc), duplicates removed, in a fixed order.
+    pub fn grid(&self) -> Vec<SweepPoint> {
+        let mut pts = Vec::new();
+        for &r in &self.reprs {
+            for &bx in &MULT_WIDTHS {
+                for &bw in &MULT_WIDTHS {
+                    pts.extend(self.point(r, bx, bw, 32, Dist::Uniform));
+                }
+            }
+            for &acc in &ACC_WIDTHS {
+                for &b in &AXIS_WIDTHS {
+                    pts.extend(self.point(r, b, b, acc, Dist::Uniform));
+                }
+            }
+            for &d in &DISTS {
+                for &b in &AXIS_WIDTHS {
+                    pts.extend(self.point(r, b, b, 32, d));
+                }
+            }
+        }
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(self.seed ^ 0x05ee_df17);
+        let mut extra = 0;
+        while extra < self.extra_random && !self.reprs.is_empty() {
+            let r = self.reprs[rng.gen_range(0..self.reprs.len())];
+            let (bx, bw) = (rng.gen_range(1..=16), rng.gen_range(1..=16));
+            let acc = rng.gen_range(16..=48);
+            let d = DISTS[rng.gen_range(0..DISTS.len())];
+            if let Some(p) = self.point(r, bx, bw, acc, d) {
+                pts.push(p);
+                extra += 1;
+            }
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        pts.retain(|p| seen.insert(format!("{} {:?}", p.spec.describe(), p.dist)));
+        pts
+    }
+}
+
+/// Seed of chunk `k` of a point with base seed `seed` (splitmix64 of both).
+pub fn chunk_seed(seed: u64, k: u32) -> u64 {
+    let mut z = seed ^ (k as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// Mean and standard error of the mean.
+pub fn mean_se(v: &[f64]) -> (f64, f64) {
+    let n = v.len() as f64;
+    let m = v.iter().sum::<f64>() / n;
+    if v.len() < 2 {
+        return (m, f64::INFINITY);
+    }
+    let var = v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0);
+    (m, (var / n).sqrt())
+}
+
+/// Batch means of a chunked measurement.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Converged {
+    /// Mean and standard error of the mean (fJ/op) by component key (incl. `total`).
+    pub means: BTreeMap<String, (f64, f64)>,
+    /// Mean stream statistics over the chunks.
+    pub stats: StreamStats,
+    /// Chunks run.
+    pub chunks: u32,
+    /// Whether the target was met.
+    pub converged: bool,
+}
+
+/// Run chunks of `one_chunk(seed)` (energy fJ/op by component incl. `total`, and stream
+/// statistics) until the relative SE of the mean total meets `conv`.
+pub fn converge<E>(
+    seed: u64,
+    conv: &Convergence,
+    mut one_chunk: impl FnMut(u64) -> Result<(BTreeMap<String, f64>, StreamStats), E>,
+) -> Result<Converged, E> {
+    let mut samples: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    let mut stats = Vec::new();
+    let mut k = 0;
+    let converged = loop {
+        let (e, s) = one_chunk(chunk_seed(seed, k))?;
+        for (key, v) in e {
+            samples.entry(key).or_default().push(v);
+        }
+        stats.push(s);
+        k += 1;
+        let (m, se) = mean_se(samples.get("total").map_or(&[][..], |v| v));
+        if k >= conv.min_chunks.max(2) && se <= conv.target_rel_se * m.abs() {
+            break true;
+        }
+        if k >= conv.max_chunks {
+            break false;
+        }
+    };
+    Ok(Converged {
+        means: samples.into_iter().map(|(k, v)| (k, mean_se(&v))).collect(),
+        stats: StreamStats::mean(&stats),
+        chunks: k,
+        converged,
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// Prototype measurement on today's `simulate` API. The experiment layer's `run` replaces
+// exactly this function; nothing else in `fit` touches the simulator.
+
+/// Measure `p` at zero delay with today's [`crate::simulate::simulate`], chunk by chunk.
+pub fn measure_zero_delay(p: &SweepPoint, conv: &Convergence) -> Result<Measurement, FitError> {
+    use crate::energy::{CellLibrary, EnergyMeter, EnergyOptions, ENERGY_MODEL_VERSION};
+    use crate::simulate::{open_stream, simulate, SimConfig};
+    let n = circuits::build(&p.spec);
+    let lib = CellLibrary::load(&p.library).map_err(|e| FitError::Measure(e.to_string()))?;
+    let opts = EnergyOptions {
+        clock_ns: p.clock_ns,
+        wire_cap_ff: p.wire_cap_ff,
+        input_slew_ns: 0.0,
+    };
+    let meter = EnergyMeter::new(&n, &lib, opts);
+    let c = converge(p.seed, conv, |seed| {
+        let cfg = SimConfig {
+            spec: p.spec,
+            stream: StreamSpec::Synthetic { dist: p.dist },
+            dataflow: Dataflow::OutputStationary,
+            cycles: conv.chunk_cycles,
+            seed,
+            imported: None,
+        };
+        let err =
+            |e: &dyn std::fmt::Display| FitError::Measure(format!("{}: {e}", p.spec.describe()));
+        let (act, _) = simulate(&n, &cfg, &mut |_| {}).map_err(|e| err(&e))?;
+        let pairs = open_stream(&cfg)
+            .and_then(|mut s| s.take_pairs(conv.chunk_cycles))
+            .map_err(|e| err(&e))?;
+        let r = meter.measure(&act);
+        let mut e = r.fj_per_op_by_component.clone();
+        e.insert("total".into(), r.total_fj_per_op);
+        Ok((e, StreamStats::from_pairs(&p.spec, &pairs)))
+    })?;
+    let features = Features {
+        bx: p.spec.bx,
+        bw: p.spec.bw,
+        acc: p.spec.acc,
+        product_bits: p.spec.product_bits(),
+        mult_bx: p.spec.bx - (p.spec.repr == Repr::Signmag) as u32,
+        mult_bw: p.spec.bw - (p.spec.repr != Repr::Twos) as u32,
+        flip_flops: n.gates().iter().filter(|g| g.kind == GateKind::Dff).count() as u64,
+        cells: n.cell_count() as u64,
+        clock_ns: p.clock_ns,
+        stats: c.stats,
+    };
+    let (means, chunks) = (c.means, c.chunks);
+    Ok(Measurement {
+        observation: Observation {
+            features,
+            fj_per_op: means.iter().map(|(k, v)| (k.clone(), v.0)).collect(),
+            se_fj_per_op: means.iter().map(|(k, v)| (k.clone(), v.1)).collect(),
+        },
+        cycles: chunks as u64 * conv.chunk_cycles,
+        chunks,
+        converged: c.converged,
+        provenance: Provenance {
+            library: lib.id.clone(),
+            corner: super::voltage::corner_of(&lib.id),
+            voltage_v: lib.voltage_v,
+            temperature_c: lib.temperature_c,
+            clock_ns: p.clock_ns,
+            delay: "zero".into(),
+            wire_cap_ff: p.wire_cap_ff,
+            energy_model: ENERGY_MODEL_VERSION.into(),
+            pann_version: env!("CARGO_PKG_VERSION").into(),
+            seed: p.seed,
+        },
+    })
+}
+
+/// Dynamic energy per operation (fJ; total minus leakage) of one zero-delay run of `p`'s
+/// circuit and stream (`cycles`, seed `p.seed`), metered with each library in `libraries`:
+/// `(library id, supply V, fJ/op)`. Zero-delay activity does not depend on the library, so
+/// one simulation serves every corner.
+pub fn dynamic_across_libraries(
+    p: &SweepPoint,
+    cycles: u64,
+    libraries: &[String],
+) -> Result<Vec<(String, f64, f64)>, FitError> {
+    use crate::energy::{CellLibrary, EnergyMeter, EnergyOptions};
+    use crate::simulate::{simulate, SimConfig};
+    let n = circuits::build(&p.spec);
+    let cfg = SimConfig {
+        spec: p.spec,
+        stream: StreamSpec::Synthetic { dist: p.dist },
+        dataflow: Dataflow::OutputStationary,
+        cycles,
+        seed: p.seed,
+        imported: None,
+    };
+    let (act, _) = simulate(&n, &cfg, &mut |_| {}).map_err(|e| FitError::Measure(e.to_string()))?;
+    let opts = EnergyOptions {
+        clock_ns: p.clock_ns,
+        wire_cap_ff: p.wire_cap_ff,
+        input_slew_ns: 0.0,
+    };
+    libraries
+        .iter()
+        .map(|id| {
+            let lib = CellLibrary::load(id).map_err(|e| FitError::Measure(e.to_string()))?;
+            let r = EnergyMeter::new(&n, &lib, opts).measure(&act);
+            Ok((
+                lib.id.clone(),
+                lib.voltage_v,
+                r.total_fj_per_op - r.leakage_fj_per_op,
+            ))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grid_covers_every_axis_without_duplicates() {
+        let g = SweepDesign::default().grid();
+        let keys: std::collections::BTreeSet<String> = g
+            .iter()
+            .map(|p| format!("{} {:?}", p.spec.describe(), p.dist))
+            .collect();
+        assert_eq!(keys.len(), g.len());
+        for acc in ACC_WIDTHS {
+            assert!(g.iter().any(|p| p.spec.acc == acc));
+        }
+        assert!(g.iter().any(|p| p.spec.bx == 16 && p.spec.bw == 1));
+        assert_eq!(
+            g,
+            SweepDesign::default().grid(),
+            "the grid is deterministic"
+        );
+    }
+
+    #[test]
+    fn sweep_rows_come_back_in_point_order() {
+        let d = SweepDesign::default();
+        let pts: Vec<SweepPoint> = (2..=6)
+            .filter_map(|b| d.point(Repr::Twos, b, b, 32, Dist::Uniform))
+            .collect();
+        let conv = Convergence {
+            chunk_cycles: 500,
+            min_chunks: 2,
+            max_chunks: 2,
+            target_rel_se: 1.0,
+        };
+        let rows = run_sweep(&pts, |p| measure_zero_delay(p, &conv), &|_, _| {}).unwrap();
+        let widths: Vec<u32> = rows.iter().map(|r| r.point.spec.bx).collect();
+        assert_eq!(widths, vec![2, 3, 4, 5, 6]);
+        assert!(rows.iter().all(|r| r.measurement.cycles == 1000));
+    }
+}
