@@ -70,7 +70,14 @@ pub fn cells(cmd: CellsCmd) -> anyhow::Result<()> {
         CellsCmd::List => {
             let mut t = format!("{:<28} {:>7} {:>8}  library\n", "id", "V", "T (°C)");
             for id in CellLibrary::list() {
-                let l = CellLibrary::load(&id)?;
+                // A stray CSV in a user directory is reported, not fatal.
+                let l = match CellLibrary::load(&id) {
+                    Ok(l) => l,
+                    Err(e) => {
+                        t += &format!("{id:<28} (unreadable: {e})\n");
+                        continue;
+                    }
+                };
                 let def = if id == pann::energy::DEFAULT_LIBRARY {
                     " (default)"
                 } else {

@@ -3,6 +3,9 @@
 //! group, whatever the cells are called.
 //!
 //! **Which cells qualify.**
+//! - Never: `dont_use` cells and power-management or clock-gating cells (isolation, level
+//!   shifter, always-on, retention, power switch, integrated clock gate); a `--map` entry may
+//!   still name them.
 //! - Combinational primitive of arity k: a cell without `ff`/`latch`/`statetable` with exactly k
 //!   input pins and an output pin (not three-state) whose `function`, under some binding of the
 //!   primitive's slots (`a`, `b`, `c`) to the cell's input pins, has the primitive's truth table.
@@ -24,8 +27,18 @@
 //! adder's carry for `maj3` only when nothing else implements the primitive), then the smallest
 //! total `area` (every cell instance counted: `NandMux` = 3·NAND2 + INV), then a single cell
 //! before a composition, then cell names in byte order.
+//!
+//! **Against the name tables** (which stay preferred for SKY130, GF180 and ASAP7; tested in
+//! `tests/energy_liberty.rs`): on every shipped corner (SKY130 hd basic, GF180 basic, ASAP7
+//! SIMPLE+INVBUF+SEQ) the same cells and pin bindings, except ASAP7 `buf` → `HB1xp67` (area
+//! 0.05832 < `BUFx2` 0.0729), `nand2` → `NAND2xp33` (same area as `NAND2xp5`, earlier by name)
+//! and so the NAND-NAND `mux2`. On the full SKY130 hd files (428 cells, not shipped): `inv` →
+//! `clkinv_1` (same area as `inv_1`), `and2`/`or2` → `and2_0`/`or2_0`, `andnot` → `nor2b_1`,
+//! `ornot` → `nand2b_1`.
 
 use super::boolexpr::{ones, var_table, Expr};
+#[cfg(test)]
+use super::liberty::FfLogic;
 use super::liberty::{CellLogic, Liberty};
 use super::mapping::{Bound, Recipe};
 use crate::netlist::GateKind;
@@ -68,7 +81,7 @@ fn target(kind: GateKind, perm: &[usize], negate: &[usize]) -> u64 {
 /// function has that truth table under some pin permutation.
 pub fn bind_comb(cell: &CellLogic, kind: GateKind, negate: &[usize]) -> Option<Bound> {
     let k = kind.arity();
-    if cell.ff.is_some() || cell.other_state || cell.inputs.len() != k || k == 0 {
+    if cell.ff.is_some() || cell.other_state || cell.special || cell.inputs.len() != k || k == 0 {
         return None;
     }
     for (out, f) in &cell.outputs {
@@ -91,7 +104,12 @@ pub fn bind_comb(cell: &CellLogic, kind: GateKind, negate: &[usize]) -> Option<B
 /// A rising-edge D flip-flop binding (`pins = [D]`) and whether its output is inverted.
 pub fn bind_dff(cell: &CellLogic) -> Option<(Bound, bool)> {
     let ff = cell.ff.as_ref()?;
-    if ff.asynchronous || cell.other_state || cell.inputs.len() != 2 || ff.state.is_empty() {
+    if ff.asynchronous
+        || cell.other_state
+        || cell.special
+        || cell.inputs.len() != 2
+        || ff.state.is_empty()
+    {
         return None;
     }
     let Ok(Expr::Var(clk)) = Expr::parse(&ff.clocked_on) else {
@@ -294,6 +312,7 @@ mod tests {
                 .collect(),
             ff: None,
             other_state: false,
+            special: false,
         }
     }
 
@@ -343,5 +362,37 @@ mod tests {
             (vec!["A".into(), "B".into(), "CI".into()], "CO")
         );
         assert!(bind_comb(&fa, GateKind::Mux2, &[]).is_none());
+    }
+
+    #[test]
+    fn dont_use_and_power_management_cells_are_never_picked_by_function() {
+        let mut c = cell(&["A", "SLEEP"], &[("X", "A | SLEEP")]);
+        assert!(bind_comb(&c, GateKind::Or2, &[]).is_some());
+        c.special = true;
+        assert!(bind_comb(&c, GateKind::Or2, &[]).is_none());
+    }
+
+    #[test]
+    fn inverted_output_flip_flop_binds_inverted_and_falling_or_async_ones_not_at_all() {
+        let mut c = cell(&["CLK", "D"], &[("QN", "IQN")]);
+        c.ff = Some(FfLogic {
+            state: vec!["IQN".into(), "IQNN".into()],
+            next_state: "!D".into(),
+            clocked_on: "CLK".into(),
+            asynchronous: false,
+        });
+        let (b, inverted) = bind_dff(&c).unwrap();
+        assert!(inverted);
+        assert_eq!((b.pins, b.out.as_str()), (vec!["D".to_string()], "QN"));
+        // The complement of the state is D one cycle later.
+        c.outputs = vec![("Q".into(), "IQNN".into())];
+        assert!(!bind_dff(&c).unwrap().1);
+        let ff = c.ff.as_mut().unwrap();
+        ff.clocked_on = "!CLK".into();
+        assert!(bind_dff(&c).is_none());
+        let ff = c.ff.as_mut().unwrap();
+        ff.clocked_on = "CLK".into();
+        ff.asynchronous = true;
+        assert!(bind_dff(&c).is_none());
     }
 }

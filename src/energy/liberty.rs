@@ -220,6 +220,10 @@ pub struct CellLogic {
     pub ff: Option<FfLogic>,
     /// A latch, a state table, several `ff` groups or an inout pin: never mapped by function.
     pub other_state: bool,
+    /// `dont_use`, or a power-management or clock-gating cell (`is_isolation_cell`,
+    /// `is_level_shifter`, `always_on`, `retention_cell`, `switch_cell_type`,
+    /// `clock_gating_integrated_cell`): mapped by function only through a `--map` entry.
+    pub special: bool,
 }
 
 /// A flip-flop's `ff (IQ, IQN) { next_state, clocked_on }` group.
@@ -565,6 +569,17 @@ impl Liberty {
                 || g.subgroups("ff").count() > 1
                 || g.subgroups("pin")
                     .any(|p| p.simple("direction") == Some("inout")),
+            special: g.simple("dont_use").is_some_and(|v| v == "true")
+                || [
+                    "is_isolation_cell",
+                    "is_level_shifter",
+                    "always_on",
+                    "retention_cell",
+                    "switch_cell_type",
+                    "clock_gating_integrated_cell",
+                ]
+                .iter()
+                .any(|a| g.simple(a).is_some_and(|v| v != "false")),
         })
     }
 

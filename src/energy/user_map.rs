@@ -163,9 +163,10 @@ impl UserMap {
             return Ok(None);
         };
         let err = |field: &str, value: &str, msg: String| self.err(e.line, field, value, msg);
-        let cell = lib
+        let mut cell = lib
             .cell_logic(&e.cell)
             .ok_or_else(|| err("cell", &e.cell, format!("no such cell in {}", lib.name)))?;
+        cell.special = false; // named by the user: allowed
         for p in e.pins.iter().flatten() {
             if !cell.inputs.contains(p) {
                 return Err(err(
