@@ -65,6 +65,11 @@ pub fn cells(cmd: CellsCmd) -> anyhow::Result<()> {
                 cl.temperature_c,
                 out.display()
             ));
+            for k in pann::netlist::GateKind::ALL {
+                if let Some(p) = cl.prim(k) {
+                    out_line(&format!("  {:<7} {}", k.name(), p.recipe.describe()));
+                }
+            }
             Ok(())
         }
         CellsCmd::List => {

@@ -323,13 +323,12 @@ fn function_mapping_equals_the_name_tables_on_every_shipped_corner() {
     }
 }
 
-/// Rename every `sky130_fd_sc_hd__*` token (cells and the library) to a random-looking name.
-fn rename_sky130(text: &str) -> (String, BTreeMap<String, String>) {
-    const PREFIX: &str = "sky130_fd_sc_hd__";
+/// Rename every `<prefix>*` token (cells and the library) to a random-looking name.
+fn rename_tokens(text: &str, prefix: &str) -> (String, BTreeMap<String, String>) {
     let mut names = BTreeMap::new();
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
-    while let Some(i) = rest.find(PREFIX) {
+    while let Some(i) = rest.find(prefix) {
         out.push_str(&rest[..i]);
         let tail = &rest[i..];
         let end = tail
@@ -360,23 +359,41 @@ fn gunzip(p: &Path) -> String {
 /// The acceptance test of issue #9: a Liberty library whose cell names no mapping table knows
 /// imports by function and gives exactly the energies of the same library under its known
 /// names: the same cells and pin bindings per primitive, equal models at the reference point,
-/// and equal fJ/op by component on a 4×4 multiplier MAC.
+/// and equal fJ/op by component on a 4×4 MAC. SKY130 hd tt (25 cells).
 #[test]
-fn renamed_library_imports_by_function_with_energies_equal_to_the_known_names() {
+fn renamed_sky130_imports_by_function_with_energies_equal_to_the_known_names() {
+    renamed_library_gives_equal_energies(
+        "sky130_fd_sc_hd/basic/sky130_fd_sc_hd__tt_025C_1v80.lib.gz",
+        "sky130_fd_sc_hd__",
+        "sky130_fd_sc_hd__tt_025C_1v80",
+    );
+}
+
+/// The same for GF180 (maj3 from the full adder's carry, `A1`/`A2`/`I`/`ZN` pins).
+#[test]
+fn renamed_gf180_imports_by_function_with_energies_equal_to_the_known_names() {
+    renamed_library_gives_equal_energies(
+        "gf180mcu_fd_sc_mcu7t5v0/basic/gf180mcu_fd_sc_mcu7t5v0__tt_025C_5v00.lib.gz",
+        "gf180mcu_fd_sc_mcu7t5v0__",
+        "gf180mcu_fd_sc_mcu7t5v0__tt_025C_5v00",
+    );
+}
+
+fn renamed_library_gives_equal_energies(file: &str, prefix: &str, library: &str) {
     let Some(d) = shared_dir() else {
         eprintln!("SKIPPED: ../shared/liberty not found (set PANN_LIBERTY_DIR)");
         return;
     };
-    let src = d.join("sky130_fd_sc_hd/basic/sky130_fd_sc_hd__tt_025C_1v80.lib.gz");
-    let (text, names) = rename_sky130(&gunzip(&src));
+    let src = d.join(file);
+    let (text, names) = rename_tokens(&gunzip(&src), prefix);
     assert!(names.len() >= 25, "{}", names.len());
-    assert!(!text.contains("sky130"));
+    assert!(!text.contains(prefix));
     let dir = tempfile::tempdir().unwrap();
     let renamed_file = write(dir.path(), "renamed.lib", &text);
 
     let known = CellLibrary::from_liberty(&Liberty::read(&[&src]).unwrap()).unwrap();
     let renamed = CellLibrary::from_liberty(&Liberty::read(&[&renamed_file]).unwrap()).unwrap();
-    let lib_name = &names["sky130_fd_sc_hd__tt_025C_1v80"];
+    let lib_name = &names[library];
     assert_eq!(&renamed.id, lib_name);
     assert_eq!(renamed.tick_ns, known.tick_ns);
 
