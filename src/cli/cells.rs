@@ -2,15 +2,20 @@
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use pann::energy::{CellLibrary, Liberty};
+use pann::energy::{CellLibrary, ImportOptions, Liberty, UserMap};
 use std::path::PathBuf;
 
 /// `pann cells ...`
 #[derive(Subcommand)]
 pub enum CellsCmd {
-    /// Import one corner from Liberty into a per-primitive CSV (data/cells/<library>_<corner>.csv).
+    /// Import one corner from Liberty into a per-primitive CSV (<dir>/<id>.csv).
+    ///
+    /// Each primitive (inv, and2, andnot, mux2, maj3, dff, ...) gets, first match wins: the
+    /// --map entry; for SKY130, GF180 and ASAP7 the built-in name table; else the cell whose
+    /// Liberty `function` (or `ff` group) computes it, smallest area first (compositions such as
+    /// inverter + AND2 when cheaper or when no single cell exists).
     Import(ImportArgs),
-    /// List the cell libraries shipped with pann (embedded) and in ./data/cells.
+    /// List the cell libraries: embedded, in $PANN_CELLS_DIR and in ./data/cells.
     List,
 }
 
@@ -21,20 +26,38 @@ pub struct ImportArgs {
     /// (ASAP7 SIMPLE + INVBUF + SEQ, or a GF180 header + per-cell files).
     #[arg(long, required = true)]
     pub liberty: Vec<PathBuf>,
-    /// Output CSV; default data/cells/<id>.csv.
+    /// Output CSV; default <dir>/<id>.csv with <dir> = $PANN_CELLS_DIR if set, else
+    /// data/cells. Libraries there are found by id by `pann cells list` and `--cells <id>`.
     #[arg(short = 'o', long)]
     pub out: Option<PathBuf>,
+    /// Library id (the CSV file stem); default <family>_<corner> for SKY130, GF180, ASAP7,
+    /// else the Liberty library name.
+    #[arg(long)]
+    pub id: Option<String>,
+    /// Mapping file, CSV lines `kind,cell[,pins[,out]]` (pins: the cell's input pins for slots
+    /// a b c, space-separated); its entries win over the automatic mapping.
+    #[arg(long)]
+    pub map: Option<PathBuf>,
 }
 
 /// Run `pann cells ...`.
 pub fn cells(cmd: CellsCmd) -> anyhow::Result<()> {
     match cmd {
         CellsCmd::Import(a) => {
+            if let Some(p) = &a.out {
+                pann::report::check_target(p)?;
+            }
             let lib = Liberty::read(&a.liberty)?;
-            let cl = CellLibrary::from_liberty(&lib)?;
-            let out = a
-                .out
-                .unwrap_or_else(|| PathBuf::from(format!("data/cells/{}.csv", cl.id)));
+            let opts = ImportOptions {
+                id: a.id,
+                map: a.map.as_deref().map(UserMap::read).transpose()?,
+                by_function_only: false,
+            };
+            let cl = CellLibrary::import(&lib, &opts)?;
+            let out = a.out.unwrap_or_else(|| {
+                let dirs = CellLibrary::search_dirs();
+                dirs[0].join(format!("{}.csv", cl.id))
+            });
             pann::report::write_atomic::<_, anyhow::Error>(&out, |w| Ok(cl.write_csv(w)?))
                 .with_context(|| format!("writing {}", out.display()))?;
             out_line(&format!(
@@ -45,12 +68,24 @@ pub fn cells(cmd: CellsCmd) -> anyhow::Result<()> {
                 cl.temperature_c,
                 out.display()
             ));
+            for k in pann::netlist::GateKind::ALL {
+                if let Some(p) = cl.prim(k) {
+                    out_line(&format!("  {:<7} {}", k.name(), p.recipe.describe()));
+                }
+            }
             Ok(())
         }
         CellsCmd::List => {
             let mut t = format!("{:<28} {:>7} {:>8}  library\n", "id", "V", "T (°C)");
             for id in CellLibrary::list() {
-                let l = CellLibrary::load(&id)?;
+                // A stray CSV in a user directory is reported, not fatal.
+                let l = match CellLibrary::load(&id) {
+                    Ok(l) => l,
+                    Err(e) => {
+                        t += &format!("{id:<28} (unreadable: {e})\n");
+                        continue;
+                    }
+                };
                 let def = if id == pann::energy::DEFAULT_LIBRARY {
                     " (default)"
                 } else {

@@ -203,6 +203,42 @@ impl LibCell {
     }
 }
 
+/// A cell's logic as written in the Liberty file: what mapping by function reads.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CellLogic {
+    /// Cell name.
+    pub name: String,
+    /// File the cell came from.
+    pub file: String,
+    /// `area` (library units; infinite if missing, so such cells sort last).
+    pub area: f64,
+    /// Input pins in declaration order.
+    pub inputs: Vec<String>,
+    /// Output pins (not three-state) in declaration order with their `function` ("" if none).
+    pub outputs: Vec<(String, String)>,
+    /// The `ff` group, if any.
+    pub ff: Option<FfLogic>,
+    /// A latch, a state table, several `ff` groups or an inout pin: never mapped by function.
+    pub other_state: bool,
+    /// `dont_use`, or a power-management or clock-gating cell (`is_isolation_cell`,
+    /// `is_level_shifter`, `always_on`, `retention_cell`, `switch_cell_type`,
+    /// `clock_gating_integrated_cell`): mapped by function only through a `--map` entry.
+    pub special: bool,
+}
+
+/// A flip-flop's `ff (IQ, IQN) { next_state, clocked_on }` group.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FfLogic {
+    /// The state variable names (`IQ`, `IQN`).
+    pub state: Vec<String>,
+    /// `next_state` expression.
+    pub next_state: String,
+    /// `clocked_on` expression.
+    pub clocked_on: String,
+    /// Has `clear`, `preset` or `clocked_on_also`.
+    pub asynchronous: bool,
+}
+
 /// A source file: path as given and SHA-256 of its bytes (compressed bytes for `.gz`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SourceFile {
@@ -487,6 +523,64 @@ impl Liberty {
     /// True if the library has a cell of that name.
     pub fn has_cell(&self, name: &str) -> bool {
         self.cells.contains_key(name)
+    }
+
+    /// Time unit of the source files, ns (0.001 for a `1ps` library).
+    pub fn time_unit_ns(&self) -> f64 {
+        self.time_ns
+    }
+
+    /// The logic view of a cell (area, pins, `function` and `ff` attributes), for mapping by
+    /// function; `None` if there is no such cell.
+    pub fn cell_logic(&self, name: &str) -> Option<CellLogic> {
+        let g = self.cells.get(name)?;
+        let pins = |dir: &'static str| {
+            g.subgroups("pin")
+                .filter(move |p| p.simple("direction") == Some(dir))
+        };
+        let ff = g.subgroups("ff").next().map(|f| FfLogic {
+            state: f.args.clone(),
+            next_state: f.simple("next_state").unwrap_or("").to_string(),
+            clocked_on: f.simple("clocked_on").unwrap_or("").to_string(),
+            asynchronous: ["clear", "preset", "clocked_on_also"]
+                .iter()
+                .any(|a| f.simple(a).is_some()),
+        });
+        Some(CellLogic {
+            name: name.to_string(),
+            file: self.file_of_cell.get(name).cloned().unwrap_or_default(),
+            area: g
+                .simple("area")
+                .and_then(|a| a.trim().parse().ok())
+                .unwrap_or(f64::INFINITY),
+            inputs: pins("input").map(|p| p.name().to_string()).collect(),
+            outputs: pins("output")
+                .filter(|p| p.simple("three_state").is_none())
+                .map(|p| {
+                    (
+                        p.name().to_string(),
+                        p.simple("function").unwrap_or("").to_string(),
+                    )
+                })
+                .collect(),
+            ff,
+            other_state: g.subgroups("latch").next().is_some()
+                || g.subgroups("statetable").next().is_some()
+                || g.subgroups("ff").count() > 1
+                || g.subgroups("pin")
+                    .any(|p| p.simple("direction") == Some("inout")),
+            special: g.simple("dont_use").is_some_and(|v| v == "true")
+                || [
+                    "is_isolation_cell",
+                    "is_level_shifter",
+                    "always_on",
+                    "retention_cell",
+                    "switch_cell_type",
+                    "clock_gating_integrated_cell",
+                ]
+                .iter()
+                .any(|a| g.simple(a).is_some_and(|v| v != "false")),
+        })
     }
 
     /// Extract one cell in pann's units.

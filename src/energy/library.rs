@@ -4,13 +4,36 @@
 //!
 //! Units: energy fJ, capacitance fF, time ns, leakage nW, voltage V, temperature °C.
 
+use super::by_function::FunctionIndex;
 use super::liberty::{eval_mean, round_sig, LibCell, Liberty, Sense, SourceFile};
 use super::mapping::{candidates, Bound, Family, Recipe};
+use super::user_map::UserMap;
 use super::EnergyError;
 use crate::netlist::GateKind;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// Environment variable naming a directory of user cell libraries (`<id>.csv`, as written by
+/// `pann cells import`): searched by [`CellLibrary::load`] and [`CellLibrary::list`] before
+/// `./data/cells` and the embedded copies, and the default `--out` directory of the import.
+pub const CELLS_DIR_ENV: &str = "PANN_CELLS_DIR";
+
+/// How [`CellLibrary::import`] maps primitives to cells and names the result.
+///
+/// Per primitive, first match wins: the user map; the family's name table
+/// ([`mapping::candidates`](super::mapping::candidates), for SKY130, GF180, ASAP7, unless
+/// `by_function_only`); mapping by function ([`FunctionIndex::recipe`]).
+#[derive(Clone, Debug, Default)]
+pub struct ImportOptions {
+    /// Library id (CSV file stem); default: `<family>_<corner>` for the known families, else
+    /// the Liberty library name with characters other than `[A-Za-z0-9_.-]` replaced by `_`.
+    pub id: Option<String>,
+    /// A user mapping file; its entries win over everything else.
+    pub map: Option<UserMap>,
+    /// Ignore the per-family name tables (default false: they are preferred when they apply).
+    pub by_function_only: bool,
+}
 
 /// The library used when none is named.
 pub const DEFAULT_LIBRARY: &str = "sky130_tt_025C_1v80";
@@ -402,6 +425,33 @@ struct Row {
     model_json: String,
 }
 
+fn id_char_ok(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')
+}
+
+/// A library name as an id: characters other than `[A-Za-z0-9_.-]` become `_`.
+fn sanitize_id(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .map(|c| if id_char_ok(c) { c } else { '_' })
+        .collect();
+    if s.is_empty() {
+        "library".into()
+    } else {
+        s
+    }
+}
+
+fn check_id(id: &str, file: &str) -> Result<String, EnergyError> {
+    if id.is_empty() || id.starts_with('.') || !id.chars().all(id_char_ok) {
+        return Err(EnergyError::Csv {
+            file: file.to_string(),
+            msg: format!("library id {id:?}: use letters, digits, '_', '-', '.' (not first)"),
+        });
+    }
+    Ok(id.to_string())
+}
+
 /// Identifier of a Liberty library: `<family>_<corner>`.
 fn library_id(fam: Family, library: &str) -> String {
     match fam {
@@ -430,50 +480,66 @@ fn mean(v: &[f64]) -> f64 {
 }
 
 impl CellLibrary {
-    /// Import from Liberty: pick each primitive's recipe from the mapping table.
-    /// Errors name the file, cell and attribute; a primitive with no available recipe is an
-    /// error naming the cells tried.
+    /// Import from Liberty with the default [`ImportOptions`]: name tables for the known
+    /// families, mapping by function otherwise. Errors name the file, cell and attribute; a
+    /// primitive with no available recipe is an error naming the cells tried.
     pub fn from_liberty(lib: &Liberty) -> Result<CellLibrary, EnergyError> {
-        let fam = Family::detect(&lib.name).ok_or_else(|| EnergyError::Attribute {
-            file: lib
-                .sources
-                .first()
-                .map(|s| s.path.clone())
-                .unwrap_or_default(),
-            cell: "(library)".into(),
-            attr: "library".into(),
-            msg: format!(
-                "unknown library family {:?} (expected sky130*, gf180*, asap7*)",
-                lib.name
-            ),
-        })?;
-        let mut prims = BTreeMap::new();
-        for kind in GateKind::ALL {
-            let cands = candidates(fam, kind);
-            if cands.is_empty() {
-                continue;
-            }
-            let Some(recipe) = cands
+        Self::import(lib, &ImportOptions::default())
+    }
+
+    /// Import from Liberty: pick each primitive's recipe (see [`ImportOptions`] for the order).
+    pub fn import(lib: &Liberty, opts: &ImportOptions) -> Result<CellLibrary, EnergyError> {
+        let files = || {
+            lib.sources
                 .iter()
-                .find(|r| r.cells().iter().all(|c| lib.has_cell(c)))
-            else {
-                let missing: Vec<&str> = cands[cands.len() - 1]
-                    .cells()
-                    .into_iter()
-                    .filter(|c| !lib.has_cell(c))
-                    .collect();
-                return Err(EnergyError::Attribute {
-                    file: lib
-                        .sources
+                .map(|s| s.path.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let fam = Family::detect(&lib.name);
+        let index = FunctionIndex::new(lib);
+        let mut prims = BTreeMap::new();
+        let mut inv: Option<Bound> = None;
+        for kind in GateKind::ALL.into_iter().filter(|k| k.arity() > 0) {
+            let by_name = match fam {
+                Some(f) if !opts.by_function_only => candidates(f, kind),
+                _ => vec![],
+            };
+            let user = match &opts.map {
+                Some(m) => m.recipe(lib, kind)?,
+                None => None,
+            };
+            let recipe = user
+                .or_else(|| {
+                    by_name
                         .iter()
-                        .map(|s| s.path.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    cell: missing.join(","),
+                        .find(|r| r.cells().iter().all(|c| lib.has_cell(c)))
+                        .cloned()
+                })
+                .or_else(|| index.recipe(kind, inv.as_ref()));
+            let Some(recipe) = recipe else {
+                let missing: Vec<&str> = by_name
+                    .last()
+                    .map(|r| r.cells().into_iter().filter(|c| !lib.has_cell(c)).collect())
+                    .unwrap_or_default();
+                return Err(EnergyError::Attribute {
+                    file: files(),
+                    cell: if missing.is_empty() {
+                        "(none)".into()
+                    } else {
+                        missing.join(",")
+                    },
                     attr: format!("cell (needed for primitive {})", kind.name()),
-                    msg: "missing from the library".into(),
+                    msg: format!(
+                        "missing from the library, and no cell's function implements {} \
+                         (name a cell for it in a --map file)",
+                        kind.name()
+                    ),
                 });
             };
+            if let (GateKind::Inv, Recipe::Direct { core }) = (kind, &recipe) {
+                inv = Some(core.clone());
+            }
             let cells = recipe
                 .cells()
                 .into_iter()
@@ -483,18 +549,24 @@ impl CellLibrary {
                 kind,
                 Prim {
                     kind,
-                    recipe: recipe.clone(),
+                    recipe,
                     cells,
                 },
             );
         }
+        let id = match (&opts.id, fam) {
+            (Some(id), _) => check_id(id, &files())?,
+            (None, Some(f)) => library_id(f, &lib.name),
+            (None, None) => sanitize_id(&lib.name),
+        };
+        let ps = fam == Some(Family::Asap7) || lib.time_unit_ns() < 0.01;
         Ok(CellLibrary {
-            id: library_id(fam, &lib.name),
+            id,
             library: lib.name.clone(),
             voltage_v: lib.voltage_v,
             temperature_c: lib.temperature_c,
             process: lib.process,
-            tick_ns: if fam == Family::Asap7 { 0.001 } else { 0.01 },
+            tick_ns: if ps { 0.001 } else { 0.01 },
             sources: lib.sources.clone(),
             split_model: lib.split_model,
             prims,
@@ -647,8 +719,20 @@ impl CellLibrary {
         Ok(lib)
     }
 
-    /// Load a library by id: `data/cells/<id>.csv` under the current directory if present,
-    /// else the embedded copy; or a path to a CSV file.
+    /// Directories searched for `<id>.csv`, in order: `$PANN_CELLS_DIR` ([`CELLS_DIR_ENV`])
+    /// if set, then `./data/cells`.
+    pub fn search_dirs() -> Vec<PathBuf> {
+        let mut v: Vec<PathBuf> = std::env::var_os(CELLS_DIR_ENV)
+            .filter(|d| !d.is_empty())
+            .map(PathBuf::from)
+            .into_iter()
+            .collect();
+        v.push(PathBuf::from("data/cells"));
+        v
+    }
+
+    /// Load a library by id: `<dir>/<id>.csv` in the first of [`Self::search_dirs`] that has
+    /// it, else the embedded copy; or a path to a CSV file.
     pub fn load(name: &str) -> Result<CellLibrary, EnergyError> {
         let p = Path::new(name);
         if name.ends_with(".csv") || p.is_file() {
@@ -658,9 +742,11 @@ impl CellLibrary {
             })?;
             return Self::read_csv(&text, name);
         }
-        let local = Path::new("data/cells").join(format!("{name}.csv"));
-        if let Ok(text) = std::fs::read_to_string(&local) {
-            return Self::read_csv(&text, &local.display().to_string());
+        for dir in Self::search_dirs() {
+            let local = dir.join(format!("{name}.csv"));
+            if let Ok(text) = std::fs::read_to_string(&local) {
+                return Self::read_csv(&text, &local.display().to_string());
+            }
         }
         match EMBEDDED.iter().find(|(id, _)| *id == name) {
             Some((id, text)) => Self::read_csv(text, &format!("(embedded) {id}.csv")),
@@ -671,10 +757,25 @@ impl CellLibrary {
         }
     }
 
-    /// Ids of the embedded libraries, sorted.
+    /// Ids of the embedded libraries and of the `<id>.csv` files in [`Self::search_dirs`],
+    /// sorted, without repeats.
     pub fn list() -> Vec<String> {
         let mut v: Vec<String> = EMBEDDED.iter().map(|(id, _)| id.to_string()).collect();
+        for dir in Self::search_dirs() {
+            let Ok(rd) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for e in rd.flatten() {
+                let p = e.path();
+                if p.extension().is_some_and(|x| x == "csv") {
+                    if let Some(stem) = p.file_stem() {
+                        v.push(stem.to_string_lossy().into_owned());
+                    }
+                }
+            }
+        }
         v.sort();
+        v.dedup();
         v
     }
 }

@@ -1,6 +1,11 @@
 //! The cell-mapping table: which library cells implement each netlist primitive
 //! ([`GateKind`]), per library family. One table, first available recipe wins.
 //!
+//! These name tables are preferred for the three known families (so the shipped CSVs stay as
+//! they are); any other library, and any primitive a table cannot place, is mapped by cell
+//! function ([`by_function`](super::by_function)), and a user `--map` file
+//! ([`user_map`](super::user_map)) wins over both.
+//!
 //! | primitive | SKY130 `sky130_fd_sc_hd__` | GF180 `gf180mcu_fd_sc_mcu7t5v0__` | ASAP7 `*_ASAP7_75t_R` |
 //! |---|---|---|---|
 //! | inv | `inv_1` | `inv_1` | `INVx1` |

@@ -2,6 +2,8 @@
 //!
 //! - [`liberty`]: Liberty import (units, split model, `.gz`, per-cell files, NLDM tables).
 //! - [`mapping`]: the one table mapping netlist primitives to library cells per family.
+//! - [`by_function`]: mapping by Liberty `function`/`ff` truth tables for any library
+//!   ([`boolexpr`] parses the expressions); [`user_map`]: a user's `--map` file.
 //! - [`library`]: [`CellLibrary`], one corner's per-primitive data, shipped as CSV in
 //!   `data/cells/` and embedded in the binary; [`GateModel`] evaluates a primitive at its load.
 //! - [`meter`]: [`EnergyMeter`], an [`ActivitySink`](crate::sim::ActivitySink) that turns an
@@ -32,18 +34,22 @@
 //! assert!(ticks >= 1);
 //! ```
 
+pub mod boolexpr;
+pub mod by_function;
 pub mod compare;
 pub mod liberty;
 pub mod library;
 pub mod mapping;
 pub mod meter;
 mod parse;
+pub mod user_map;
 
 pub use crate::report::sha256_hex;
 pub use liberty::{LibCell, Liberty, Table};
-pub use library::{CellLibrary, GateModel, Prim, DEFAULT_LIBRARY};
+pub use library::{CellLibrary, GateModel, ImportOptions, Prim, CELLS_DIR_ENV, DEFAULT_LIBRARY};
 pub use mapping::{Family, Recipe};
 pub use meter::{EnergyMeter, EnergyOptions, EnergyReport, NetEnergy, ENERGY_MODEL_VERSION};
+pub use user_map::UserMap;
 
 /// Errors of the energy stage. Every message names the file, and where relevant the cell and
 /// attribute, so a person can act on it.
@@ -75,6 +81,20 @@ pub enum EnergyError {
         /// File or library id.
         file: String,
         /// What went wrong.
+        msg: String,
+    },
+    /// A user mapping file (`--map`) has a bad line.
+    #[error("{file}:{line}: field {field} = {value:?}: {msg}")]
+    Map {
+        /// File name.
+        file: String,
+        /// 1-based line (0: the file as a whole).
+        line: usize,
+        /// Field name (`kind`, `cell`, `pins`, `out`).
+        field: String,
+        /// The offending value.
+        value: String,
+        /// What is wrong.
         msg: String,
     },
     /// No library of that name.
