@@ -356,6 +356,7 @@ pub fn measure_zero_delay(p: &SweepPoint, conv: &Convergence) -> Result<Measurem
             cycles: conv.chunk_cycles,
             seed,
             imported: None,
+            data_dir: None,
         };
         let err =
             |e: &dyn std::fmt::Display| FitError::Measure(format!("{}: {e}", p.spec.describe()));
@@ -424,6 +425,7 @@ pub fn dynamic_across_libraries(
         cycles,
         seed: p.seed,
         imported: None,
+        data_dir: None,
     };
     let (act, _) = simulate(&n, &cfg, &mut |_| {}).map_err(|e| FitError::Measure(e.to_string()))?;
     let opts = EnergyOptions {
