@@ -49,6 +49,25 @@ pub struct ImportedPorts {
     pub out: String,
     /// SHA-256 of the source file.
     pub sha256: String,
+    /// Other input ports held at a constant every cycle (`--tie en=1`).
+    pub ties: Vec<(String, u128)>,
+}
+
+impl ImportedPorts {
+    /// What drives each input port of `n`: the operands, the ties; an input port left
+    /// undriven, or a tie naming no input port, is an error naming it.
+    pub fn plan(
+        &self,
+        n: &Netlist,
+    ) -> Result<crate::sim::drive::PortPlan, crate::sim::drive::DriveError> {
+        self.ties
+            .iter()
+            .fold(
+                crate::sim::drive::PortDrive::new(&self.x, &self.w),
+                |d, (p, v)| d.tie(p, *v),
+            )
+            .validate(n)
+    }
 }
 
 /// Errors of an experiment.
@@ -61,6 +80,9 @@ pub enum SimError {
     /// arithmetic says. A bug, reported rather than hidden.
     #[error("bit-accuracy check failed: {0} block(s) where the circuit's registers differ from the arithmetic model ({1})")]
     Mismatch(u64, String),
+    /// The input ports of an imported netlist cannot be driven as asked.
+    #[error("{0}")]
+    Drive(String),
 }
 
 /// Open the configured stream for `spec`'s operand ranges.
@@ -170,6 +192,10 @@ pub fn for_each_batch(
     let mut driver: Option<MacDriver<'_>> = None;
     let mut done = 0u64;
     let mut imported_state = vec![false; n.dffs().len()];
+    let plan = match &cfg.imported {
+        Some(ip) => Some(ip.plan(n).map_err(|e| SimError::Drive(e.to_string()))?),
+        None => None,
+    };
     loop {
         stream.next_batch(&mut pairs, BATCH)?;
         if pairs.is_empty() {
@@ -183,20 +209,14 @@ pub fn for_each_batch(
                     .map(|&(x, w)| (spec.encode_x(x), spec.encode_w(w))),
             )
             .collect();
-        if let Some(ip) = &cfg.imported {
-            // Any netlist: the generic port driver; other inputs held at 0, flip-flops found
-            // by the simulator's fixed point from reset.
-            let at = |name: &str| n.inputs().iter().position(|p| p.name == name);
-            let (xi, wi) = (at(&ip.x), at(&ip.w));
-            let vecs = enc
-                .iter()
-                .map(|&(x, w)| {
-                    let mut v = vec![0u128; n.inputs().len()];
-                    v[xi.expect("import checked the x port")] = x as u128;
-                    v[wi.expect("import checked the w port")] = w as u128;
-                    v
-                })
-                .collect();
+        if let Some(plan) = &plan {
+            // Any netlist: operands on the x and w ports, the other inputs tied; flip-flops
+            // found by the simulator's fixed point from reset.
+            let ops: Vec<(u128, u128)> = enc.iter().map(|&(x, w)| (x as u128, w as u128)).collect();
+            let first = done - prev.is_some() as u64;
+            let vecs = plan
+                .vectors(first, &ops)
+                .map_err(|e| SimError::Drive(e.to_string()))?;
             let drv = PortVectors::new(n, vecs);
             let last = each(&drv, imported_state.clone(), prev.is_some());
             imported_state = last.expect("imported netlists report their final state");

@@ -31,7 +31,7 @@ enum Command {
     /// fJ/op of int8/int32 add and multiply next to Horowitz 45 nm, QKeras qtools and node scaling.
     Compare(compare::CompareArgs),
     /// Simulate a unit over an operand stream; report toggles and energy per operation by component.
-    Simulate(simulate::SimulateArgs),
+    Simulate(Box<simulate::SimulateArgs>),
     /// Print a generated circuit as structural Verilog, Graphviz dot or statistics.
     Netlist(netlist::NetlistArgs),
     /// Throughput of the simulator next to Icarus Verilog and Verilator on the same vectors.
@@ -45,7 +45,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Cells(c) => cells::cells(c),
         Command::Compare(a) => compare::compare(a),
-        Command::Simulate(a) => simulate::run_simulate(a),
+        Command::Simulate(a) => simulate::run_simulate(*a),
         Command::Netlist(a) => netlist::run_netlist(a),
         Command::Bench(a) => bench::run_bench(a),
         Command::Nn(c) => nn::run(c),

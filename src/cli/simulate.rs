@@ -7,7 +7,7 @@ use super::args::{
 use anyhow::{Context, Result};
 use clap::Args;
 use pann::experiment::condition::{DEFAULT_IMAGES, DEFAULT_SEED};
-use pann::experiment::{run, Circuit, Outputs, Request};
+use pann::experiment::{run, Circuit, Outputs, PortNames, Request};
 use pann::report::write_atomic;
 use pann::stream::{Dataflow, StreamSpec};
 use std::path::PathBuf;
@@ -89,9 +89,21 @@ pub struct SimulateArgs {
     /// Top module of --netlist (default: the one marked top, or the only one).
     #[arg(long, requires = "netlist")]
     pub top: Option<String>,
+    /// Hold another input port of --netlist at a value every cycle, e.g. --tie en=1
+    /// --tie clear=0 (decimal, 0x… or 0b…); repeat per port. Every input port must be driven.
+    #[arg(long, value_name = "PORT=VALUE", requires = "netlist", value_parser = parse_tie)]
+    pub tie: Vec<(String, u128)>,
+    /// List every problem of a --netlist that does not import (default: the first few).
+    #[arg(long)]
+    pub verbose: bool,
     /// Hide the progress bar and warnings.
     #[arg(long)]
     pub quiet: bool,
+}
+
+/// `--tie PORT=VALUE`.
+fn parse_tie(s: &str) -> Result<(String, u128), String> {
+    pann::sim::drive::parse_tie(s).map_err(|e| e.to_string())
 }
 
 /// `--vcd-cycles FIRST:LAST`.
@@ -108,11 +120,15 @@ impl SimulateArgs {
         let circuit = match &self.netlist {
             Some(p) => Circuit::import(
                 p,
-                self.top.clone(),
-                &self.x_port,
-                &self.w_port,
-                &self.out_port,
+                &PortNames {
+                    top: self.top.clone(),
+                    x: self.x_port.clone(),
+                    w: self.w_port.clone(),
+                    out: self.out_port.clone(),
+                    ties: self.tie.clone(),
+                },
                 self.circuit.repr,
+                self.verbose,
             )?,
             None => Circuit::generated(self.circuit.spec()?),
         };

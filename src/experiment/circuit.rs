@@ -22,6 +22,21 @@ pub enum Circuit {
     Imported(ImportedCircuit),
 }
 
+/// The ports of a netlist to import: module, operand ports, result port, ties.
+#[derive(Clone, Debug, Default)]
+pub struct PortNames {
+    /// Module (default: the one marked top, or the only one).
+    pub top: Option<String>,
+    /// Activation port.
+    pub x: String,
+    /// Weight port.
+    pub w: String,
+    /// Result port.
+    pub out: String,
+    /// Other input ports held at a constant.
+    pub ties: Vec<(String, u128)>,
+}
+
 /// A Yosys netlist with the ports the stream drives.
 #[derive(Clone, Debug)]
 pub struct ImportedCircuit {
@@ -42,15 +57,23 @@ impl Circuit {
 
     /// Import `path` (Yosys `write_json`): `x` and `w` are the ports the stream drives (their
     /// widths give the operand widths, `repr` their encoding), `out` the result port, `top`
-    /// the module (default: the one marked top, or the only one).
+    /// the module (default: the one marked top, or the only one); every other input port
+    /// must be tied (`ties`, e.g. `("en", 1)`). Problems beyond the first few are counted, not
+    /// listed, unless `verbose`.
     pub fn import(
         path: &Path,
-        top: Option<String>,
-        x: &str,
-        w: &str,
-        out: &str,
+        ports: &PortNames,
         repr: Repr,
+        verbose: bool,
     ) -> Result<Circuit, ExperimentError> {
+        let PortNames {
+            top,
+            x,
+            w,
+            out,
+            ties,
+        } = ports;
+        let (x, w, out) = (x.as_str(), w.as_str(), out.as_str());
         let err = |why: String| ExperimentError::Import {
             path: path.display().to_string(),
             why,
@@ -58,11 +81,12 @@ impl Circuit {
         let bytes = std::fs::read(path).map_err(|e| err(e.to_string()))?;
         let text = String::from_utf8_lossy(&bytes);
         let opts = ImportOptions {
-            top,
+            top: top.clone(),
             inputs: vec![x.to_string(), w.to_string()],
             outputs: vec![out.to_string()],
         };
-        let netlist = import_json(&text, &opts).map_err(|e| err(e.to_string()))?;
+        let netlist = import_json(&text, &opts)
+            .map_err(|e| err(if verbose { e.verbose() } else { e.to_string() }))?;
         let width = |name: &str| netlist.input(name).map_or(0, |q| q.bits.len() as u32);
         let spec = MacSpec {
             unit: Unit::Mult,
@@ -80,7 +104,9 @@ impl Circuit {
             w: w.to_string(),
             out: out.to_string(),
             sha256: crate::report::sha256_hex(&bytes),
+            ties: ties.clone(),
         };
+        ports.plan(&netlist).map_err(|e| err(e.to_string()))?;
         Ok(Circuit::Imported(ImportedCircuit {
             netlist,
             spec,

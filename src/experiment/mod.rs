@@ -12,7 +12,7 @@ pub mod condition;
 pub mod outputs;
 pub mod report;
 
-pub use circuit::{Circuit, ImportedCircuit};
+pub use circuit::{Circuit, ImportedCircuit, PortNames};
 pub use condition::{Condition, DelayKind};
 pub use outputs::Outputs;
 pub use report::{Provenance, Report};
