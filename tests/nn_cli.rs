@@ -122,5 +122,55 @@ fn streams_writes_csv_and_prints_stats() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["stats"]["pairs"], 2560);
-    assert_eq!(std::fs::read_to_string(out).unwrap().lines().count(), 2561);
+    assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 2561);
+    // The file is accepted by the MAC the report names, in the same representation.
+    let cmd = v["simulate_with"].as_str().unwrap();
+    assert!(
+        cmd.starts_with("pann simulate --repr twos --bx 9 --bw 8"),
+        "{cmd}"
+    );
+    let args: Vec<&str> = cmd.split(' ').skip(1).collect();
+    let o = pann(&args);
+    assert!(
+        o.status.success(),
+        "{cmd}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
+fn streams_in_unsigned_representation_run_on_an_unsigned_8x8_mac() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("conv2.csv");
+    let o = pann(&[
+        "streams",
+        "--model",
+        "ccexam-cnn",
+        "--layer",
+        "conv2",
+        "--images",
+        "1",
+        "--calib-size",
+        "16",
+        "--repr",
+        "unsigned",
+        "--max-pairs",
+        "5000",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let cmd = v["simulate_with"].as_str().unwrap();
+    assert!(
+        cmd.starts_with("pann simulate --repr unsigned --bx 8 --bw 8"),
+        "{cmd}"
+    );
+    let args: Vec<&str> = cmd.split(' ').skip(1).collect();
+    let o = pann(&args);
+    assert!(
+        o.status.success(),
+        "{cmd}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }

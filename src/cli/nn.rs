@@ -341,6 +341,17 @@ fn run_streams(a: StreamsArgs) -> anyhow::Result<()> {
         Dataflow::parse(&a.dataflow)?,
         &cfg,
     )?;
+    // The smallest MAC that takes these codes in the same representation: unsigned
+    // activation codes need a sign bit more in a two's complement or sign-magnitude operand.
+    let bx = s.x_bits + u32::from(cfg.repr != Repr::Unsigned);
+    let simulate_with = a.out.as_ref().map(|p| {
+        format!(
+            "pann simulate --repr {} --bx {bx} --bw {} --stream file:{}",
+            cfg.repr.name(),
+            s.w_bits,
+            p.display()
+        )
+    });
     let st = match &a.out {
         Some(p) => stream::write_csv(s, p, cfg.repr, a.max_pairs)?,
         None => stream::stats(s, cfg.repr, a.max_pairs),
@@ -352,6 +363,8 @@ fn run_streams(a: StreamsArgs) -> anyhow::Result<()> {
         images: usize,
         config: &'a QuantConfig,
         stats: &'a stream::StreamStats,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        simulate_with: Option<String>,
         version: &'a str,
     }
     let o = Out {
@@ -360,6 +373,7 @@ fn run_streams(a: StreamsArgs) -> anyhow::Result<()> {
         images: a.images,
         config: &cfg,
         stats: &st,
+        simulate_with,
         version: env!("CARGO_PKG_VERSION"),
     };
     println!("{}", serde_json::to_string_pretty(&o)?);
