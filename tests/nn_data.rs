@@ -22,6 +22,41 @@ fn every_file_matches_data_sha256sums() {
     assert!(n >= 15, "only {n} entries");
 }
 
+/// Every file under data/ (cell tables and results included) has its line in SHA256SUMS
+/// (`data/sums.sh` regenerates the list).
+#[test]
+fn sha256sums_covers_every_file_under_data() {
+    let dir = data_dir();
+    let sums = std::fs::read_to_string(dir.join("SHA256SUMS")).unwrap();
+    let listed: std::collections::BTreeSet<&str> = sums
+        .lines()
+        .filter_map(|l| l.split_once("  ").map(|(_, f)| f))
+        .collect();
+    let mut stack = vec![dir.clone()];
+    let mut missing = Vec::new();
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            let rel = p
+                .strip_prefix(&dir)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            if rel != "SHA256SUMS" && !listed.contains(rel.as_str()) {
+                missing.push(rel);
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "not in data/SHA256SUMS (run data/sums.sh): {missing:?}"
+    );
+}
+
 #[test]
 fn datasets_have_the_documented_sizes() {
     use idx::{DatasetId::*, Split::*};

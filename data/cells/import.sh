@@ -5,6 +5,8 @@ set -e
 PANN=${1:-target/release/pann}
 L=${LIBERTY:-../shared/liberty}
 cd "$(dirname "$0")/../.."
+# Written on purpose into the shipped folder.
+export PANN_CELLS_DIR=data/cells
 for f in "$L"/sky130_fd_sc_hd/basic/*.lib.gz "$L"/gf180mcu_fd_sc_mcu7t5v0/basic/*.lib.gz; do
   "$PANN" cells import --liberty "$f"
 done

@@ -15,7 +15,8 @@ pub enum CellsCmd {
     /// Liberty `function` (or `ff` group) computes it, smallest area first (compositions such as
     /// inverter + AND2 when cheaper or when no single cell exists).
     Import(ImportArgs),
-    /// List the cell libraries: embedded, in $PANN_CELLS_DIR and in ./data/cells.
+    /// List the cell libraries: embedded, in the user cells directory ($PANN_CELLS_DIR or
+    /// ~/.local/share/pann/cells) and in ./data/cells.
     List,
 }
 
@@ -27,7 +28,8 @@ pub struct ImportArgs {
     #[arg(long, required = true)]
     pub liberty: Vec<PathBuf>,
     /// Output CSV; default <dir>/<id>.csv with <dir> = $PANN_CELLS_DIR if set, else
-    /// data/cells. Libraries there are found by id by `pann cells list` and `--cells <id>`.
+    /// ~/.local/share/pann/cells (never the shipped data/cells). Libraries there are found by
+    /// id by `pann cells list` and `--cells <id>`.
     #[arg(short = 'o', long)]
     pub out: Option<PathBuf>,
     /// Library id (the CSV file stem); default <family>_<corner> for SKY130, GF180, ASAP7,
@@ -54,10 +56,17 @@ pub fn cells(cmd: CellsCmd) -> anyhow::Result<()> {
                 by_function_only: false,
             };
             let cl = CellLibrary::import(&lib, &opts)?;
-            let out = a.out.unwrap_or_else(|| {
-                let dirs = CellLibrary::search_dirs();
-                dirs[0].join(format!("{}.csv", cl.id))
-            });
+            let out = match a.out {
+                Some(p) => p,
+                None => {
+                    let dir = CellLibrary::user_dir().context(
+                        "no user cells directory: set PANN_CELLS_DIR or HOME, or give --out",
+                    )?;
+                    std::fs::create_dir_all(&dir)
+                        .with_context(|| format!("creating {}", dir.display()))?;
+                    dir.join(format!("{}.csv", cl.id))
+                }
+            };
             pann::report::write_atomic::<_, anyhow::Error>(&out, |w| Ok(cl.write_csv(w)?))
                 .with_context(|| format!("writing {}", out.display()))?;
             out_line(&format!(

@@ -719,16 +719,26 @@ impl CellLibrary {
         Ok(lib)
     }
 
-    /// Directories searched for `<id>.csv`, in order: `$PANN_CELLS_DIR` ([`CELLS_DIR_ENV`])
-    /// if set, then `./data/cells`.
+    /// Directories searched for `<id>.csv`, in order: the user cells directory
+    /// ([`Self::user_dir`]), then `./data/cells`.
     pub fn search_dirs() -> Vec<PathBuf> {
-        let mut v: Vec<PathBuf> = std::env::var_os(CELLS_DIR_ENV)
-            .filter(|d| !d.is_empty())
-            .map(PathBuf::from)
-            .into_iter()
-            .collect();
+        let mut v: Vec<PathBuf> = Self::user_dir().into_iter().collect();
         v.push(PathBuf::from("data/cells"));
         v
+    }
+
+    /// Where `pann cells import` writes by default and where libraries are found by id:
+    /// `$PANN_CELLS_DIR` ([`CELLS_DIR_ENV`]) if set, else `$HOME/.local/share/pann/cells`.
+    /// Never the shipped `data/cells` (regenerated on purpose by `data/cells/import.sh`).
+    pub fn user_dir() -> Option<PathBuf> {
+        std::env::var_os(CELLS_DIR_ENV)
+            .filter(|d| !d.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| {
+                std::env::var_os("HOME")
+                    .filter(|h| !h.is_empty())
+                    .map(|h| PathBuf::from(h).join(".local/share/pann/cells"))
+            })
     }
 
     /// Load a library by id: `<dir>/<id>.csv` in the first of [`Self::search_dirs`] that has
