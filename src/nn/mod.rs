@@ -30,6 +30,7 @@ pub mod idx;
 pub mod kernels;
 pub mod mac;
 pub mod model;
+pub mod pann;
 pub mod pth;
 pub mod qnet;
 pub mod quant;
