@@ -248,7 +248,8 @@ pub struct PannLayerInfo {
     pub delta_w: Vec<f32>,
     /// Largest `|q|`.
     pub max_abs_q: u32,
-    /// Additions per image: `Σ_o Σ_t |q[o,t]| · positions` (zero weights cost nothing).
+    /// Additions per image: `Σ_o Σ_t |q[o,t]| · positions` (zero weights cost nothing);
+    /// 0 for a uniform layer, which runs as MACs.
     pub additions_per_image: u64,
     /// MACs per image: `out_c · positions · k_len`.
     pub macs_per_image: u64,
@@ -590,7 +591,11 @@ fn layer_info(l: &QLayer, t: EdgeTreatment, r: f64) -> PannLayerInfo {
             .map(|w| w.unsigned_abs() as u32)
             .max()
             .unwrap_or(0),
-        additions_per_image: abs_sum * l.geom.positions() as u64,
+        additions_per_image: if pann {
+            abs_sum * l.geom.positions() as u64
+        } else {
+            0
+        },
         macs_per_image: l.macs_per_image(),
     }
 }
@@ -609,7 +614,8 @@ pub struct PannLayerReport {
     pub wrap_events: u64,
     /// Outputs whose word differs from the exact `S⁺ − S⁻`.
     pub overflowed_outputs: u64,
-    /// Fraction of additions adding a zero code (over the stream-statistics images).
+    /// Fraction of additions adding a zero code (over the stream-statistics images; for a
+    /// uniform layer, of the additions it would take as a PANN layer with the same codes).
     pub zero_x_fraction: f64,
     /// Mean x-bus toggles between consecutive additions of one output.
     pub x_toggles_per_addition: f64,
