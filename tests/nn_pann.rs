@@ -121,6 +121,53 @@ fn addition_stream_accumulated_by_the_mac_reference_gives_the_inference_word() {
     }
 }
 
+/// The circuits' arithmetic model of an unsigned-split MAC (the model every generated
+/// netlist is checked against), fed the stream as weights ±1 (sign-magnitude, 2 bits), ends
+/// with registers S⁺, S⁻ whose difference mod 2^B is the inference's word.
+#[test]
+fn addition_stream_drives_the_circuit_arithmetic_model_to_the_inference_word() {
+    use pann::circuits::{AccStyle, MacSpec, MacState, Repr, Unit};
+    for (acc_bits, acc_style) in [
+        (32, AccStyle::Cpa),
+        (11, AccStyle::Cpa),
+        (11, AccStyle::CarrySave),
+    ] {
+        let p = build(&all_pann(2.0, acc_bits));
+        let img = data().test.image(3);
+        let (_, words) = p.forward_traced(img);
+        for (m, layer) in ["conv1", "conv2", "fc1", "fc2"].iter().enumerate() {
+            let spec = MacSpec {
+                unit: Unit::Mac,
+                repr: Repr::Unsigned,
+                bx: p.q.layers[m].x_bits,
+                bw: 2,
+                acc: acc_bits,
+                acc_style,
+                ..MacSpec::default()
+            }
+            .validate()
+            .unwrap();
+            let positions = p.q.layers[m].geom.positions();
+            let (o, pos) = (5, positions / 3);
+            let stream = p.addition_stream(img, layer, o, pos).unwrap();
+            // Weight port: magnitude 1, sign bit 1 for the negative accumulator; one flush
+            // cycle empties the operand registers into the accumulators.
+            let mut pairs: Vec<(u64, u64)> = stream
+                .iter()
+                .map(|a| (a.x as u64, if a.negative { 0b11 } else { 0b01 }))
+                .collect();
+            pairs.push((0, 0));
+            let end = spec.acc_sequence(MacState::default(), &pairs, &mut Vec::new());
+            let diff = spec.acc_value(&end) as i64;
+            assert_eq!(
+                wrap_signed(diff, acc_bits),
+                words[m][o * positions + pos],
+                "{layer} B={acc_bits} {acc_style:?}"
+            );
+        }
+    }
+}
+
 #[test]
 fn additions_per_image_are_sum_of_abs_codes_times_positions() {
     let p = build(&all_pann(1.5, 32));
