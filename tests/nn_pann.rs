@@ -5,7 +5,10 @@ use pann::nn::{
     idx::{Dataset, DatasetId, Split},
     mac::{accumulate_unsigned, mac_trace, wrap_signed},
     model::{ModelId, Network},
-    pann::{heldout_split, EdgeTreatment, PannConfig, PannNet, StreamStats, R_REL_TOLERANCE},
+    pann::{
+        heldout_split, EdgeTreatment, PannConfig, PannNet, StreamStats, CSV_COLUMNS,
+        R_REL_TOLERANCE,
+    },
     qnet::{calibration_slice, LayerCounts},
     quant::Granularity,
 };
@@ -232,8 +235,12 @@ fn r16_with_8_bit_activations_is_within_two_points_of_float() {
         act_bits: 8,
         ..PannConfig::default()
     });
-    let t = top1(&p, &test);
-    eprintln!("float {fl:.2} %, PANN R=16 b̃x=8 {t:.2} %");
+    let rep = p.evaluate(&test, "test");
+    let t = rep.top1;
+    eprintln!("float {fl:.2} %, PANN R=16 b̃x=8 {t:.2} %\n{}", rep.table());
+    let rows = rep.csv_rows();
+    assert_eq!(rows.len(), p.layers.len());
+    assert!(rows.iter().all(|r| r.len() == CSV_COLUMNS.len()));
     assert!(t >= fl - R16_MAX_GAP_POINTS, "{t} vs float {fl}");
 }
 

@@ -650,7 +650,94 @@ pub struct PannReport {
     pub version: String,
 }
 
+/// Column names of [`PannReport::csv_rows`] (one row per MAC layer, tidy).
+pub const CSV_COLUMNS: [&str; 33] = [
+    "model",
+    "dataset",
+    "split",
+    "r",
+    "act_bits",
+    "acc_bits",
+    "granularity",
+    "act_quantizer",
+    "calib_size",
+    "seed",
+    "first",
+    "last",
+    "images",
+    "correct",
+    "top1",
+    "additions_per_image",
+    "uniform_macs_per_image",
+    "stats_images",
+    "layer",
+    "treatment",
+    "r_target",
+    "r_reached",
+    "within_tolerance",
+    "max_abs_q",
+    "w_bits",
+    "x_bits",
+    "layer_additions_per_image",
+    "layer_macs_per_image",
+    "wrap_events",
+    "overflowed_outputs",
+    "zero_x_fraction",
+    "x_toggles_per_addition",
+    "version",
+];
+
 impl PannReport {
+    /// One CSV row per MAC layer ([`CSV_COLUMNS`]), each carrying the configuration.
+    pub fn csv_rows(&self) -> Vec<Vec<String>> {
+        let c = &self.config;
+        let head = [
+            self.model.clone(),
+            self.dataset.clone(),
+            self.split.clone(),
+            c.r.to_string(),
+            c.act_bits.to_string(),
+            c.acc_bits.to_string(),
+            c.granularity.name().into(),
+            c.act_quantizer.name().into(),
+            c.calib_size.to_string(),
+            c.seed.to_string(),
+            c.first.name(),
+            c.last.name(),
+            self.images.to_string(),
+            self.correct.to_string(),
+            format!("{:.2}", self.top1),
+            self.additions_per_image.to_string(),
+            self.uniform_macs_per_image.to_string(),
+            self.stats_images.to_string(),
+        ];
+        self.layers
+            .iter()
+            .map(|l| {
+                let mut row = head.to_vec();
+                row.extend([
+                    l.info.layer.clone(),
+                    l.info.treatment.clone(),
+                    l.info.r_target.map_or(String::new(), |r| r.to_string()),
+                    format!("{:.4}", l.info.r_reached),
+                    l.info.within_tolerance.to_string(),
+                    l.info.max_abs_q.to_string(),
+                    l.w_bits.to_string(),
+                    l.x_bits.to_string(),
+                    l.info.additions_per_image.to_string(),
+                    l.info.macs_per_image.to_string(),
+                    l.wrap_events.to_string(),
+                    l.overflowed_outputs.to_string(),
+                    format!("{:.4}", l.zero_x_fraction),
+                    format!("{:.4}", l.x_toggles_per_addition),
+                    self.version.clone(),
+                ]);
+                debug_assert_eq!(row.len(), CSV_COLUMNS.len());
+                row
+            })
+            .collect()
+    }
+
     /// Human-readable table.
     pub fn table(&self) -> String {
         let c = &self.config;
