@@ -284,3 +284,17 @@ fn heldout_split_is_disjoint_from_the_calibration_images() {
     // Identical images can occur in MNIST, so allow a few; different indices by construction.
     assert!(shared <= 1, "{shared} shared images");
 }
+
+#[test]
+fn r_whose_partial_sums_would_not_fit_i32_is_rejected_instead_of_overflowing() {
+    let d = data();
+    let calib = calibration_slice(&d.train, 16, 0);
+    for r in [0.0, -1.0, f64::NAN, 1e6] {
+        let cfg = PannConfig {
+            r,
+            calib_size: 16,
+            ..PannConfig::default()
+        };
+        assert!(PannNet::build(&d.net, &cfg, &calib).is_err(), "R = {r}");
+    }
+}
