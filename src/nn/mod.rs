@@ -5,7 +5,8 @@
 //! Principal types: [`idx::Dataset`], [`model::Network`] (float weights),
 //! [`quant::QuantConfig`] → [`qnet::QuantNet`] (integer network), [`mac`] (the reference
 //! accumulator the gate-level MAC is checked against), [`stream::LayerStream`] (operand pairs in
-//! dataflow order), [`eval::EvalReport`].
+//! dataflow order), [`eval::EvalReport`], [`pann::PannConfig`] → [`pann::PannNet`] →
+//! [`pann::PannReport`] (PANN: `R` additions per weight instead of multiplications).
 //!
 //! Choices this module makes (and reports in every output):
 //! - Activations entering every MAC are **unsigned** `b_x`-bit codes, including the first
@@ -20,6 +21,8 @@
 //! Entry points for other modules:
 //! - reference MAC: [`mac::mac_step`], [`mac::accumulate`], [`mac::accumulate_unsigned`],
 //!   [`mac::mac_trace`];
+//! - PANN: [`pann::evaluate_pann`], [`pann::calibration_accuracy`],
+//!   [`pann::PannNet::addition_stream`] (the additions one accumulator pair sees);
 //! - streams: [`stream::LayerStream::for_model`] (or [`stream::LayerStream::new`] on a built
 //!   [`qnet::QuantNet`]), [`stream::LayerStream::parse_spec`] for `nn:<model>:<layer>`.
 
@@ -30,6 +33,7 @@ pub mod idx;
 pub mod kernels;
 pub mod mac;
 pub mod model;
+pub mod pann;
 pub mod pth;
 pub mod qnet;
 pub mod quant;

@@ -150,15 +150,32 @@ pub struct QuantNet {
 
 /// Calibration images: `n` images of `train` drawn without replacement with `seed`.
 pub fn calibration_slice(train: &Dataset, n: usize, seed: u64) -> Dataset {
+    shuffled_slice(train, 0, n, seed)
+}
+
+/// Images `start..start + n` of `train` in the order a `seed`ed shuffle puts them.
+/// `shuffled_slice(train, c, n, seed)` is disjoint from `calibration_slice(train, c, seed)`
+/// (a held-out split of the training set).
+pub fn shuffled_slice(train: &Dataset, start: usize, n: usize, seed: u64) -> Dataset {
     let mut idx: Vec<usize> = (0..train.len()).collect();
     idx.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(seed));
-    idx.truncate(n.min(train.len()));
+    let start = start.min(idx.len());
+    let idx = &idx[start..(start + n).min(train.len())];
     let mut images = Vec::with_capacity(idx.len() * train.rows * train.cols);
-    for &i in &idx {
+    for &i in idx {
         images.extend_from_slice(train.image(i));
     }
+    let what = if start == 0 { "calib" } else { "held-out" };
+    let name = match start {
+        0 => format!("{} {what} n={} seed={seed}", train.name, idx.len()),
+        _ => format!(
+            "{} {what} from={start} n={} seed={seed}",
+            train.name,
+            idx.len()
+        ),
+    };
     Dataset {
-        name: format!("{} calib n={} seed={seed}", train.name, idx.len()),
+        name,
         images,
         labels: idx.iter().map(|&i| train.labels[i]).collect(),
         rows: train.rows,
@@ -212,6 +229,59 @@ fn channel_means(v: &[f32], c: usize, hw: usize) -> Vec<f32> {
     s.iter()
         .map(|t| (t / (images * hw).max(1) as f64) as f32)
         .collect()
+}
+
+/// Row sums of `f(w)` over each output channel's `k` weight codes.
+fn row_sums(w_q: &[i16], k: usize, f: fn(i16) -> i16) -> Vec<i64> {
+    w_q.chunks_exact(k)
+        .map(|r| r.iter().map(|&w| f(w) as i64).sum())
+        .collect()
+}
+
+/// First layer: the normalisation offset `−(mean/std)·Δw[o]·Σ_{taps inside the image} Wq[o,t]`
+/// per `[out_c, position]` (exact with zero padding, see the module doc).
+fn first_layer_offset(net: &Network, geom: MacGeom, w_q: &[i16], w_scale: &[f32]) -> Vec<f32> {
+    let c = net.mean / net.std;
+    let (p, k) = (geom.positions(), geom.k_len());
+    let out_c = w_q.len() / k;
+    let mut v = vec![0f32; out_c * p];
+    for o in 0..out_c {
+        for pos in 0..p {
+            let s: i64 = (0..k)
+                .filter(|&t| match geom {
+                    MacGeom::Conv(g) => g.tap(pos, t).is_some(),
+                    MacGeom::Linear { .. } => true,
+                })
+                .map(|t| w_q[o * k + t] as i64)
+                .sum();
+            v[o * p + pos] = -c * w_scale[o] * s as f32;
+        }
+    }
+    v
+}
+
+impl QLayer {
+    /// Replace the weight codes and steps (`w_q[out_c·k_len]`, `w_scale[out_c]`) with codes
+    /// from another quantizer (e.g. [`super::pann`], whose codes are not limited to `w_bits`
+    /// bits), keeping activations and biases; recomputes the W⁺/W⁻ split, the static wrap
+    /// bounds and the first layer's normalisation offset. `w_bits` is set to the signed width
+    /// that holds every code.
+    pub fn set_weight_codes(&mut self, net: &Network, w_q: Vec<i16>, w_scale: Vec<f32>) {
+        let k = self.geom.k_len();
+        assert_eq!(w_q.len(), self.out_c * k, "one code per weight");
+        assert_eq!(w_scale.len(), self.out_c, "one step per output channel");
+        let max = w_q.iter().map(|w| w.unsigned_abs()).max().unwrap_or(0);
+        self.w_bits = 1 + (16 - max.leading_zeros()).max(1);
+        self.w_pos = w_q.iter().map(|&w| w.max(0)).collect();
+        self.w_neg = w_q.iter().map(|&w| (-w).max(0)).collect();
+        self.sum_pos = row_sums(&w_q, k, |w| w.max(0));
+        self.sum_neg = row_sums(&w_q, k, |w| (-w).max(0));
+        if self.first {
+            self.pos_bias = Some(first_layer_offset(net, self.geom, &w_q, &w_scale));
+        }
+        self.w_q = w_q;
+        self.w_scale = w_scale;
+    }
 }
 
 impl QuantNet {
@@ -330,29 +400,7 @@ impl QuantNet {
             }
         }
         // First layer: normalisation offset, exact with zero padding.
-        let pos_bias = first.then(|| {
-            let c = net.mean / net.std;
-            let p = geom.positions();
-            let mut v = vec![0f32; out_c * p];
-            for o in 0..out_c {
-                for pos in 0..p {
-                    let s: i64 = (0..k)
-                        .filter(|&t| match geom {
-                            MacGeom::Conv(g) => g.tap(pos, t).is_some(),
-                            MacGeom::Linear { .. } => true,
-                        })
-                        .map(|t| w_q[o * k + t] as i64)
-                        .sum();
-                    v[o * p + pos] = -c * w_scale[o] * s as f32;
-                }
-            }
-            v
-        });
-        let row_sum = |f: fn(i16) -> i16| -> Vec<i64> {
-            w_q.chunks_exact(k)
-                .map(|r| r.iter().map(|&w| f(w) as i64).sum())
-                .collect()
-        };
+        let pos_bias = first.then(|| first_layer_offset(net, geom, &w_q, &w_scale));
         QLayer {
             name,
             layer_index: li,
@@ -362,8 +410,8 @@ impl QuantNet {
             x_bits,
             w_pos: w_q.iter().map(|&w| w.max(0)).collect(),
             w_neg: w_q.iter().map(|&w| (-w).max(0)).collect(),
-            sum_pos: row_sum(|w| w.max(0)),
-            sum_neg: row_sum(|w| (-w).max(0)),
+            sum_pos: row_sums(&w_q, k, |w| w.max(0)),
+            sum_neg: row_sums(&w_q, k, |w| (-w).max(0)),
             w_q,
             w_scale,
             x_scale,
