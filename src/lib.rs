@@ -7,6 +7,7 @@
 //! evaluator build on top.
 #![warn(missing_docs)]
 
+pub mod arith;
 pub mod bench;
 pub mod circuits;
 pub mod energy;

@@ -133,7 +133,7 @@ pub fn nn_stream(
     images: usize,
     dataflow: Dataflow,
 ) -> Result<crate::nn::stream::LayerStream, StreamError> {
-    use crate::nn::stream::{Dataflow as NnFlow, LayerStream};
+    use crate::nn::stream::LayerStream;
     let bad = |why: String| StreamError::Spec {
         field: "stream",
         value: text.to_string(),
@@ -147,10 +147,6 @@ pub fn nn_stream(
             spec.bx, spec.bw, spec.repr
         )));
     }
-    let flow = match dataflow {
-        Dataflow::OutputStationary => NnFlow::OutputStationary,
-        Dataflow::WeightStationary { .. } => NnFlow::WeightStationary,
-    };
     let cfg = crate::nn::quant::QuantConfig {
         wbits: wb,
         abits: xb,
@@ -158,7 +154,7 @@ pub fn nn_stream(
         last_bits: xb.min(wb),
         ..Default::default()
     };
-    LayerStream::for_model(data_dir, model, dataset, &layer, images, flow, &cfg)
+    LayerStream::for_model(data_dir, model, dataset, &layer, images, dataflow, &cfg)
         .map_err(|e| bad(e.to_string()))
 }
 

@@ -47,7 +47,15 @@ fn output_stationary_stream_reproduces_every_accumulator_of_every_layer() {
 fn weight_stationary_is_a_reordering_of_output_stationary() {
     let (q, imgs) = qnet(&QuantConfig::default());
     let os = LayerStream::new(&q, "fc2", &imgs, Dataflow::OutputStationary).unwrap();
-    let ws = LayerStream::new(&q, "fc2", &imgs, Dataflow::WeightStationary).unwrap();
+    let ws = LayerStream::new(
+        &q,
+        "fc2",
+        &imgs,
+        Dataflow::WeightStationary {
+            n: pann::arith::DEFAULT_HOLD,
+        },
+    )
+    .unwrap();
     assert_eq!(os.len(), 2 * 10 * 128);
     let (mut a, mut b): (Vec<_>, Vec<_>) = (os.collect(), ws.clone().collect());
     // Weight-stationary holds each weight for (images × positions) consecutive pairs.

@@ -16,6 +16,7 @@ pub mod mac;
 pub mod model;
 pub mod multipliers;
 
+pub use crate::arith::Repr;
 pub use driver::MacDriver;
 pub use mac::build;
 pub use model::MacState;
@@ -63,22 +64,6 @@ pub enum AdderArch {
     KoggeStone,
     /// Sklansky (divide-and-conquer) prefix.
     Sklansky,
-}
-
-/// Number representation of the operands and the accumulation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Repr {
-    /// Two's complement operands, signed multiplier, sign-extended product into a
-    /// two's complement accumulator.
-    Twos,
-    /// Unsigned activations; weights as sign + magnitude, the magnitude product routed to a
-    /// positive or a negative unsigned accumulator (W = W⁺ − W⁻). For `--unit mult`: an
-    /// unsigned × unsigned multiplier.
-    Unsigned,
-    /// Sign-magnitude operands, unsigned magnitude multiplier, conditional negation into a
-    /// two's complement accumulator.
-    Signmag,
 }
 
 /// Accumulator style.
@@ -146,13 +131,6 @@ names!(
     BrentKung = "brent-kung",
     KoggeStone = "kogge-stone",
     Sklansky = "sklansky"
-);
-names!(
-    Repr,
-    "representation",
-    Twos = "twos",
-    Unsigned = "unsigned",
-    Signmag = "signmag"
 );
 names!(
     AccStyle,

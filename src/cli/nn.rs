@@ -118,9 +118,9 @@ pub struct QuantArgs {
     /// per-channel | per-tensor (weight scales).
     #[arg(long, default_value = "per-channel")]
     granularity: String,
-    /// twos | unsigned | signmag.
-    #[arg(long, default_value = "twos")]
-    repr: String,
+    /// Number representation.
+    #[arg(long, value_enum, default_value_t = Repr::Twos)]
+    repr: Repr,
     /// Accumulator width B (wraps mod 2^B).
     #[arg(long, default_value_t = 32)]
     acc_bits: u32,
@@ -144,7 +144,7 @@ impl QuantArgs {
             last_bits: self.last_bits,
             quantizer: Quantizer::parse(&self.quantizer)?,
             granularity: Granularity::parse(&self.granularity)?,
-            repr: Repr::parse(&self.repr)?,
+            repr: self.repr,
             acc_bits: self.acc_bits,
             bias_correction: self.bias_correction,
             calib_size: self.calib_size,
@@ -245,9 +245,9 @@ pub struct QuantTableArgs {
     /// per-channel | per-tensor (weight scales).
     #[arg(long, default_value = "per-channel")]
     granularity: String,
-    /// twos | unsigned | signmag.
-    #[arg(long, default_value = "twos")]
-    repr: String,
+    /// Number representation.
+    #[arg(long, value_enum, default_value_t = Repr::Twos)]
+    repr: Repr,
     /// Accumulator width B (wraps mod 2^B).
     #[arg(long, default_value_t = 32)]
     acc_bits: u32,
@@ -275,7 +275,7 @@ impl QuantTableArgs {
             last_bits: self.last_bits,
             quantizer: "minmax".into(),
             granularity: self.granularity.clone(),
-            repr: self.repr.clone(),
+            repr: self.repr,
             acc_bits: self.acc_bits,
             bias_correction: self.bias_correction,
             calib_size: self.calib_size,
@@ -291,9 +291,9 @@ pub struct BenchArgs {
     /// Test images.
     #[arg(long, default_value_t = 10_000)]
     images: usize,
-    /// twos | unsigned | signmag.
-    #[arg(long, default_value = "twos")]
-    repr: String,
+    /// Number representation.
+    #[arg(long, value_enum, default_value_t = Repr::Twos)]
+    repr: Repr,
     /// Data directory.
     #[arg(long)]
     data_dir: Option<PathBuf>,
@@ -338,7 +338,7 @@ fn run_streams(a: StreamsArgs) -> anyhow::Result<()> {
         DatasetId::parse(&a.dataset)?,
         &a.layer,
         a.images,
-        Dataflow::parse(&a.dataflow)?,
+        a.dataflow.parse::<Dataflow>()?,
         &cfg,
     )?;
     // The smallest MAC that takes these codes in the same representation: unsigned
@@ -514,7 +514,7 @@ fn table_row(r: &EvalReport, c: &QuantConfig, f: &EvalReport) -> Vec<String> {
 fn run_bench(a: BenchArgs) -> anyhow::Result<()> {
     let dir = data_dir(&a.data_dir);
     let cfg = QuantConfig {
-        repr: Repr::parse(&a.repr)?,
+        repr: a.repr,
         ..QuantConfig::default()
     };
     let opts = EvalOptions {

@@ -13,48 +13,11 @@
 //!   read as two's complement. This equals the `Twos` result for every input (modular
 //!   arithmetic), so accuracy is identical by construction; overflow *events* differ (S± wrap
 //!   at 2^B instead of ±2^(B−1)).
-//! - `SignMag`: sign-magnitude operands and product, accumulated in a two's-complement
+//! - `Signmag`: sign-magnitude operands and product, accumulated in a two's-complement
 //!   register: numerically identical to `Twos`; only the operand bit patterns (and so the
 //!   toggles) differ.
 
-use super::error::{NnError, Result};
-
-/// Number representation of operands and accumulators.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Repr {
-    /// Two's complement.
-    Twos,
-    /// Unsigned with the weight split into two accumulators.
-    Unsigned,
-    /// Sign-magnitude operands, two's-complement accumulator.
-    #[serde(rename = "signmag")]
-    SignMag,
-}
-
-impl Repr {
-    /// Parse a CLI name: `twos`, `unsigned`, `signmag`.
-    pub fn parse(s: &str) -> Result<Self> {
-        match s {
-            "twos" => Ok(Self::Twos),
-            "unsigned" => Ok(Self::Unsigned),
-            "signmag" => Ok(Self::SignMag),
-            _ => Err(NnError::UnknownName {
-                what: "representation",
-                name: s.into(),
-                known: "twos, unsigned, signmag".into(),
-            }),
-        }
-    }
-    /// CLI name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Twos => "twos",
-            Self::Unsigned => "unsigned",
-            Self::SignMag => "signmag",
-        }
-    }
-}
+pub use crate::arith::Repr;
 
 /// `v mod 2^bits` read as a two's-complement `bits`-bit number (`1 ≤ bits ≤ 63`).
 #[inline]

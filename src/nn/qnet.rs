@@ -468,7 +468,7 @@ impl QuantNet {
                 .map(|(&x, &w)| (x as i64, w as i64))
         };
         let (value, exact) = match self.cfg.repr {
-            Repr::Twos | Repr::SignMag => {
+            Repr::Twos | Repr::Signmag => {
                 if xmax * (l.sum_pos[o] + l.sum_neg[o]) >= 1 << (b - 1) {
                     c.wrap_events += mac::accumulate(pairs(), b).wrap_events;
                 }
@@ -500,7 +500,7 @@ impl QuantNet {
         let (p, k) = (l.geom.positions(), l.geom.k_len());
         let patches = l.geom.patches(codes);
         let (ep, en) = match self.cfg.repr {
-            Repr::Twos | Repr::SignMag => (gemm_i16(&patches, &l.w_q, k), None),
+            Repr::Twos | Repr::Signmag => (gemm_i16(&patches, &l.w_q, k), None),
             Repr::Unsigned => (
                 gemm_i16(&patches, &l.w_pos, k),
                 Some(gemm_i16(&patches, &l.w_neg, k)),
@@ -520,7 +520,7 @@ impl QuantNet {
             // Fast path only when neither a register nor the final two's-complement word can
             // wrap (for unsigned: S± < 2^(B−1), so S⁺ − S⁻ fits B signed bits too).
             let may_wrap = match self.cfg.repr {
-                Repr::Twos | Repr::SignMag => xmax * (l.sum_pos[o] + l.sum_neg[o]) >= 1 << (b - 1),
+                Repr::Twos | Repr::Signmag => xmax * (l.sum_pos[o] + l.sum_neg[o]) >= 1 << (b - 1),
                 Repr::Unsigned => xmax * l.sum_pos[o].max(l.sum_neg[o]) >= 1 << (b - 1),
             };
             for pos in 0..p {

@@ -21,37 +21,7 @@ use super::qnet::{calibration_slice, MacGeom, QuantNet};
 use super::quant::QuantConfig;
 use std::path::Path;
 
-/// Order in which a MAC sees a layer's operand pairs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Dataflow {
-    /// One dot product after another.
-    OutputStationary,
-    /// One weight held while its activations stream.
-    WeightStationary,
-}
-
-impl Dataflow {
-    /// Parse `output-stationary` / `weight-stationary` (`os` / `ws`).
-    pub fn parse(s: &str) -> Result<Self> {
-        match s {
-            "output-stationary" | "os" => Ok(Self::OutputStationary),
-            "weight-stationary" | "ws" => Ok(Self::WeightStationary),
-            _ => Err(NnError::UnknownName {
-                what: "dataflow",
-                name: s.into(),
-                known: "output-stationary, weight-stationary".into(),
-            }),
-        }
-    }
-    /// CLI name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::OutputStationary => "output-stationary",
-            Self::WeightStationary => "weight-stationary",
-        }
-    }
-}
+pub use crate::arith::Dataflow;
 
 /// Lazy iterator over one layer's operand pairs `(x, w)` for a set of images.
 #[derive(Debug, Clone)]
@@ -160,7 +130,7 @@ impl LayerStream {
                 let o = (i / (k * p)) % o_n;
                 (i / (k * p * o_n), o, pos, t)
             }
-            Dataflow::WeightStationary => {
+            Dataflow::WeightStationary { .. } => {
                 let pos = i % p;
                 let img = (i / p) % n;
                 let t = (i / (p * n)) % k;
@@ -226,7 +196,7 @@ pub fn encode_weight(w: i64, bits: u32, repr: Repr) -> u64 {
     let mask = (1u64 << bits) - 1;
     match repr {
         Repr::Twos => (w as u64) & mask,
-        Repr::SignMag => (w.unsigned_abs() & (mask >> 1)) | (u64::from(w < 0) << (bits - 1)),
+        Repr::Signmag => (w.unsigned_abs() & (mask >> 1)) | (u64::from(w < 0) << (bits - 1)),
         Repr::Unsigned => w.unsigned_abs() & mask,
     }
 }
@@ -350,7 +320,7 @@ mod tests {
     #[test]
     fn weight_encodings() {
         assert_eq!(encode_weight(-1, 4, Repr::Twos), 0b1111);
-        assert_eq!(encode_weight(-1, 4, Repr::SignMag), 0b1001);
+        assert_eq!(encode_weight(-1, 4, Repr::Signmag), 0b1001);
         assert_eq!(encode_weight(-3, 4, Repr::Unsigned), 0b0011);
     }
 

@@ -11,9 +11,6 @@ use rand_distr::{Distribution, Normal};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
-/// Cycles a weight is held under `weight-stationary` without `:N`.
-pub const DEFAULT_HOLD: u64 = 64;
-
 /// Pairs per independently seeded block.
 pub const BLOCK: usize = 4096;
 
@@ -71,47 +68,7 @@ pub enum Dist {
     },
 }
 
-/// The order in which a MAC sees its operands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum Dataflow {
-    /// Both operands change every cycle (one dot product after another).
-    OutputStationary,
-    /// The weight is held for `n` cycles while activations stream.
-    WeightStationary {
-        /// Cycles per weight.
-        n: u64,
-    },
-}
-
-impl std::fmt::Display for Dataflow {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Dataflow::OutputStationary => f.write_str("output-stationary"),
-            Dataflow::WeightStationary { n } => write!(f, "weight-stationary:{n}"),
-        }
-    }
-}
-
-impl std::str::FromStr for Dataflow {
-    type Err = StreamError;
-    fn from_str(s: &str) -> Result<Self, StreamError> {
-        let bad = |why: &str| StreamError::Spec {
-            field: "dataflow",
-            value: s.to_string(),
-            why: why.to_string(),
-        };
-        match s.split_once(':') {
-            None if s == "output-stationary" => Ok(Dataflow::OutputStationary),
-            None if s == "weight-stationary" => Ok(Dataflow::WeightStationary { n: DEFAULT_HOLD }),
-            Some(("weight-stationary", n)) => match n.parse::<u64>() {
-                Ok(n) if n >= 1 => Ok(Dataflow::WeightStationary { n }),
-                _ => Err(bad("the hold length must be an integer >= 1")),
-            },
-            _ => Err(bad("expected output-stationary or weight-stationary[:N]")),
-        }
-    }
-}
+pub use crate::arith::{Dataflow, DEFAULT_HOLD};
 
 /// Where a stream's pairs come from.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
