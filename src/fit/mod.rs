@@ -59,12 +59,12 @@ pub enum FitError {
         why: String,
     },
     /// Reading a file failed.
-    #[error("reading {path}: {source}")]
+    #[error("reading {path}: {cause}")]
     Read {
         /// The file.
         path: String,
         /// The cause.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// The models asked for are not in the table.
     #[error("{0}")]

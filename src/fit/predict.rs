@@ -83,9 +83,9 @@ fn number(path: &Path, line: u64, field: &str, v: &str) -> Result<f64, FitError>
 impl CoefficientTable {
     /// Read `path`; errors name the file, the line (1 = header), the field and its value.
     pub fn read(path: &Path) -> Result<CoefficientTable, FitError> {
-        let text = std::fs::read_to_string(path).map_err(|e| FitError::Read {
+        let text = std::fs::read_to_string(path).map_err(|cause| FitError::Read {
             path: path.display().to_string(),
-            source: e,
+            cause,
         })?;
         Self::parse(path, &text)
     }
@@ -99,10 +99,11 @@ impl CoefficientTable {
         };
         let header = r.headers().map_err(csv_err)?.clone();
         let col = |name: &str| {
-            header
-                .iter()
-                .position(|h| h == name)
-                .ok_or_else(|| bad(path, 1, name, "", "column missing from the header"))
+            header.iter().position(|h| h == name).ok_or_else(|| {
+                let have: Vec<&str> = header.iter().collect();
+                let why = format!("no `{name}` column (not a `pann fit` coefficients file?)");
+                bad(path, 1, "header", &have.join(","), &why)
+            })
         };
         let idx: Vec<usize> = REQUIRED_COLUMNS
             .iter()
