@@ -142,7 +142,7 @@ pub fn run_fit(a: FitArgs) -> Result<()> {
         let converged = rows.iter().filter(|r| r.measurement.converged).count();
         let cycles: u64 = rows.iter().map(|r| r.measurement.cycles).sum();
         eprintln!(
-            "{name} design: {} points ({converged} met --max-rel-se {}), {cycles} cycles, {:.1} s; coefficients in {}",
+            "{name} design: {} points ({converged} met --max-rel-se {} on total fJ/op), {cycles} cycles, {:.1} s; coefficients in {}",
             rows.len(),
             a.max_rel_se,
             start.elapsed().as_secs_f64(),
