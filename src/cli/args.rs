@@ -180,6 +180,21 @@ pub fn progress_bar(total: u64, quiet: bool) -> indicatif::ProgressBar {
     pb
 }
 
+/// A progress bar on a terminal counting `total` items named `what` (e.g. sweep points);
+/// hidden when quiet or not a terminal.
+pub fn count_bar(total: u64, what: &str, quiet: bool) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if quiet || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let pb = indicatif::ProgressBar::new(total);
+    let template = format!(
+        "{{spinner}} [{{elapsed_precise}}] {{wide_bar}} {{pos}}/{{len}} {what} (eta {{eta}})"
+    );
+    pb.set_style(indicatif::ProgressStyle::with_template(&template).expect("valid template"));
+    pb
+}
+
 /// The command line as typed, program named `pann` (provenance); arguments with spaces or
 /// quotes are single-quoted so the line can be pasted into a shell.
 pub fn command_line() -> String {

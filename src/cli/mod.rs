@@ -4,8 +4,10 @@ mod args;
 mod bench;
 mod cells;
 mod compare;
+mod fit;
 mod netlist;
 mod nn;
+mod predict;
 mod simulate;
 
 use clap::{Parser, Subcommand};
@@ -36,6 +38,10 @@ enum Command {
     Netlist(netlist::NetlistArgs),
     /// Throughput of the simulator next to Icarus Verilog and Verilator on the same vectors.
     Bench(bench::BenchArgs),
+    /// Sweep MACs through the simulator and fit every component's power model (coefficients CSV).
+    Fit(fit::FitArgs),
+    /// fJ/op per component from fitted power models; --check compares with the simulation.
+    Predict(predict::PredictArgs),
     #[command(flatten)]
     Nn(nn::NnCommand),
 }
@@ -48,6 +54,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Simulate(a) => simulate::run_simulate(*a),
         Command::Netlist(a) => netlist::run_netlist(a),
         Command::Bench(a) => bench::run_bench(a),
+        Command::Fit(a) => fit::run_fit(a),
+        Command::Predict(a) => predict::run_predict(a),
         Command::Nn(c) => nn::run(c),
     }
 }

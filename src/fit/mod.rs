@@ -2,11 +2,12 @@
 //! measured until its mean energy is precise, [`stats`] of each operand stream as model
 //! inputs, [`lsq`] least squares with a plain twin and coefficient uncertainty, per-component
 //! [`model`]s (`PowerModelParams::fit(&Dataset) -> FittedPowerModel`), a supply-[`voltage`]
-//! model per corner, and tidy CSV [`output`].
+//! model per corner, tidy CSV [`output`], and [`predict`]ion from a coefficients CSV.
 
 pub mod lsq;
 pub mod model;
 pub mod output;
+pub mod predict;
 pub mod stats;
 pub mod sweep;
 pub mod voltage;
@@ -43,6 +44,31 @@ pub enum FitError {
     /// Measuring a sweep point failed.
     #[error("measuring a sweep point: {0}")]
     Measure(String),
+    /// A coefficients CSV is malformed.
+    #[error("{path}: line {line}: {field} {value:?}: {why}")]
+    Coefficients {
+        /// The file.
+        path: String,
+        /// Line (1 = header).
+        line: u64,
+        /// Column.
+        field: String,
+        /// Offending value.
+        value: String,
+        /// What is wrong.
+        why: String,
+    },
+    /// Reading a file failed.
+    #[error("reading {path}: {cause}")]
+    Read {
+        /// The file.
+        path: String,
+        /// The cause.
+        cause: std::io::Error,
+    },
+    /// The models asked for are not in the table.
+    #[error("{0}")]
+    Select(String),
     /// Writing output failed.
     #[error("writing {what}: {source}")]
     Write {

@@ -103,6 +103,35 @@ pub struct Features {
     pub stats: StreamStats,
 }
 
+impl Features {
+    /// The features of `spec`'s MAC (built as `netlist`) at `clock_ns` under a stream with
+    /// statistics `stats`.
+    pub fn of(
+        spec: &crate::circuits::ValidMacSpec,
+        netlist: &crate::netlist::Netlist,
+        clock_ns: f64,
+        stats: StreamStats,
+    ) -> Features {
+        use crate::circuits::Repr;
+        Features {
+            bx: spec.bx,
+            bw: spec.bw,
+            acc: spec.acc,
+            product_bits: spec.product_bits(),
+            mult_bx: spec.bx - (spec.repr == Repr::Signmag) as u32,
+            mult_bw: spec.bw - (spec.repr != Repr::Twos) as u32,
+            flip_flops: netlist
+                .gates()
+                .iter()
+                .filter(|g| g.kind == crate::netlist::GateKind::Dff)
+                .count() as u64,
+            cells: netlist.cell_count() as u64,
+            clock_ns,
+            stats,
+        }
+    }
+}
+
 /// One model term: a name and how to compute it from [`Features`].
 #[derive(Clone, Copy, Debug)]
 pub struct Term {
@@ -110,6 +139,41 @@ pub struct Term {
     pub name: &'static str,
     /// Value of the term at a point (unitless count per operation, or cell·ns).
     pub eval: fn(&Features) -> f64,
+}
+
+/// Every named term, for reading coefficient files back ([`Term::by_name`]).
+pub const TERMS: [Term; 17] = [
+    T_ARRAY,
+    T_REDUCTION,
+    T_PP_FIRST,
+    T_PP_SECOND,
+    T_RED_FIRST,
+    T_RED_SECOND,
+    T_MX_TOGGLES,
+    T_MW_TOGGLES,
+    T_X_TOGGLES,
+    T_W_TOGGLES,
+    T_B_SIGN,
+    T_PRODUCT_TOGGLES,
+    T_SEXT_TOGGLES,
+    T_B,
+    T_OPERAND_BITS,
+    T_FLIP_FLOPS,
+    T_CELL_NS,
+];
+
+impl Term {
+    /// The term called `name` in CSV output.
+    pub fn by_name(name: &str) -> Option<Term> {
+        TERMS.iter().find(|t| t.name == name).copied()
+    }
+}
+
+impl PowerComponent {
+    /// The component whose energy-report key is `key`.
+    pub fn from_key(key: &str) -> Option<PowerComponent> {
+        PowerComponent::ALL.iter().find(|c| c.key() == key).copied()
+    }
 }
 
 impl PartialEq for Term {
@@ -483,6 +547,18 @@ mod tests {
             }
         }
         Dataset { obs }
+    }
+
+    #[test]
+    fn every_term_name_is_unique_and_reads_back() {
+        for t in TERMS {
+            assert_eq!(Term::by_name(t.name), Some(t));
+            assert_eq!(TERMS.iter().filter(|u| u.name == t.name).count(), 1);
+        }
+        for c in PowerComponent::ALL {
+            assert_eq!(PowerComponent::from_key(c.key()), Some(c));
+            assert!(c.default_terms().iter().all(|t| TERMS.contains(t)));
+        }
     }
 
     #[test]

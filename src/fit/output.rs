@@ -5,10 +5,11 @@ use super::model::{FittedPowerModel, Holdout};
 use super::sweep::{Provenance, SweepRow};
 use super::voltage::FittedVoltageModel;
 use super::FitError;
+use crate::circuits::Repr;
 use std::io::Write;
 
 /// Provenance column names, in output order.
-pub const PROVENANCE_COLUMNS: [&str; 10] = [
+pub const PROVENANCE_COLUMNS: [&str; 12] = [
     "library",
     "corner",
     "voltage_v",
@@ -18,7 +19,9 @@ pub const PROVENANCE_COLUMNS: [&str; 10] = [
     "wire_cap_ff",
     "energy_model",
     "pann_version",
+    "git_rev",
     "seed",
+    "design",
 ];
 
 fn provenance(p: &Provenance) -> Vec<String> {
@@ -32,7 +35,9 @@ fn provenance(p: &Provenance) -> Vec<String> {
         p.wire_cap_ff.to_string(),
         p.energy_model.clone(),
         p.pann_version.clone(),
+        p.git_rev.clone(),
         p.seed.to_string(),
+        p.design.clone(),
     ]
 }
 
@@ -122,8 +127,9 @@ pub fn write_sweep_csv<W: Write>(rows: &[SweepRow], out: W) -> Result<(), FitErr
 }
 
 /// Columns of the coefficient CSV before the provenance columns.
-pub const COEFFICIENT_COLUMNS: [&str; 12] = [
+pub const COEFFICIENT_COLUMNS: [&str; 13] = [
     "component",
+    "repr",
     "term",
     "coefficient",
     "se",
@@ -137,12 +143,13 @@ pub const COEFFICIENT_COLUMNS: [&str; 12] = [
     "unit",
 ];
 
-/// One fitted model with the condition it was fitted at.
+/// One fitted model with the representation and condition it was fitted at.
 pub enum FittedRowSource<'a> {
-    /// A component model (coefficients in fJ per term unit).
-    Component(&'a FittedPowerModel, &'a Provenance),
-    /// A voltage model (provenance of the reference point; voltage column empty).
-    Voltage(&'a FittedVoltageModel, &'a Provenance),
+    /// A component model (coefficients in fJ per term unit) of MACs in one representation.
+    Component(&'a FittedPowerModel, Repr, &'a Provenance),
+    /// A voltage model (representation and provenance of the reference point; the corner
+    /// column is the model's corner, the voltage column empty).
+    Voltage(&'a FittedVoltageModel, Repr, &'a Provenance),
 }
 
 /// Write fitted coefficients: one row per model term.
@@ -159,9 +166,10 @@ pub fn write_coefficients_csv<W: Write>(
         .collect();
     w.write_record(&header).map_err(&e)?;
     for m in models {
-        let (component, terms, fit, holdout, err, points, unit, prov) = match m {
-            FittedRowSource::Component(m, p) => (
+        let (component, repr, terms, fit, holdout, err, points, unit, prov) = match m {
+            FittedRowSource::Component(m, r, p) => (
                 m.component.key().to_string(),
+                r,
                 m.term_names(),
                 &m.fit,
                 match m.holdout {
@@ -173,12 +181,13 @@ pub fn write_coefficients_csv<W: Write>(
                 "fJ/op per term unit",
                 provenance(p),
             ),
-            FittedRowSource::Voltage(m, p) => {
+            FittedRowSource::Voltage(m, r, p) => {
                 let mut prov = provenance(p);
                 prov[1] = m.corner.clone();
                 prov[2] = String::new();
                 (
                     "dynamic_vs_voltage".to_string(),
+                    r,
                     m.form.terms().to_vec(),
                     &m.fit,
                     "leave-one-voltage-out".to_string(),
@@ -192,6 +201,7 @@ pub fn write_coefficients_csv<W: Write>(
         for (j, t) in terms.iter().enumerate() {
             let mut rec = vec![
                 component.clone(),
+                repr.to_string(),
                 t.to_string(),
                 fit.coef[j].to_string(),
                 fit.se[j].to_string(),
@@ -217,7 +227,6 @@ pub fn write_coefficients_csv<W: Write>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::circuits::Repr;
     use crate::fit::model::{PowerComponent, PowerModelParams};
     use crate::fit::sweep::{measure_zero_delay, run_sweep, Convergence, SweepDesign};
     use crate::fit::Dataset;
@@ -241,7 +250,7 @@ mod tests {
         let raw = String::from_utf8(raw).unwrap();
         let header = raw.lines().next().unwrap();
         assert!(
-            header.ends_with("energy_model,pann_version,seed"),
+            header.ends_with("energy_model,pann_version,git_rev,seed,design"),
             "{header}"
         );
         // 4 points × (4 components + clock + leakage + total).
@@ -257,14 +266,18 @@ mod tests {
             .unwrap();
         let prov = &rows[0].measurement.provenance;
         let mut out = Vec::new();
-        write_coefficients_csv(&[FittedRowSource::Component(&m, prov)], &mut out).unwrap();
+        write_coefficients_csv(
+            &[FittedRowSource::Component(&m, Repr::Twos, prov)],
+            &mut out,
+        )
+        .unwrap();
         let out = String::from_utf8(out).unwrap();
         let mut lines = out.lines();
         assert!(lines.next().unwrap().starts_with(
-            "component,term,coefficient,se,ci_low,ci_high,r2,rmse,holdout,holdout_rel_err"
+            "component,repr,term,coefficient,se,ci_low,ci_high,r2,rmse,holdout,holdout_rel_err"
         ));
         let row = lines.next().unwrap();
-        assert!(row.starts_with("clock,flip_flops,"), "{row}");
+        assert!(row.starts_with("clock,twos,flip_flops,"), "{row}");
         assert!(
             row.contains("sky130_tt_025C_1v80,sky130_tt_025C,1.8"),
             "{row}"

@@ -34,7 +34,6 @@ use super::model::{Features, Observation};
 use super::stats::StreamStats;
 use super::FitError;
 use crate::circuits::{self, MacSpec, Repr, ValidMacSpec};
-use crate::netlist::GateKind;
 use crate::stream::{Dataflow, Dist, StreamSpec};
 use rand::{Rng, SeedableRng};
 use rayon::prelude::*;
@@ -56,6 +55,8 @@ pub struct SweepPoint {
     pub wire_cap_ff: f64,
     /// Base seed; chunk k uses a seed derived from it and k.
     pub seed: u64,
+    /// Name of the sweep design the point belongs to (provenance).
+    pub design: String,
 }
 
 /// How long to measure each point.
@@ -104,8 +105,12 @@ pub struct Provenance {
     pub energy_model: String,
     /// `pann` version.
     pub pann_version: String,
+    /// Git revision `pann` was built from.
+    pub git_rev: String,
     /// Base seed.
     pub seed: u64,
+    /// Name of the sweep design (`grid`, `quick`).
+    pub design: String,
 }
 
 /// What measuring one point produced.
@@ -174,6 +179,8 @@ pub struct SweepDesign {
     pub reprs: Vec<Repr>,
     /// Randomly placed extra points.
     pub extra_random: usize,
+    /// Name of the design (provenance column `design`): `grid` or `quick`.
+    pub name: String,
 }
 
 impl Default for SweepDesign {
@@ -187,6 +194,7 @@ impl Default for SweepDesign {
             seed: 1,
             reprs: Repr::ALL.to_vec(),
             extra_random: 24,
+            name: "grid".into(),
         }
     }
 }
@@ -226,7 +234,26 @@ impl SweepDesign {
             clock_ns: self.clock_ns,
             wire_cap_ff: self.wire_cap_ff,
             seed: self.seed,
+            design: self.name.clone(),
         })
+    }
+
+    /// The small `quick` design (tests, CI; a few seconds): per representation,
+    /// `b_x, b_w ∈ 2..=8` full factorial at `B = 32` under three data conditions (uniform,
+    /// gauss, relu:0.5), so every default model term is identifiable; no accumulator-width
+    /// axis and no random extra points.
+    pub fn quick_grid(&self) -> Vec<SweepPoint> {
+        let mut pts = Vec::new();
+        for &r in &self.reprs {
+            for d in QUICK_DISTS {
+                for bx in QUICK_WIDTHS {
+                    for bw in QUICK_WIDTHS {
+                        pts.extend(self.point(r, bx, bw, 32, d));
+                    }
+                }
+            }
+        }
+        pts
     }
 
     /// The full designed grid (see the module doc), duplicates removed, in a fixed order.
@@ -264,6 +291,23 @@ impl SweepDesign {
         let mut seen = std::collections::BTreeSet::new();
         pts.retain(|p| seen.insert(format!("{} {:?}", p.spec.describe(), p.dist)));
         pts
+    }
+}
+
+/// Data conditions of the `quick` design.
+pub const QUICK_DISTS: [Dist; 3] = [Dist::Uniform, Dist::Gauss, Dist::Relu { p: 0.5 }];
+/// Operand widths of the `quick` design.
+pub const QUICK_WIDTHS: std::ops::RangeInclusive<u32> = 2..=8;
+
+impl Convergence {
+    /// The `quick` design's measurement: 10,000-cycle chunks, 3 to 6 of them.
+    pub fn quick(target_rel_se: f64) -> Convergence {
+        Convergence {
+            chunk_cycles: 10_000,
+            min_chunks: 3,
+            max_chunks: 6,
+            target_rel_se,
+        }
     }
 }
 
@@ -369,18 +413,7 @@ pub fn measure_zero_delay(p: &SweepPoint, conv: &Convergence) -> Result<Measurem
         e.insert("total".into(), r.total_fj_per_op);
         Ok((e, StreamStats::from_pairs(&p.spec, &pairs)))
     })?;
-    let features = Features {
-        bx: p.spec.bx,
-        bw: p.spec.bw,
-        acc: p.spec.acc,
-        product_bits: p.spec.product_bits(),
-        mult_bx: p.spec.bx - (p.spec.repr == Repr::Signmag) as u32,
-        mult_bw: p.spec.bw - (p.spec.repr != Repr::Twos) as u32,
-        flip_flops: n.gates().iter().filter(|g| g.kind == GateKind::Dff).count() as u64,
-        cells: n.cell_count() as u64,
-        clock_ns: p.clock_ns,
-        stats: c.stats,
-    };
+    let features = Features::of(&p.spec, &n, p.clock_ns, c.stats);
     let (means, chunks) = (c.means, c.chunks);
     Ok(Measurement {
         observation: Observation {
@@ -401,7 +434,9 @@ pub fn measure_zero_delay(p: &SweepPoint, conv: &Convergence) -> Result<Measurem
             wire_cap_ff: p.wire_cap_ff,
             energy_model: ENERGY_MODEL_VERSION.into(),
             pann_version: env!("CARGO_PKG_VERSION").into(),
+            git_rev: crate::experiment::report::GIT_REV.into(),
             seed: p.seed,
+            design: p.design.clone(),
         },
     })
 }

@@ -1,0 +1,314 @@
+//! `pann fit`: a designed sweep through the library ([`pann::fit::sweep`]), every component's
+//! power model fitted per representation and library, a tidy coefficients CSV
+//! ([`pann::fit::output::write_coefficients_csv`]) and a summary table.
+//!
+//! The optional voltage model (`--voltage`) goes into the same CSV as rows with component
+//! `dynamic_vs_voltage` (terms `ln(a)`, `alpha` of `E = a·V^α`, one model per corner, its
+//! corner in the `corner` column and its leave-one-voltage-out error in `holdout_rel_err`).
+
+use super::args::EnergyArgs;
+use anyhow::{Context, Result};
+use clap::Args;
+use pann::circuits::Repr;
+use pann::energy::CellLibrary;
+use pann::experiment::condition::DEFAULT_SEED;
+use pann::fit::output::{write_coefficients_csv, write_sweep_csv, FittedRowSource};
+use pann::fit::sweep::{
+    dynamic_across_libraries, measure_zero_delay, Convergence, Provenance, SweepDesign,
+};
+use pann::fit::voltage::{fit_corners, FittedVoltageModel, VoltageForm};
+use pann::fit::{fit_all, run_sweep, Dataset, FittedPowerModel, SweepRow};
+use pann::report::{check_target, write_atomic};
+use pann::stream::Dist;
+use std::path::PathBuf;
+
+/// `pann fit`.
+#[derive(Args, Debug)]
+pub struct FitArgs {
+    /// Cell libraries to fit under (`pann cells list`, or cells CSV files); repeatable or a
+    /// comma-separated list. One model per component, representation and library.
+    #[arg(long, value_delimiter = ',', default_value = pann::energy::DEFAULT_LIBRARY)]
+    pub cells: Vec<String>,
+    #[command(flatten)]
+    pub energy: EnergyArgs,
+    /// Base seed of the sweep's synthetic streams.
+    #[arg(long, default_value_t = DEFAULT_SEED)]
+    pub seed: u64,
+    /// The small `quick` design (tests, CI; seconds): per representation b_x, b_w in 2..=8
+    /// at B = 32 under uniform, gauss and relu:0.5 data (441 points), 3 to 6 chunks of 10,000
+    /// cycles per point. Default: the full designed grid (see `pann::fit::sweep`).
+    #[arg(long)]
+    pub quick: bool,
+    /// Measure each point until the standard error of its mean total fJ/op is below this
+    /// fraction of the mean (or the chunk limit is reached; recorded as `converged`).
+    #[arg(long, default_value_t = 0.01)]
+    pub max_rel_se: f64,
+    /// Coefficients CSV to write (atomically): one row per component, representation,
+    /// library and term, with fit quality and provenance columns.
+    #[arg(short = 'o', long, alias = "output")]
+    pub out: PathBuf,
+    /// Also write the raw sweep here: one row per point and component (fJ/op, its standard
+    /// error, the stream statistics).
+    #[arg(long)]
+    pub sweep_out: Option<PathBuf>,
+    /// Also fit dynamic energy against supply voltage (E = a·V^alpha) for every shipped
+    /// corner with 3+ voltages (8×8 two's complement MAC, B = 32, uniform data), as rows with
+    /// component `dynamic_vs_voltage` in the same CSV.
+    #[arg(long)]
+    pub voltage: bool,
+    /// Hide the progress bar and the summary line on standard error.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// One fitted component model with what it was fitted on.
+struct Fitted {
+    repr: Repr,
+    provenance: Provenance,
+    model: FittedPowerModel,
+}
+
+/// Run `pann fit`.
+pub fn run_fit(a: FitArgs) -> Result<()> {
+    check_target(&a.out)?;
+    if let Some(p) = &a.sweep_out {
+        check_target(p)?;
+    }
+    anyhow::ensure!(
+        a.max_rel_se.is_finite() && a.max_rel_se > 0.0,
+        "--max-rel-se {}: must be a positive fraction",
+        a.max_rel_se
+    );
+    let opts = a.energy.options()?;
+    for l in &a.cells {
+        CellLibrary::load(l).with_context(|| format!("--cells {l}"))?;
+    }
+    let name = if a.quick { "quick" } else { "grid" };
+    let points: Vec<_> = a
+        .cells
+        .iter()
+        .flat_map(|l| {
+            let d = SweepDesign {
+                library: l.clone(),
+                clock_ns: opts.clock_ns,
+                wire_cap_ff: opts.wire_cap_ff,
+                seed: a.seed,
+                name: name.into(),
+                ..SweepDesign::default()
+            };
+            if a.quick {
+                d.quick_grid()
+            } else {
+                d.grid()
+            }
+        })
+        .collect();
+    let conv = if a.quick {
+        Convergence::quick(a.max_rel_se)
+    } else {
+        Convergence {
+            target_rel_se: a.max_rel_se,
+            ..Convergence::default()
+        }
+    };
+    let start = std::time::Instant::now();
+    let pb = super::args::count_bar(points.len() as u64, "points", a.quiet);
+    let rows = run_sweep(&points, |p| measure_zero_delay(p, &conv), &|d, _| {
+        pb.set_position(d as u64)
+    })?;
+    pb.finish_and_clear();
+    let fitted = fit_groups(&rows)?;
+    let voltage = if a.voltage {
+        fit_voltage(&a, opts.clock_ns, opts.wire_cap_ff)?
+    } else {
+        Vec::new()
+    };
+    let mut sources: Vec<FittedRowSource> = fitted
+        .iter()
+        .map(|f| FittedRowSource::Component(&f.model, f.repr, &f.provenance))
+        .collect();
+    sources.extend(
+        voltage
+            .iter()
+            .map(|(m, p)| FittedRowSource::Voltage(m, Repr::Twos, p)),
+    );
+    write_atomic::<_, anyhow::Error>(&a.out, |w| Ok(write_coefficients_csv(&sources, w)?))
+        .with_context(|| format!("writing {}", a.out.display()))?;
+    if let Some(p) = &a.sweep_out {
+        write_atomic::<_, anyhow::Error>(p, |w| Ok(write_sweep_csv(&rows, w)?))
+            .with_context(|| format!("writing {}", p.display()))?;
+    }
+    if !a.quiet {
+        let converged = rows.iter().filter(|r| r.measurement.converged).count();
+        let cycles: u64 = rows.iter().map(|r| r.measurement.cycles).sum();
+        eprintln!(
+            "{name} design: {} points ({converged} met --max-rel-se {} on total fJ/op), {cycles} cycles, {:.1} s; coefficients in {}",
+            rows.len(),
+            a.max_rel_se,
+            start.elapsed().as_secs_f64(),
+            a.out.display()
+        );
+    }
+    print!("{}", summary(&fitted, &voltage, a.cells.len() > 1));
+    Ok(())
+}
+
+/// Fit every component per (library, representation), in sweep order.
+fn fit_groups(rows: &[SweepRow]) -> Result<Vec<Fitted>> {
+    let mut keys: Vec<(String, Repr)> = Vec::new();
+    for r in rows {
+        let k = (r.point.library.clone(), r.point.spec.repr);
+        if !keys.contains(&k) {
+            keys.push(k);
+        }
+    }
+    let mut out = Vec::new();
+    for (lib, repr) in keys {
+        let group: Vec<&SweepRow> = rows
+            .iter()
+            .filter(|r| r.point.library == lib && r.point.spec.repr == repr)
+            .collect();
+        let data = Dataset {
+            obs: group
+                .iter()
+                .map(|r| r.measurement.observation.clone())
+                .collect(),
+        };
+        for (c, m) in fit_all(&data) {
+            let model = m.with_context(|| {
+                format!(
+                    "fitting the {} model of {repr} MACs under {lib} ({} points)",
+                    c.key(),
+                    group.len()
+                )
+            })?;
+            out.push(Fitted {
+                repr,
+                provenance: group[0].measurement.provenance.clone(),
+                model,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Cycles of the voltage model's one reference run.
+fn voltage_cycles(quick: bool) -> u64 {
+    if quick {
+        20_000
+    } else {
+        100_000
+    }
+}
+
+/// The power-law voltage model of every shipped corner with 3+ voltages.
+fn fit_voltage(
+    a: &FitArgs,
+    clock_ns: f64,
+    wire_cap_ff: f64,
+) -> Result<Vec<(FittedVoltageModel, Provenance)>> {
+    let d = SweepDesign {
+        clock_ns,
+        wire_cap_ff,
+        seed: a.seed,
+        ..SweepDesign::default()
+    };
+    let p = d
+        .point(Repr::Twos, 8, 8, 32, Dist::Uniform)
+        .expect("8x8 two's complement MAC is valid");
+    let cycles = voltage_cycles(a.quick);
+    let libs = CellLibrary::list();
+    let pts = dynamic_across_libraries(&p, cycles, &libs)?;
+    let fits = fit_corners(&pts, 3, VoltageForm::PowerLaw)?;
+    fits.into_iter()
+        .map(|m| {
+            let ids: Vec<&str> = pts
+                .iter()
+                .filter(|(id, _, _)| pann::fit::voltage::corner_of(id) == m.corner)
+                .map(|(id, _, _)| id.as_str())
+                .collect();
+            let lib = CellLibrary::load(ids[0])?;
+            let prov = Provenance {
+                library: ids.join(" "),
+                corner: m.corner.clone(),
+                voltage_v: f64::NAN,
+                temperature_c: lib.temperature_c,
+                clock_ns,
+                delay: "zero".into(),
+                wire_cap_ff,
+                energy_model: pann::energy::ENERGY_MODEL_VERSION.into(),
+                pann_version: env!("CARGO_PKG_VERSION").into(),
+                git_rev: pann::experiment::report::GIT_REV.into(),
+                seed: a.seed,
+                design: format!("voltage: twos 8x8 B=32 uniform, {cycles} cycles"),
+            };
+            Ok((m, prov))
+        })
+        .collect()
+}
+
+/// The summary table: one line per fitted model.
+fn summary(
+    fitted: &[Fitted],
+    voltage: &[(FittedVoltageModel, Provenance)],
+    with_library: bool,
+) -> String {
+    let mut rows: Vec<Vec<String>> = fitted
+        .iter()
+        .map(|f| {
+            let mut r = vec![f.model.component.key().to_string(), f.repr.to_string()];
+            if with_library {
+                r.push(f.provenance.library.clone());
+            }
+            r.extend([
+                f.model.terms.len().to_string(),
+                format!("{:.4}", f.model.fit.r2),
+                format!("{:.2}%", 100.0 * f.model.holdout_rel_err),
+                f.model.points.to_string(),
+            ]);
+            r
+        })
+        .collect();
+    for (m, _) in voltage {
+        let mut r = vec!["voltage".to_string(), m.corner.clone()];
+        if with_library {
+            r.push(String::new());
+        }
+        r.extend([
+            format!("2 (alpha {:.2})", m.fit.coef[1]),
+            format!("{:.4}", m.fit.r2),
+            format!("{:.2}% (LOO)", 100.0 * m.loo_rel_err),
+            m.voltages.len().to_string(),
+        ]);
+        rows.push(r);
+    }
+    let mut header = vec!["component", "repr"];
+    if with_library {
+        header.push("library");
+    }
+    header.extend(["terms", "R2", "held-out err", "points"]);
+    table(&header, &rows)
+}
+
+/// A left-aligned text table.
+pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut w: Vec<usize> = header.iter().map(|h| h.len()).collect();
+    for r in rows {
+        for (i, c) in r.iter().enumerate() {
+            w[i] = w[i].max(c.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let s: Vec<String> = cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c:<width$}", width = w[i]))
+            .collect();
+        s.join("  ").trim_end().to_string() + "\n"
+    };
+    let mut out = line(header.to_vec());
+    for r in rows {
+        out += &line(r.iter().map(|s| s.as_str()).collect());
+    }
+    out
+}
