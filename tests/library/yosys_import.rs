@@ -264,7 +264,7 @@ fn rtl_mac_with_clear_enable_and_saturation_is_exact_and_matches_icarus_per_net(
         eprintln!("yosys/iverilog not installed: skipped (CI installs them)");
         return;
     }
-    let json = synth_as_readme(include_str!("fixtures/mac_rtl.v"), "mac_rtl");
+    let json = synth_as_readme(include_str!("../fixtures/mac_rtl.v"), "mac_rtl");
     assert!(
         json.contains("$_SDFFE_PP0P_"),
         "Yosys emits enable + sync-reset flip-flops"

@@ -1,0 +1,8 @@
+//! The `pann` binary end to end (one test target): every subcommand's outputs, provenance,
+//! determinism and errors, and the notebooks that read what it writes.
+
+mod cli;
+mod energy_cli;
+mod nn_cli;
+mod notebooks;
+mod yosys_cli;
