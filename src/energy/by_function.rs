@@ -29,7 +29,7 @@
 //! before a composition, then cell names in byte order.
 //!
 //! **Against the name tables** (which stay preferred for SKY130, GF180 and ASAP7; tested in
-//! `tests/energy_liberty.rs`): on every shipped corner (SKY130 hd basic, GF180 basic, ASAP7
+//! `tests/library/energy_liberty.rs`): on every shipped corner (SKY130 hd basic, GF180 basic, ASAP7
 //! SIMPLE+INVBUF+SEQ) the same cells and pin bindings, except ASAP7 `buf` → `HB1xp67` (area
 //! 0.05832 < `BUFx2` 0.0729), `nand2` → `NAND2xp33` (same area as `NAND2xp5`, earlier by name)
 //! and so the NAND-NAND `mux2`. On the full SKY130 hd files (428 cells, not shipped): `inv` →

@@ -10,7 +10,7 @@
 //! functors feeding one delay functor, and runs them from one FIFO event queue, so a gate can
 //! send its delay functor zero-width intermediate values within a tick. The rules, from the
 //! `vvp` sources (`logic.cc`, `delay.cc`, `vvp_net.cc`, `compile.cc`) and checked per net
-//! against Icarus 11 on every circuit of `tests/icarus_circuits.rs`:
+//! against Icarus 11 on every circuit of `tests/oracles/icarus_circuits.rs`:
 //!
 //! - **Functor trees.** `inv` = NOT, `buf` = BUFZ, `and2`/`or2`/`xor2` = one functor,
 //!   `nand2`/`nor2`/`xnor2` = AND/OR/XOR → NOT, `andnot` `a & ~b` = NOT(b) → AND(a, ·),
