@@ -97,7 +97,8 @@ fn run_train(a: TrainArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Quantization options shared by the subcommands.
+/// Quantization options shared by the subcommands: the inner layers' bits and clipping rule,
+/// and everything else ([`QuantCommon`], the part `quant-table` sweeps around).
 #[derive(Args, Clone)]
 pub struct QuantArgs {
     /// Weight bits of inner layers (2..=8).
@@ -106,15 +107,22 @@ pub struct QuantArgs {
     /// Activation bits of inner layers (2..=8).
     #[arg(long, default_value_t = 8)]
     abits: u32,
+    /// minmax | mse | aciq.
+    #[arg(long, default_value = "minmax")]
+    quantizer: String,
+    #[command(flatten)]
+    common: QuantCommon,
+}
+
+/// Quantization options other than the inner bits and the clipping rule.
+#[derive(Args, Clone)]
+pub struct QuantCommon {
     /// Weight and input bits of the first MAC layer (input = raw pixel, unsigned).
     #[arg(long, default_value_t = 8)]
     first_bits: u32,
     /// Weight and input bits of the last MAC layer.
     #[arg(long, default_value_t = 8)]
     last_bits: u32,
-    /// minmax | mse | aciq.
-    #[arg(long, default_value = "minmax")]
-    quantizer: String,
     /// per-channel | per-tensor (weight scales).
     #[arg(long, default_value = "per-channel")]
     granularity: String,
@@ -135,14 +143,15 @@ pub struct QuantArgs {
     seed: u64,
 }
 
-impl QuantArgs {
-    fn config(&self) -> anyhow::Result<QuantConfig> {
+impl QuantCommon {
+    /// The configuration with inner layers at `wbits`/`abits` and clipping rule `quantizer`.
+    fn config(&self, wbits: u32, abits: u32, quantizer: Quantizer) -> anyhow::Result<QuantConfig> {
         let c = QuantConfig {
-            wbits: self.wbits,
-            abits: self.abits,
+            wbits,
+            abits,
             first_bits: self.first_bits,
             last_bits: self.last_bits,
-            quantizer: Quantizer::parse(&self.quantizer)?,
+            quantizer,
             granularity: Granularity::parse(&self.granularity)?,
             repr: self.repr,
             acc_bits: self.acc_bits,
@@ -152,6 +161,13 @@ impl QuantArgs {
         };
         c.validate()?;
         Ok(c)
+    }
+}
+
+impl QuantArgs {
+    fn config(&self) -> anyhow::Result<QuantConfig> {
+        self.common
+            .config(self.wbits, self.abits, Quantizer::parse(&self.quantizer)?)
     }
 }
 
@@ -236,30 +252,8 @@ pub struct QuantTableArgs {
     /// Evaluate only the first N test images (at least 1).
     #[arg(long)]
     limit: Option<usize>,
-    /// Weight and input bits of the first MAC layer (input = raw pixel, unsigned).
-    #[arg(long, default_value_t = 8)]
-    first_bits: u32,
-    /// Weight and input bits of the last MAC layer.
-    #[arg(long, default_value_t = 8)]
-    last_bits: u32,
-    /// per-channel | per-tensor (weight scales).
-    #[arg(long, default_value = "per-channel")]
-    granularity: String,
-    /// Number representation.
-    #[arg(long, value_enum, default_value_t = Repr::Twos)]
-    repr: Repr,
-    /// Accumulator width B (wraps mod 2^B).
-    #[arg(long, default_value_t = 32)]
-    acc_bits: u32,
-    /// Correct biases for the mean weight-quantization error.
-    #[arg(long)]
-    bias_correction: bool,
-    /// Calibration images drawn from the training split.
-    #[arg(long, default_value_t = 512)]
-    calib_size: usize,
-    /// Seed choosing the calibration images.
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
+    #[command(flatten)]
+    quant: QuantCommon,
     /// Data directory.
     #[arg(long)]
     data_dir: Option<PathBuf>,
@@ -268,20 +262,7 @@ pub struct QuantTableArgs {
 impl QuantTableArgs {
     /// The base configuration (bits and quantizer are set per row).
     fn base(&self) -> anyhow::Result<QuantConfig> {
-        QuantArgs {
-            wbits: 8,
-            abits: 8,
-            first_bits: self.first_bits,
-            last_bits: self.last_bits,
-            quantizer: "minmax".into(),
-            granularity: self.granularity.clone(),
-            repr: self.repr,
-            acc_bits: self.acc_bits,
-            bias_correction: self.bias_correction,
-            calib_size: self.calib_size,
-            seed: self.seed,
-        }
-        .config()
+        self.quant.config(8, 8, Quantizer::MinMax)
     }
 }
 
