@@ -49,12 +49,13 @@ pub struct NetlistArgs {
     pub module: String,
     /// Write the circuit as instances of this cell library's cells (`pann cells list`, or a
     /// cells CSV): exactly the cells and compositions the energy model charges. Read with the
-    /// library's Liberty file; pann's `--vcd-style pins` VCD and SAIF name its pins.
+    /// library's Liberty file; pann's `--vcd-style pins` VCD and SAIF name its pins. With
+    /// --delay unit or cells: only the library whose delays the generic netlist carries.
     #[arg(long)]
     pub cells: Option<String>,
-    /// Generic Verilog delays (`assign #d` per gate): zero, unit, or the delays of the
-    /// default library in ticks, as `pann simulate --delay cells` uses them. Not with --cells
-    /// (cell instances take their timing from the Liberty file).
+    /// Generic Verilog with delays (`assign #d` per gate): zero (cell instances with --cells),
+    /// unit, or the delays of --cells (default library) in ticks, as `pann simulate --delay
+    /// cells` uses them.
     #[arg(long, value_enum, default_value_t = DelayKind::Zero)]
     pub delay: DelayKind,
     /// How andnot, ornot and maj3 cells are written: `function` (a call per cell, which
@@ -92,18 +93,12 @@ pub fn run_netlist(a: NetlistArgs) -> Result<()> {
     }
     let mut buf = Vec::new();
     match (a.format, &a.cells) {
-        (NetlistFormat::Verilog, Some(cells)) => {
-            anyhow::ensure!(
-                a.delay == DelayKind::Zero,
-                "--delay {:?}: not with --cells (cell instances take their delays from the \
-                 library's Liberty file)",
-                a.delay
-            );
+        (NetlistFormat::Verilog, Some(cells)) if a.delay == DelayKind::Zero => {
             let lib = CellLibrary::load(cells)?;
             MappedNetlist::new(n, &lib, &a.module)?.write_verilog(n, &mut buf)?;
         }
-        (NetlistFormat::Verilog, None) => {
-            let lib = CellLibrary::load(DEFAULT_LIBRARY)?;
+        (NetlistFormat::Verilog, cells) => {
+            let lib = CellLibrary::load(cells.as_deref().unwrap_or(DEFAULT_LIBRARY))?;
             let model = a.delay.model(&lib);
             let opts = VerilogOptions {
                 module: Some(a.module.clone()),

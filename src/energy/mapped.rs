@@ -11,8 +11,9 @@
 //! `<component>_n<id>_ff` driving `n<id>_qn` into the inverter `<component>_n<id>`; the
 //! NAND-NAND mux has `_inv_s` (`n<id>_sn`), `_nand_a` (`n<id>_ma`), `_nand_b` (`n<id>_mb`) and
 //! the output NAND `<component>_n<id>`. Constant inputs are tied as `1'b0`/`1'b1` (pann charges
-//! no tie cells); a full adder used for its carry (GF180 `maj3`) leaves `S` open. Flip-flop
-//! clock pins are on the port `clk`.
+//! no tie cells); a full adder used for its carry (GF180 `maj3`) leaves `S` open (its value,
+//! the parity of the inputs, still goes into pin-level VCDs). Flip-flop clock pins are on the
+//! port `clk`.
 
 use super::library::CellLibrary;
 use super::mapping::Recipe;
@@ -32,6 +33,8 @@ pub enum Conn {
     Clock,
     /// A constant net (tied in Verilog) and its value.
     Const(NetId, bool),
+    /// An unused output (left open in Verilog) carrying internal node `i`.
+    Open(usize),
 }
 
 /// One library-cell instance.
@@ -96,17 +99,40 @@ impl MappedNetlist {
             } else {
                 None
             };
-            m.push_gate(n, NetId(i as u32), &p.recipe, clock_pin);
+            // Other outputs of a single-cell recipe: only a full adder's sum (maj3 = carry).
+            let open = match &p.recipe {
+                Recipe::Direct { core } if g.kind == GateKind::Maj3 => p
+                    .cells
+                    .iter()
+                    .find(|c| c.name == core.cell)
+                    .map(|c| {
+                        c.outputs
+                            .iter()
+                            .filter(|o| o.name != core.out)
+                            .map(|o| o.name.clone())
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                _ => Vec::new(),
+            };
+            m.push_gate(n, NetId(i as u32), &p.recipe, clock_pin, open);
         }
         Ok(m)
     }
 
     fn node(&mut self, name: String, kind: GateKind, ins: Vec<NetId>) -> Conn {
-        self.nodes.push((name, Derived { kind, ins }));
+        self.nodes.push((name, Derived::of(kind, ins)));
         Conn::Node(self.nodes.len() - 1)
     }
 
-    fn push_gate(&mut self, n: &Netlist, id: NetId, recipe: &Recipe, clock: Option<String>) {
+    fn push_gate(
+        &mut self,
+        n: &Netlist,
+        id: NetId,
+        recipe: &Recipe,
+        clock: Option<String>,
+        open: Vec<String>,
+    ) {
         let g = n.gate(id);
         let comp = n.components()[id.idx()].key();
         let base = format!("{comp}_{id}");
@@ -132,7 +158,12 @@ impl MappedNetlist {
         match recipe {
             Recipe::Direct { core } => {
                 let pins = (0..k).map(|s| (core.pins[s].clone(), input(s))).collect();
-                let pins = clocked(pins);
+                let mut pins = clocked(pins);
+                for o in open {
+                    self.nodes
+                        .push((format!("{id}_{o}"), Derived::xor3(g.inputs().to_vec())));
+                    pins.push((o, Conn::Open(self.nodes.len() - 1)));
+                }
                 made.push((
                     inst(base, &core.cell, pins, Conn::Net(id)),
                     core.out.clone(),
@@ -220,6 +251,7 @@ impl MappedNetlist {
             Conn::Node(i) => self.nodes[i].0.clone(),
             Conn::Clock => "clk".into(),
             Conn::Const(_, v) => format!("1'b{}", v as u8),
+            Conn::Open(_) => String::new(),
         }
     }
 
@@ -257,8 +289,14 @@ impl MappedNetlist {
                 writeln!(w, "  wire {};", NetId(i as u32))?;
             }
         }
-        for (name, _) in &self.nodes {
-            writeln!(w, "  wire {name};")?;
+        for (j, (name, _)) in self.nodes.iter().enumerate() {
+            if !self
+                .instances
+                .iter()
+                .any(|i| i.pins.iter().any(|p| p.1 == Conn::Open(j)))
+            {
+                writeln!(w, "  wire {name};")?;
+            }
         }
         let expr = |x: NetId| match n.gate(x).kind {
             GateKind::Const0 => "1'b0".to_string(),
@@ -300,7 +338,7 @@ impl MappedNetlist {
         }
         let source = |c: Conn| match c {
             Conn::Net(x) | Conn::Const(x, _) => Source::Net(x),
-            Conn::Node(i) => Source::Derived(i),
+            Conn::Node(i) | Conn::Open(i) => Source::Derived(i),
             Conn::Clock => Source::Clock,
         };
         let instances = self

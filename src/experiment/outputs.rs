@@ -17,7 +17,7 @@ use crate::netlist::Netlist;
 use crate::report::{check_target, write_atomic, AtomicFile, ReportError};
 use crate::sim::delay::DelayModel;
 use crate::sim::event::{self, baseline_values};
-use crate::sim::pins::PinNames;
+use crate::sim::pins::{DerivedActivity, PinNames};
 use crate::sim::reference::{self, PortValues};
 use crate::sim::saif::SaifWriter;
 use crate::sim::vcd::VcdWriter;
@@ -161,9 +161,24 @@ impl Outputs {
                     saif
                 }
             };
+            // Internal nodes that are not inverters of a net (a full adder's open sum): from a
+            // second simulation of the run that follows them.
+            let derived = match &names {
+                Some(names) if names.derived.iter().any(|d| d.inverted_net().is_none()) => {
+                    let vecs = vectors(cfg, cfg.cycles)?;
+                    let mut d = DerivedActivity::new(names, &baseline_values(n, &vecs[0]), period);
+                    if *model == DelayModel::Zero {
+                        reference::simulate_with(n, &vecs, &mut d);
+                    } else {
+                        event::simulate(n, &model.per_net(n), &vecs, &mut d);
+                    }
+                    Some(d.records)
+                }
+                _ => None,
+            };
             write_atomic::<_, ReportError>(p, |w| {
                 match &names {
-                    Some(names) => saif.write_pins(names, w),
+                    Some(names) => saif.write_pins(names, derived.as_deref(), w),
                     None => saif.write("pann", w),
                 }
                 .map_err(|cause| ReportError::Io {

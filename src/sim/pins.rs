@@ -21,26 +21,47 @@ pub enum Source {
     Clock,
 }
 
-/// An internal node of a composition: a primitive function of simulated nets, switching at
-/// the same instant as the nets it is computed from (pann does not time internal nodes).
+/// A node pann does not simulate (inside a composition, or an unused cell output such as
+/// the sum of a full adder used for its carry): a function of up to three simulated nets,
+/// switching at the same instant as they do (pann does not time these nodes).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Derived {
-    /// Its function (`Inv` of one net for the inverters of compositions).
-    pub kind: GateKind,
-    /// The nets it is computed from, in slot order.
+    /// Truth table: bit `a + 2b + 4c` is the value for inputs (`a`, `b`, `c`) = `ins`.
+    pub table: u8,
+    /// The nets it is computed from, in slot order (at most 3).
     pub ins: Vec<NetId>,
 }
 
 impl Derived {
+    /// The node computing primitive `kind` of `ins`.
+    pub fn of(kind: GateKind, ins: Vec<NetId>) -> Derived {
+        let mut table = 0u8;
+        for i in 0..8u8 {
+            let b = |k: u8| i >> k & 1 == 1;
+            table |= (eval_gate(kind, b(0), b(1), b(2)) as u8) << i;
+        }
+        Derived { table, ins }
+    }
+
+    /// The three-input parity (a full adder's sum) of `ins`.
+    pub fn xor3(ins: Vec<NetId>) -> Derived {
+        Derived { table: 0x96, ins }
+    }
+
     /// Its value given every net's value.
     pub fn value(&self, nets: &[bool]) -> bool {
-        let x = |s: usize| self.ins.get(s).is_some_and(|n| nets[n.idx()]);
-        eval_gate(self.kind, x(0), x(1), x(2))
+        let i = self
+            .ins
+            .iter()
+            .enumerate()
+            .map(|(k, n)| (nets[n.idx()] as u8) << k)
+            .sum::<u8>();
+        self.table >> i & 1 == 1
     }
 
     /// The net it inverts, if it is a plain inverter (its T0/T1 are that net's T1/T0).
     pub fn inverted_net(&self) -> Option<NetId> {
-        (self.kind == GateKind::Inv).then(|| self.ins[0])
+        (self.ins.len() == 1 && self.table & 0b11 == 0b01).then(|| self.ins[0])
     }
 }
 
@@ -84,5 +105,62 @@ impl PinNames {
             }
         }
         by
+    }
+}
+
+/// Collects SAIF records (ticks at 1, toggles) of the internal nodes of a [`PinNames`] as a
+/// sink of a simulation, for nodes whose record does not follow from one net's (a full
+/// adder's open sum). Counts from the start of cycle 1, as [`super::saif::SaifWriter`].
+pub struct DerivedActivity {
+    derived: Vec<Derived>,
+    by_net: Vec<Vec<usize>>,
+    nets: Vec<bool>,
+    value: Vec<bool>,
+    last: Vec<u64>,
+    period: u64,
+    /// Per node: (ticks at 1, toggles), valid after the run's totals.
+    pub records: Vec<(u64, u64)>,
+}
+
+impl DerivedActivity {
+    /// Start from the cycle-0 net values `initial`; `period` = ticks per cycle.
+    pub fn new(names: &PinNames, initial: &[bool], period: u32) -> DerivedActivity {
+        let period = period as u64;
+        DerivedActivity {
+            by_net: names.derived_by_net(initial.len()),
+            value: names.derived.iter().map(|d| d.value(initial)).collect(),
+            last: vec![period; names.derived.len()],
+            records: vec![(0, 0); names.derived.len()],
+            derived: names.derived.clone(),
+            nets: initial.to_vec(),
+            period,
+        }
+    }
+}
+
+impl super::ActivitySink for DerivedActivity {
+    fn change(&mut self, cycle: u64, tick: u32, net: NetId, value: bool) {
+        self.nets[net.idx()] = value;
+        let t = cycle * self.period + tick as u64;
+        for &j in &self.by_net[net.idx()] {
+            let v = self.derived[j].value(&self.nets);
+            if v != self.value[j] {
+                if self.value[j] {
+                    self.records[j].0 += t - self.last[j];
+                }
+                self.last[j] = t;
+                self.value[j] = v;
+                self.records[j].1 += 1;
+            }
+        }
+    }
+    fn totals(&mut self, _n: &crate::netlist::Netlist, a: &super::Activity) {
+        let end = a.cycles.max(1) * self.period;
+        for j in 0..self.derived.len() {
+            if self.value[j] {
+                self.records[j].0 += end - self.last[j];
+            }
+            self.last[j] = end;
+        }
     }
 }

@@ -7,7 +7,8 @@
 //! cell instance an `INSTANCE` whose `NET` entries are its pins, which is what OpenSTA's
 //! `read_saif -scope pann` resolves (it reads `NET` entries as pins of their instance).
 //! Inverted internal nodes of compositions get the swapped T0/T1 of their net; other internal
-//! nodes (ASAP7's NAND-NAND mux) are left out.
+//! nodes (a full adder's open sum, ASAP7's NAND-NAND mux) take their records from a
+//! [`DerivedActivity`](super::pins::DerivedActivity) of the run, or are left out without one.
 
 use super::pins::{PinNames, Source};
 use super::{Activity, ActivitySink};
@@ -125,18 +126,32 @@ impl SaifWriter {
 }
 
 impl SaifWriter {
-    /// The record of the signal `s` (`None` for internal nodes that are not inverters).
-    fn record(&self, names: &PinNames, s: Source) -> Option<SaifNet> {
+    /// The record of the signal `s` (`None` for internal nodes that are neither inverters nor
+    /// in `derived`).
+    fn record(
+        &self,
+        names: &PinNames,
+        derived: Option<&[(u64, u64)]>,
+        s: Source,
+    ) -> Option<SaifNet> {
         match s {
             Source::Net(n) => Some(self.nets[n.idx()]),
-            Source::Derived(j) => names.derived[j].inverted_net().map(|n| {
-                let r = self.nets[n.idx()];
-                SaifNet {
-                    t0: r.t1,
-                    t1: r.t0,
-                    tc: r.tc,
+            Source::Derived(j) => match (names.derived[j].inverted_net(), derived) {
+                (Some(n), _) => {
+                    let r = self.nets[n.idx()];
+                    Some(SaifNet {
+                        t0: r.t1,
+                        t1: r.t0,
+                        tc: r.tc,
+                    })
                 }
-            }),
+                (None, Some(d)) => Some(SaifNet {
+                    t0: self.duration - d[j].0.min(self.duration),
+                    t1: d[j].0,
+                    tc: d[j].1,
+                }),
+                (None, None) => None,
+            },
             Source::Clock => {
                 let cycles = self.duration / self.period.max(1);
                 let t1 = cycles * (self.period / 2);
@@ -159,8 +174,15 @@ impl SaifWriter {
         )
     }
 
-    /// Write the SAIF file with pin names (see the module documentation).
-    pub fn write_pins(&self, names: &PinNames, w: &mut dyn Write) -> io::Result<()> {
+    /// Write the SAIF file with pin names (see the module documentation); `derived`: the
+    /// (ticks at 1, toggles) of every internal node, from a
+    /// [`DerivedActivity`](super::pins::DerivedActivity) of the same run.
+    pub fn write_pins(
+        &self,
+        names: &PinNames,
+        derived: Option<&[(u64, u64)]>,
+        w: &mut dyn Write,
+    ) -> io::Result<()> {
         let ps = self.tick_ps;
         let top = &names.top;
         writeln!(
@@ -182,7 +204,7 @@ impl SaifWriter {
             self.duration * ps
         )?;
         for (p, s) in &names.ports {
-            if let Some(r) = self.record(names, *s) {
+            if let Some(r) = self.record(names, derived, *s) {
                 Self::entry(w, "    ", &saif_escape(p), r, ps)?;
             }
         }
@@ -190,7 +212,7 @@ impl SaifWriter {
         for (inst, pins) in &names.instances {
             writeln!(w, "  (INSTANCE {inst}\n    (NET")?;
             for (p, s) in pins {
-                if let Some(r) = self.record(names, *s) {
+                if let Some(r) = self.record(names, derived, *s) {
                     Self::entry(w, "      ", &saif_escape(p), r, ps)?;
                 }
             }
