@@ -182,7 +182,19 @@ fn bare_units_name_their_rows_adder_and_inputs() {
         .skip(1)
         .map(|l| l.split(',').rev().nth(7).unwrap())
         .collect();
-    assert_eq!(comps, ["adder", "clock", "inputs", "leakage", "total"]);
+    assert_eq!(
+        comps,
+        [
+            "adder",
+            "clock",
+            "inputs",
+            "leakage",
+            "total",
+            "clock_net",
+            "input_nets",
+            "total_cells"
+        ]
+    );
     let o = pann(&["simulate", "--unit", "mult", "--cycles", "500"]);
     let table = String::from_utf8_lossy(&o.stdout);
     assert!(

@@ -154,7 +154,7 @@ impl Outputs {
                     out.timed.activity.cycles,
                 ),
                 None => {
-                    let vecs = vectors(cfg, cfg.cycles)?;
+                    let vecs = vectors(n, cfg, cfg.cycles)?;
                     let mut saif =
                         SaifWriter::new(&baseline_values(n, &vecs[0]), period, model.tick_ps());
                     reference::simulate_with(n, &vecs, &mut saif);
@@ -165,7 +165,7 @@ impl Outputs {
             // second simulation of the run that follows them.
             let derived = match &names {
                 Some(names) if names.derived.iter().any(|d| d.inverted_net().is_none()) => {
-                    let vecs = vectors(cfg, cfg.cycles)?;
+                    let vecs = vectors(n, cfg, cfg.cycles)?;
                     let mut d = DerivedActivity::new(names, &baseline_values(n, &vecs[0]), period);
                     if *model == DelayModel::Zero {
                         reference::simulate_with(n, &vecs, &mut d);
@@ -240,16 +240,26 @@ fn write_per_net(
     })
 }
 
-/// The first `cycles` input vectors of the run's stream.
-fn vectors(cfg: &SimConfig, cycles: u64) -> Result<Vec<PortValues>, ExperimentError> {
+/// The first `cycles` input vectors of the run's stream (in `n.inputs()` order: for an
+/// imported netlist with its tied ports).
+fn vectors(n: &Netlist, cfg: &SimConfig, cycles: u64) -> Result<Vec<PortValues>, ExperimentError> {
     let spec = &cfg.spec;
     let pairs = open_stream(cfg)
         .and_then(|mut s| s.take_pairs(cycles.min(cfg.cycles)))
         .map_err(crate::simulate::SimError::from)?;
-    Ok(pairs
+    let operands: Vec<(u128, u128)> = pairs
         .iter()
-        .map(|&(x, w)| vec![spec.encode_x(x) as u128, spec.encode_w(w) as u128])
-        .collect())
+        .map(|&(x, w)| (spec.encode_x(x) as u128, spec.encode_w(w) as u128))
+        .collect();
+    let drive = |e: crate::sim::drive::DriveError| crate::simulate::SimError::Drive(e.to_string());
+    Ok(match &cfg.imported {
+        Some(ports) => ports
+            .plan(n)
+            .map_err(drive)?
+            .vectors(0, &operands)
+            .map_err(drive)?,
+        None => operands.iter().map(|&(x, w)| vec![x, w]).collect(),
+    })
 }
 
 fn write_vcd(
@@ -262,7 +272,7 @@ fn write_vcd(
     path: &Path,
 ) -> Result<(), ExperimentError> {
     // Cycles 0 ..= last: the simulation runs from reset up to the window's end.
-    let vecs = vectors(cfg, last.saturating_add(1))?;
+    let vecs = vectors(n, cfg, last.saturating_add(1))?;
     if vecs.is_empty() {
         return Ok(());
     }
