@@ -361,3 +361,76 @@ impl MappedNetlist {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::circuits::{self, MacSpec};
+
+    fn mac(lib: &str) -> (Netlist, MappedNetlist) {
+        let spec = MacSpec::default().validate().unwrap();
+        let n = circuits::build(&spec);
+        let lib = CellLibrary::load(lib).unwrap();
+        let m = MappedNetlist::new(&n, &lib, "pann").unwrap();
+        (n, m)
+    }
+
+    fn cells_of(r: &Recipe) -> usize {
+        match r {
+            Recipe::Direct { .. } => 1,
+            Recipe::InvIn { slots, .. } => 1 + slots.len(),
+            Recipe::InvOut { .. } => 2,
+            Recipe::NandMux { .. } => 4,
+        }
+    }
+
+    #[test]
+    fn every_gate_becomes_its_recipe_cells_and_drives_its_own_net() {
+        for id in ["sky130_tt_025C_1v80", "gf180_tt_025C_5v00", "asap7_rvt_tt"] {
+            let (n, m) = mac(id);
+            let lib = CellLibrary::load(id).unwrap();
+            let want: usize = n
+                .gates()
+                .iter()
+                .filter(|g| g.kind.arity() > 0)
+                .map(|g| cells_of(&lib.prim(g.kind).unwrap().recipe))
+                .sum();
+            assert_eq!(m.instances.len(), want, "{id}");
+            for (i, g) in n.gates().iter().enumerate() {
+                let drivers = m
+                    .instances
+                    .iter()
+                    .filter(|x| x.pins.last().unwrap().1 == Conn::Net(NetId(i as u32)))
+                    .count();
+                assert_eq!(drivers, (g.kind.arity() > 0) as usize, "{id} n{i}");
+            }
+        }
+    }
+
+    #[test]
+    fn pin_names_list_every_pin_of_every_instance_once() {
+        let (n, m) = mac("asap7_rvt_tt");
+        let names = m.pin_names(&n);
+        let pins: usize = m.instances.iter().map(|i| i.pins.len()).sum();
+        assert_eq!(
+            names.instances.iter().map(|i| i.1.len()).sum::<usize>(),
+            pins
+        );
+        let all: std::collections::BTreeSet<String> = names.all().map(|x| x.0).collect();
+        assert_eq!(all.len(), names.all().count(), "names are unique");
+        assert!(all.contains("clk") && all.contains("x[0]") && all.contains("acc[31]"));
+    }
+
+    #[test]
+    fn internal_nodes_compute_inversion_and_parity() {
+        let inv = Derived::of(GateKind::Inv, vec![NetId(0)]);
+        assert_eq!(inv.inverted_net(), Some(NetId(0)));
+        assert!(inv.value(&[false]) && !inv.value(&[true]));
+        let s = Derived::xor3(vec![NetId(0), NetId(1), NetId(2)]);
+        assert_eq!(s.inverted_net(), None);
+        for i in 0..8usize {
+            let v = [i & 1 == 1, i & 2 == 2, i & 4 == 4];
+            assert_eq!(s.value(&v), i.count_ones() % 2 == 1);
+        }
+    }
+}
