@@ -779,7 +779,7 @@ fn pin_style_vcd_names_cell_pins_of_the_mapped_netlist_and_clocks_every_cycle() 
     let edges = body
         .lines()
         .skip_while(|l| *l != "$end")
-        .filter(|l| l.len() > 1 && &l[1..] == clk && !l.starts_with('#'))
+        .filter(|l| l.len() > 1 && l[1..] == clk && !l.starts_with('#'))
         .count();
     // Cycles 1..=49: a rise and a fall each, from 10 ns (the VCD starts at cycle 1).
     assert_eq!(edges, 2 * 49);
