@@ -218,3 +218,60 @@ pub fn command_line() -> String {
 pub fn data_dir(d: &Option<PathBuf>) -> PathBuf {
     d.clone().unwrap_or_else(pann::nn::default_data_dir)
 }
+
+/// A Yosys netlist instead of a generated circuit.
+#[derive(Args, Clone, Debug)]
+pub struct ImportArgs {
+    /// Use a Yosys `write_json` netlist (gate cells and flip-flops) instead of a
+    /// generated circuit; --x-port and --w-port name the ports the stream drives, --out-port
+    /// the result port; --bx/--bw are taken from the port widths and --repr says how operands
+    /// are encoded.
+    #[arg(long)]
+    pub netlist: Option<PathBuf>,
+    /// Activation port of --netlist.
+    #[arg(long, default_value = "x", requires = "netlist")]
+    pub x_port: String,
+    /// Weight port of --netlist.
+    #[arg(long, default_value = "w", requires = "netlist")]
+    pub w_port: String,
+    /// Output port of --netlist.
+    #[arg(long, default_value = "p", requires = "netlist")]
+    pub out_port: String,
+    /// Top module of --netlist (default: the one marked top, or the only one).
+    #[arg(long, requires = "netlist")]
+    pub top: Option<String>,
+    /// Hold another input port of --netlist at a value every cycle, e.g. --tie en=1
+    /// --tie clear=0 (decimal, 0x… or 0b…); repeat per port. Every input port must be driven.
+    #[arg(long, value_name = "PORT=VALUE", requires = "netlist", value_parser = parse_tie)]
+    pub tie: Vec<(String, u128)>,
+    /// List every problem of a --netlist that does not import (default: the first few).
+    #[arg(long)]
+    pub verbose: bool,
+}
+
+impl ImportArgs {
+    /// The circuit: imported from --netlist, else generated from `circuit`.
+    pub fn circuit(&self, circuit: &CircuitArgs) -> Result<pann::experiment::Circuit> {
+        use pann::experiment::{Circuit, PortNames};
+        Ok(match &self.netlist {
+            Some(p) => Circuit::import(
+                p,
+                &PortNames {
+                    top: self.top.clone(),
+                    x: self.x_port.clone(),
+                    w: self.w_port.clone(),
+                    out: self.out_port.clone(),
+                    ties: self.tie.clone(),
+                },
+                circuit.repr,
+                self.verbose,
+            )?,
+            None => Circuit::generated(circuit.spec()?),
+        })
+    }
+}
+
+/// `--tie PORT=VALUE`.
+fn parse_tie(s: &str) -> Result<(String, u128), String> {
+    pann::sim::drive::parse_tie(s).map_err(|e| e.to_string())
+}

@@ -1,9 +1,13 @@
-//! `pann netlist`: a generated circuit as structural Verilog, Graphviz dot or statistics.
+//! `pann netlist`: a generated or imported circuit as structural Verilog (generic gates, or
+//! the library cells of `--cells`), Graphviz dot or statistics.
 
-use super::args::{emit, CircuitArgs, LibraryArgs};
+use super::args::{emit, CircuitArgs, ImportArgs};
 use anyhow::Result;
 use clap::Args;
-use pann::circuits::{self, ValidMacSpec};
+use pann::circuits::ValidMacSpec;
+use pann::energy::mapped::MappedNetlist;
+use pann::energy::{CellLibrary, DEFAULT_LIBRARY};
+use pann::experiment::DelayKind;
 use pann::netlist::{write_dot, write_verilog, GateStyle, Netlist, VerilogOptions};
 use pann::sim::delay::DelayModel;
 use std::path::PathBuf;
@@ -11,7 +15,9 @@ use std::path::PathBuf;
 /// Netlist output format.
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
 pub enum NetlistFormat {
-    /// Structural Verilog (one assign per gate, nets `n<id>`).
+    /// Structural Verilog: one assign per gate, nets `n<id>`; with --cells, one library-cell
+    /// instance per cell the energy model charges (same nets, instances named
+    /// `<component>_n<id>`), for OpenSTA, PrimeTime, Yosys, Icarus.
     Verilog,
     /// Graphviz dot.
     Dot,
@@ -33,16 +39,25 @@ pub enum GateStyleArg {
 pub struct NetlistArgs {
     #[command(flatten)]
     pub circuit: CircuitArgs,
+    #[command(flatten)]
+    pub import: ImportArgs,
     /// Output format.
     #[arg(long, value_enum, default_value = "verilog")]
     pub format: NetlistFormat,
     /// Verilog module name.
     #[arg(long, default_value = "pann")]
     pub module: String,
-    /// Verilog delays (`assign #d` per gate) of --delay: zero, unit, or the delays of --cells
-    /// in ticks, as `pann simulate --delay cells` uses them.
-    #[command(flatten)]
-    pub library: LibraryArgs,
+    /// Write the circuit as instances of this cell library's cells (`pann cells list`, or a
+    /// cells CSV): exactly the cells and compositions the energy model charges. Read with the
+    /// library's Liberty file; pann's `--vcd-style pins` VCD and SAIF name its pins. With
+    /// --delay unit or cells: only the library whose delays the generic netlist carries.
+    #[arg(long)]
+    pub cells: Option<String>,
+    /// Generic Verilog with delays (`assign #d` per gate): zero (cell instances with --cells),
+    /// unit, or the delays of --cells (default library) in ticks, as `pann simulate --delay
+    /// cells` uses them.
+    #[arg(long, value_enum, default_value_t = DelayKind::Zero)]
+    pub delay: DelayKind,
     /// How andnot, ornot and maj3 cells are written: `function` (a call per cell, which
     /// Icarus evaluates once per time step, matching `pann simulate --delay`) or
     /// `expression` (plain operators, which Icarus splits into functor trees).
@@ -71,19 +86,23 @@ fn timescale_for(tick_ns: f64) -> Result<String> {
 
 /// Run `pann netlist`.
 pub fn run_netlist(a: NetlistArgs) -> Result<()> {
-    let spec = a.circuit.spec()?;
+    let circuit = a.import.circuit(&a.circuit)?;
+    let (n, spec) = (circuit.netlist(), circuit.spec());
     if let Some(p) = &a.out {
         pann::report::check_target(p)?;
     }
-    let n = circuits::build(&spec);
     let mut buf = Vec::new();
-    match a.format {
-        NetlistFormat::Verilog => {
-            let lib = pann::energy::CellLibrary::load(&a.library.cells)?;
-            let model = a.library.delay.model(&lib);
+    match (a.format, &a.cells) {
+        (NetlistFormat::Verilog, Some(cells)) if a.delay == DelayKind::Zero => {
+            let lib = CellLibrary::load(cells)?;
+            MappedNetlist::new(n, &lib, &a.module)?.write_verilog(n, &mut buf)?;
+        }
+        (NetlistFormat::Verilog, cells) => {
+            let lib = CellLibrary::load(cells.as_deref().unwrap_or(DEFAULT_LIBRARY))?;
+            let model = a.delay.model(&lib);
             let opts = VerilogOptions {
                 module: Some(a.module.clone()),
-                delays: (model != DelayModel::Zero).then(|| model.per_net(&n)),
+                delays: (model != DelayModel::Zero).then(|| model.per_net(n)),
                 style: match a.gate_style {
                     GateStyleArg::Function => GateStyle::Function,
                     GateStyleArg::Expression => GateStyle::Expression,
@@ -94,10 +113,10 @@ pub fn run_netlist(a: NetlistArgs) -> Result<()> {
                     _ => None,
                 },
             };
-            write_verilog(&n, &opts, &mut buf)?;
+            write_verilog(n, &opts, &mut buf)?;
         }
-        NetlistFormat::Dot => write_dot(&n, &mut buf)?,
-        NetlistFormat::Stats => buf.extend(stats(&spec, &n).into_bytes()),
+        (NetlistFormat::Dot, _) => write_dot(n, &mut buf)?,
+        (NetlistFormat::Stats, _) => buf.extend(stats(spec, n).into_bytes()),
     }
     emit(&a.out, &String::from_utf8(buf)?)
 }

@@ -1,13 +1,13 @@
 //! `pann simulate`: arguments and one call of [`pann::experiment::run`].
 
 use super::args::{
-    command_line, data_dir, emit, progress_bar, CircuitArgs, EnergyArgs, Format, LibraryArgs,
-    OutputArgs,
+    command_line, data_dir, emit, progress_bar, CircuitArgs, EnergyArgs, Format, ImportArgs,
+    LibraryArgs, OutputArgs,
 };
 use anyhow::{Context, Result};
 use clap::Args;
 use pann::experiment::condition::{DEFAULT_IMAGES, DEFAULT_SEED};
-use pann::experiment::{run, Circuit, Outputs, PortNames, Request};
+use pann::experiment::{run, NameStyle, Outputs, Request};
 use pann::report::write_atomic;
 use pann::stream::{Dataflow, StreamSpec};
 use std::path::PathBuf;
@@ -59,7 +59,8 @@ pub struct SimulateArgs {
     /// settle-time distribution.
     #[arg(long)]
     pub plot: Option<PathBuf>,
-    /// Write a VCD of every net at tick resolution (event-driven; use short streams or
+    /// Write a VCD of every net at tick resolution (timed runs: event-driven, glitches
+    /// included; zero delay: settled values at each clock edge; use short streams or
     /// --vcd-cycles).
     #[arg(long)]
     pub vcd: Option<PathBuf>,
@@ -67,43 +68,21 @@ pub struct SimulateArgs {
     /// go into the VCD, e.g. around the slowest cycle of a long run.
     #[arg(long, value_name = "FIRST:LAST", requires = "vcd", value_parser = parse_window)]
     pub vcd_cycles: Option<(u64, u64)>,
-    /// Write a backward SAIF (T0, T1, TC, IG per net) of the timed run, on the --clock-ns
-    /// time base (DURATION = cycles × period).
+    /// Write a backward SAIF (T0, T1, TC, IG per net) of the run, on the --clock-ns time
+    /// base (DURATION = operations × period).
     #[arg(long)]
     pub saif: Option<PathBuf>,
-    /// Simulate a Yosys `write_json` netlist (gate cells and flip-flops) instead of a
-    /// generated circuit; --x-port and --w-port name the ports the stream drives, --out-port
-    /// the result port; --bx/--bw are taken from the port widths and --repr says how operands
-    /// are encoded.
-    #[arg(long)]
-    pub netlist: Option<PathBuf>,
-    /// Activation port of --netlist.
-    #[arg(long, default_value = "x", requires = "netlist")]
-    pub x_port: String,
-    /// Weight port of --netlist.
-    #[arg(long, default_value = "w", requires = "netlist")]
-    pub w_port: String,
-    /// Output port of --netlist.
-    #[arg(long, default_value = "p", requires = "netlist")]
-    pub out_port: String,
-    /// Top module of --netlist (default: the one marked top, or the only one).
-    #[arg(long, requires = "netlist")]
-    pub top: Option<String>,
-    /// Hold another input port of --netlist at a value every cycle, e.g. --tie en=1
-    /// --tie clear=0 (decimal, 0x… or 0b…); repeat per port. Every input port must be driven.
-    #[arg(long, value_name = "PORT=VALUE", requires = "netlist", value_parser = parse_tie)]
-    pub tie: Vec<(String, u128)>,
-    /// List every problem of a --netlist that does not import (default: the first few).
-    #[arg(long)]
-    pub verbose: bool,
+    /// Names in --vcd and --saif: `nets` (pann's nets, for viewers) or `pins` (the pins of
+    /// `pann netlist --cells` with the same --cells, plus `clk`: what OpenSTA's
+    /// `read_vcd`/`read_saif -scope pann` and PrimeTime annotate; the VCD then starts at
+    /// cycle 1).
+    #[arg(long, value_enum, default_value_t = NameStyle::Nets)]
+    pub vcd_style: NameStyle,
+    #[command(flatten)]
+    pub import: ImportArgs,
     /// Hide the progress bar and warnings.
     #[arg(long)]
     pub quiet: bool,
-}
-
-/// `--tie PORT=VALUE`.
-fn parse_tie(s: &str) -> Result<(String, u128), String> {
-    pann::sim::drive::parse_tie(s).map_err(|e| e.to_string())
 }
 
 /// `--vcd-cycles FIRST:LAST`.
@@ -117,21 +96,7 @@ fn parse_window(s: &str) -> Result<(u64, u64), String> {
 impl SimulateArgs {
     /// The experiment these arguments ask for.
     pub fn request(&self) -> Result<Request> {
-        let circuit = match &self.netlist {
-            Some(p) => Circuit::import(
-                p,
-                &PortNames {
-                    top: self.top.clone(),
-                    x: self.x_port.clone(),
-                    w: self.w_port.clone(),
-                    out: self.out_port.clone(),
-                    ties: self.tie.clone(),
-                },
-                self.circuit.repr,
-                self.verbose,
-            )?,
-            None => Circuit::generated(self.circuit.spec()?),
-        };
+        let circuit = self.import.circuit(&self.circuit)?;
         let mut stream = self.stream.clone();
         if let StreamSpec::Nn { images, .. } = &mut stream {
             *images = self.images;
@@ -151,6 +116,7 @@ impl SimulateArgs {
                 vcd: self.vcd.clone(),
                 vcd_cycles: self.vcd_cycles,
                 saif: self.saif.clone(),
+                names: self.vcd_style,
             },
             command: command_line(),
             data_dir: Some(data_dir(&self.data_dir)),

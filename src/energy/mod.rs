@@ -39,6 +39,7 @@ pub mod by_function;
 pub mod compare;
 pub mod liberty;
 pub mod library;
+pub mod mapped;
 pub mod mapping;
 pub mod meter;
 mod parse;

@@ -14,7 +14,7 @@ pub mod report;
 
 pub use circuit::{Circuit, ImportedCircuit, PortNames};
 pub use condition::{Condition, DelayKind};
-pub use outputs::Outputs;
+pub use outputs::{NameStyle, Outputs};
 pub use report::{Provenance, Report};
 
 use crate::energy::{CellLibrary, EnergyError, EnergyMeter, EnergyOptions};
@@ -292,6 +292,6 @@ pub fn run(req: &Request, progress: &mut dyn FnMut(u64)) -> Result<Report, Exper
     };
     report.warnings = warnings;
     req.outputs
-        .write(n, &cfg, &model, &act, timed.as_ref(), opts.clock_ns)?;
+        .write(n, &cfg, &model, &lib, &act, timed.as_ref(), opts.clock_ns)?;
     Ok(report)
 }

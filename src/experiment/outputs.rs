@@ -2,14 +2,23 @@
 //! settle time (`--settle`), a waveform (`--vcd`, with a cycle window) and switching activity
 //! for power tools (`--saif`). All are written atomically; the settle list is streamed batch
 //! by batch into its temporary file.
+//!
+//! VCD and SAIF name either pann's nets ([`NameStyle::Nets`], the default) or the pins of the
+//! cell-mapped netlist `pann netlist --cells` writes ([`NameStyle::Pins`]: what OpenSTA and
+//! PrimeTime annotate; the VCD then also carries the clock and starts at cycle 1, so its time
+//! span is the run's operations × the clock period, as the SAIF's `DURATION`). Zero-delay
+//! runs write the settled values at the start of each cycle.
 
 use super::{DelayKind, ExperimentError};
+use crate::energy::mapped::MappedNetlist;
+use crate::energy::CellLibrary;
 use crate::glitch::TimedOutcome;
 use crate::netlist::Netlist;
 use crate::report::{check_target, write_atomic, AtomicFile, ReportError};
 use crate::sim::delay::DelayModel;
 use crate::sim::event::{self, baseline_values};
-use crate::sim::reference::PortValues;
+use crate::sim::pins::{DerivedActivity, PinNames};
+use crate::sim::reference::{self, PortValues};
 use crate::sim::saif::SaifWriter;
 use crate::sim::vcd::VcdWriter;
 use crate::sim::Activity;
@@ -29,8 +38,22 @@ pub struct Outputs {
     pub vcd: Option<PathBuf>,
     /// Only cycles `FIRST..=LAST` (cycle 1 = the first operation) go into the VCD.
     pub vcd_cycles: Option<(u64, u64)>,
-    /// A backward SAIF of the timed run, on the clock's time base.
+    /// A backward SAIF of the run, on the clock's time base.
     pub saif: Option<PathBuf>,
+    /// Whose names the VCD and SAIF use.
+    pub names: NameStyle,
+}
+
+/// Names in the VCD and SAIF.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum NameStyle {
+    /// pann's nets (`n57`) and port buses (`ports.x[3]`), for waveform viewers.
+    #[default]
+    Nets,
+    /// Pins of the netlist `pann netlist --cells` writes (`multiplier_n57/A`, port bits
+    /// `x[3]`, `clk`), which OpenSTA's `read_vcd`/`read_saif -scope pann` and PrimeTime
+    /// annotate.
+    Pins,
 }
 
 impl Outputs {
@@ -55,7 +78,7 @@ impl Outputs {
         for (flag, p) in self.files() {
             if let Some(p) = p {
                 check_target(p)?;
-                if delay == DelayKind::Zero && flag != "per-net" {
+                if delay == DelayKind::Zero && flag == "settle" {
                     return Err(input(
                         flag,
                         p.display().to_string(),
@@ -96,12 +119,14 @@ impl Outputs {
     }
 
     /// Write the per-net table, SAIF and VCD of a finished run (`act`: zero-delay activity;
-    /// `timed`: the timed outcome of a timed run).
+    /// `timed`: the timed outcome of a timed run; `lib`: the cells of pin names).
+    #[allow(clippy::too_many_arguments)]
     pub fn write(
         &self,
         n: &Netlist,
         cfg: &SimConfig,
         model: &DelayModel,
+        lib: &CellLibrary,
         act: &Activity,
         timed: Option<&TimedOutcome>,
         clock_ns: f64,
@@ -109,29 +134,63 @@ impl Outputs {
         if let Some(p) = &self.per_net {
             write_per_net(p, n, act, timed.map(|t| &t.timed.activity))?;
         }
-        let Some(out) = timed else {
+        if self.saif.is_none() && self.vcd.is_none() {
             return Ok(());
+        }
+        let names = match self.names {
+            NameStyle::Nets => None,
+            NameStyle::Pins => Some(MappedNetlist::new(n, lib, "pann")?.pin_names(n)),
         };
-        let period = clock_ticks(clock_ns, model, out.timed.max_settle());
+        let settle = timed.map_or(0, |t| t.timed.max_settle());
+        let period = clock_ticks(clock_ns, model, settle);
         if let Some(p) = &self.saif {
-            // From the fast run itself: any stream length.
-            let saif = SaifWriter::from_levels(
-                &out.timed.levels,
-                &out.timed.activity.toggles,
-                period,
-                model.tick_ps(),
-                out.timed.activity.cycles,
-            );
+            let saif = match timed {
+                // From the fast run itself: any stream length.
+                Some(out) => SaifWriter::from_levels(
+                    &out.timed.levels,
+                    &out.timed.activity.toggles,
+                    period,
+                    model.tick_ps(),
+                    out.timed.activity.cycles,
+                ),
+                None => {
+                    let vecs = vectors(n, cfg, cfg.cycles)?;
+                    let mut saif =
+                        SaifWriter::new(&baseline_values(n, &vecs[0]), period, model.tick_ps());
+                    reference::simulate_with(n, &vecs, &mut saif);
+                    saif
+                }
+            };
+            // Internal nodes that are not inverters of a net (a full adder's open sum): from a
+            // second simulation of the run that follows them.
+            let derived = match &names {
+                Some(names) if names.derived.iter().any(|d| d.inverted_net().is_none()) => {
+                    let vecs = vectors(n, cfg, cfg.cycles)?;
+                    let mut d = DerivedActivity::new(names, &baseline_values(n, &vecs[0]), period);
+                    if *model == DelayModel::Zero {
+                        reference::simulate_with(n, &vecs, &mut d);
+                    } else {
+                        event::simulate(n, &model.per_net(n), &vecs, &mut d);
+                    }
+                    Some(d.records)
+                }
+                _ => None,
+            };
             write_atomic::<_, ReportError>(p, |w| {
-                saif.write("pann", w).map_err(|cause| ReportError::Io {
+                match &names {
+                    Some(names) => saif.write_pins(names, derived.as_deref(), w),
+                    None => saif.write("pann", w),
+                }
+                .map_err(|cause| ReportError::Io {
                     path: p.display().to_string(),
                     cause,
                 })
             })?;
         }
         if let Some(p) = &self.vcd {
-            let (first, last) = self.vcd_cycles.unwrap_or((0, u64::MAX));
-            write_vcd(n, cfg, model, period, (first, last), p)?;
+            let first = if names.is_some() { 1 } else { 0 };
+            let window = self.vcd_cycles.unwrap_or((first, u64::MAX));
+            write_vcd(n, cfg, model, names.as_ref(), period, window, p)?;
         }
         Ok(())
     }
@@ -181,23 +240,39 @@ fn write_per_net(
     })
 }
 
+/// The first `cycles` input vectors of the run's stream (in `n.inputs()` order: for an
+/// imported netlist with its tied ports).
+fn vectors(n: &Netlist, cfg: &SimConfig, cycles: u64) -> Result<Vec<PortValues>, ExperimentError> {
+    let spec = &cfg.spec;
+    let pairs = open_stream(cfg)
+        .and_then(|mut s| s.take_pairs(cycles.min(cfg.cycles)))
+        .map_err(crate::simulate::SimError::from)?;
+    let operands: Vec<(u128, u128)> = pairs
+        .iter()
+        .map(|&(x, w)| (spec.encode_x(x) as u128, spec.encode_w(w) as u128))
+        .collect();
+    let drive = |e: crate::sim::drive::DriveError| crate::simulate::SimError::Drive(e.to_string());
+    Ok(match &cfg.imported {
+        Some(ports) => ports
+            .plan(n)
+            .map_err(drive)?
+            .vectors(0, &operands)
+            .map_err(drive)?,
+        None => operands.iter().map(|&(x, w)| vec![x, w]).collect(),
+    })
+}
+
 fn write_vcd(
     n: &Netlist,
     cfg: &SimConfig,
     model: &DelayModel,
+    names: Option<&PinNames>,
     period: u32,
     (first, last): (u64, u64),
     path: &Path,
 ) -> Result<(), ExperimentError> {
-    let spec = &cfg.spec;
-    // Cycles 0 ..= last: the event reference runs from reset up to the window's end.
-    let pairs = open_stream(cfg)
-        .and_then(|mut s| s.take_pairs(last.saturating_add(1).min(cfg.cycles)))
-        .map_err(crate::simulate::SimError::from)?;
-    let vecs: Vec<PortValues> = pairs
-        .iter()
-        .map(|&(x, w)| vec![spec.encode_x(x) as u128, spec.encode_w(w) as u128])
-        .collect();
+    // Cycles 0 ..= last: the simulation runs from reset up to the window's end.
+    let vecs = vectors(n, cfg, last.saturating_add(1))?;
     if vecs.is_empty() {
         return Ok(());
     }
@@ -215,10 +290,19 @@ fn write_vcd(
     let initial = baseline_values(n, &vecs[0]);
     let d = model.per_net(n);
     let mut file = AtomicFile::create(path)?;
-    let mut vcd =
-        VcdWriter::with_window(&mut file, n, &initial, period, model.tick_ps(), first, last)
-            .map_err(io)?;
-    event::simulate(n, &d, &vecs, &mut vcd);
+    let tick_ps = model.tick_ps();
+    let mut vcd = match names {
+        Some(names) => {
+            VcdWriter::with_pins(&mut file, n, names, &initial, period, tick_ps, first, last)
+        }
+        None => VcdWriter::with_window(&mut file, n, &initial, period, tick_ps, first, last),
+    }
+    .map_err(io)?;
+    if *model == DelayModel::Zero {
+        reference::simulate_with(n, &vecs, &mut vcd);
+    } else {
+        event::simulate(n, &d, &vecs, &mut vcd);
+    }
     vcd.finish().map_err(io)?;
     file.commit()?;
     Ok(())

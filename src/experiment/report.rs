@@ -109,6 +109,15 @@ pub struct Report {
     /// The same from zero-delay (functional) activity, when the run is timed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub energy_fj_per_op_zero_delay: Option<BTreeMap<String, f64>>,
+    /// What sign-off tools leave out, fJ/op: `clock_net` (switching of the clock net, part
+    /// of `clock`) and `input_nets` (switching of the nets the input ports drive, part of
+    /// the components), and `total_cells` = `total` − both, the number to compare with
+    /// OpenSTA's or PrimeTime's `report_power` total. Under the run's delay model.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port_nets_fj_per_op: Option<BTreeMap<String, f64>>,
+    /// The same from zero-delay activity, when the run is timed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port_nets_fj_per_op_zero_delay: Option<BTreeMap<String, f64>>,
     /// Energy provenance and breakdown (library, corner, voltage, options, model version).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub energy: Option<EnergyReport>,
@@ -193,6 +202,8 @@ impl Report {
             toggles_per_op: per_op,
             energy_fj_per_op: None,
             energy_fj_per_op_zero_delay: None,
+            port_nets_fj_per_op: None,
+            port_nets_fj_per_op_zero_delay: None,
             energy: None,
             glitches: None,
             warnings: Vec::new(),
@@ -225,6 +236,8 @@ impl Report {
         };
         self.energy_fj_per_op = Some(map(&e));
         self.energy_fj_per_op_zero_delay = zero.as_ref().map(map);
+        self.port_nets_fj_per_op = Some(port_nets(&e));
+        self.port_nets_fj_per_op_zero_delay = zero.as_ref().map(port_nets);
         self.energy = Some(e);
         self
     }
@@ -264,7 +277,7 @@ impl Report {
     }
 
     /// One row per component (the report's components, then `clock`, `leakage`, `inputs`,
-    /// `total`).
+    /// `total`), then, with energy, the [`PORT_NET_ROWS`] (energy columns only).
     pub fn component_rows(&self) -> Vec<ComponentRow> {
         let r = self;
         let mut keys: Vec<String> = r
@@ -279,7 +292,24 @@ impl Report {
         keys.retain(|k| k != "total");
         keys.push("total".into());
         let unit = r.unit();
-        keys.into_iter()
+        let port_rows = PORT_NET_ROWS.into_iter().filter_map(|k| {
+            let e = r.port_nets_fj_per_op.as_ref()?;
+            Some(ComponentRow {
+                component: k.to_string(),
+                cells: None,
+                toggles: None,
+                toggles_per_op: None,
+                timed_toggles_per_op: None,
+                glitch_ratio: None,
+                energy_fj_per_op: e.get(k).copied(),
+                energy_zero_delay: r
+                    .port_nets_fj_per_op_zero_delay
+                    .as_ref()
+                    .and_then(|z| z.get(k).copied()),
+            })
+        });
+        let rows: Vec<ComponentRow> = keys
+            .into_iter()
             .map(|k| {
                 // (zero-delay, timed) toggles of this component in a timed run.
                 let timed = r.glitches.as_ref().and_then(|g| match k.as_str() {
@@ -307,7 +337,8 @@ impl Report {
                     component: k,
                 }
             })
-            .collect()
+            .collect();
+        rows.into_iter().chain(port_rows).collect()
     }
 
     /// Tidy CSV: one row per component, each with every provenance column.
@@ -391,6 +422,10 @@ impl Report {
         if rows.iter().any(|r| r.component == "inputs") {
             s += "(inputs: switching of the operand nets the input ports drive)\n";
         }
+        if rows.iter().any(|r| r.component == "total_cells") {
+            s += "(clock_net, input_nets: switching of port-driven nets, included above and not \
+                  charged by OpenSTA or PrimeTime; total_cells = total - both)\n";
+        }
         if timed {
             s += "(zd: zero delay, functional toggles only; glitch: timed / zero-delay toggles)\n";
         }
@@ -403,6 +438,23 @@ impl Report {
         }
         s
     }
+}
+
+/// Rows after `total`: the switching of port-driven nets (already inside the rows above) and
+/// the total without it, as sign-off tools report it.
+pub const PORT_NET_ROWS: [&str; 3] = ["clock_net", "input_nets", "total_cells"];
+
+fn port_nets(e: &EnergyReport) -> BTreeMap<String, f64> {
+    let v = [
+        e.clock_net_fj_per_op,
+        e.input_nets_fj_per_op,
+        e.cells_total_fj_per_op(),
+    ];
+    PORT_NET_ROWS
+        .iter()
+        .zip(v)
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
 }
 
 /// One component's numbers in a report.

@@ -6,7 +6,16 @@
 //! bus (`x_reg`, `acc0`, …) under their own names (`x[3]`, same identifier code as the net),
 //! so a viewer can show them as buses. [`VcdWriter::with_window`] keeps only cycles
 //! `first ..= last` of a longer run, starting with a full dump of the values at `first`.
+//!
+//! [`VcdWriter::with_pins`] writes the same changes under the names of a cell-mapped netlist
+//! ([`PinNames`]) instead: the clock and every port bit at the top (`clk`, `x[3]`), one scope
+//! per cell instance with a variable per pin (`multiplier_n57` / `A`, sharing the net's
+//! identifier code), inverted internal nodes of compositions as their own variables, and the
+//! clock toggling on the clock period. That is what OpenSTA's `read_vcd -scope pann` and
+//! PrimeTime look up: pins, not nets. The nets stay visible in a scope `nets` (no tool
+//! resolves it as pins).
 
+use super::pins::{Derived, PinNames, Source};
 use super::{Activity, ActivitySink};
 use crate::netlist::{NetId, Netlist};
 use std::io::{self, Write};
@@ -23,6 +32,19 @@ pub struct VcdWriter<W: Write> {
     first: u64,
     last: u64,
     started: bool,
+    pins: Option<PinState>,
+}
+
+/// Internal nodes and the clock of a pin-level VCD.
+struct PinState {
+    derived: Vec<Derived>,
+    by_net: Vec<Vec<usize>>,
+    values: Vec<bool>,
+    codes: Vec<String>,
+    clock: Option<String>,
+    /// Time (ticks) of the next clock edge; even edges rise.
+    next_edge: u64,
+    edges: u64,
 }
 
 /// The VCD identifier of net number `i` (printable ASCII `!`..`~`, base 94).
@@ -76,6 +98,84 @@ impl<W: Write> VcdWriter<W> {
             }
         }
         writeln!(out, "$upscope $end\n$upscope $end\n$enddefinitions $end")?;
+        Self::finish_new(out, codes, initial, period, tick_ps, first, last, None)
+    }
+
+    /// Like [`VcdWriter::with_window`], with the variables named as the pins of a cell-mapped
+    /// netlist (see the module documentation) and the clock written out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn with_pins(
+        mut out: W,
+        n: &Netlist,
+        names: &PinNames,
+        initial: &[bool],
+        period: u32,
+        tick_ps: u64,
+        first: u64,
+        last: u64,
+    ) -> io::Result<Self> {
+        let codes: Vec<String> = (0..n.len()).map(id_code).collect();
+        let dcodes: Vec<String> = (0..names.derived.len())
+            .map(|j| id_code(n.len() + j))
+            .collect();
+        let clock = names
+            .has_clock()
+            .then(|| id_code(n.len() + names.derived.len()));
+        let code = |s: Source| match s {
+            Source::Net(x) => &codes[x.idx()],
+            Source::Derived(j) => &dcodes[j],
+            Source::Clock => clock.as_ref().expect("a clock pin means a clock code"),
+        };
+        writeln!(out, "$version pann {} $end", env!("CARGO_PKG_VERSION"))?;
+        writeln!(out, "$timescale 1ps $end")?;
+        writeln!(out, "$scope module {} $end", names.top)?;
+        for (p, s) in &names.ports {
+            writeln!(out, "$var wire 1 {} {p} $end", code(*s))?;
+        }
+        for (inst, pins) in &names.instances {
+            writeln!(out, "$scope module {inst} $end")?;
+            for (p, s) in pins {
+                writeln!(out, "$var wire 1 {} {p} $end", code(*s))?;
+            }
+            writeln!(out, "$upscope $end")?;
+        }
+        writeln!(out, "$scope module nets $end")?;
+        for (i, c) in codes.iter().enumerate() {
+            writeln!(out, "$var wire 1 {c} n{i} $end")?;
+        }
+        writeln!(out, "$upscope $end\n$upscope $end\n$enddefinitions $end")?;
+        let state = PinState {
+            values: names.derived.iter().map(|d| d.value(initial)).collect(),
+            by_net: names.derived_by_net(n.len()),
+            derived: names.derived.clone(),
+            codes: dcodes,
+            clock,
+            next_edge: first * period as u64,
+            edges: 0,
+        };
+        Self::finish_new(
+            out,
+            codes,
+            initial,
+            period,
+            tick_ps,
+            first,
+            last,
+            Some(state),
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn finish_new(
+        out: W,
+        codes: Vec<String>,
+        initial: &[bool],
+        period: u32,
+        tick_ps: u64,
+        first: u64,
+        last: u64,
+        pins: Option<PinState>,
+    ) -> io::Result<Self> {
         let mut w = VcdWriter {
             out,
             codes,
@@ -87,6 +187,7 @@ impl<W: Write> VcdWriter<W> {
             first,
             last,
             started: false,
+            pins,
         };
         if first == 0 {
             w.start()?;
@@ -111,6 +212,15 @@ impl<W: Write> VcdWriter<W> {
         for (c, &v) in self.codes.iter().zip(&self.values) {
             writeln!(self.out, "{}{c}", v as u8)?;
         }
+        if let Some(p) = &mut self.pins {
+            for (j, d) in p.derived.iter().enumerate() {
+                p.values[j] = d.value(&self.values);
+                writeln!(self.out, "{}{}", p.values[j] as u8, p.codes[j])?;
+            }
+            if let Some(c) = &p.clock {
+                writeln!(self.out, "0{c}")?;
+            }
+        }
         writeln!(self.out, "$end")?;
         self.now = Some(t);
         Ok(())
@@ -124,12 +234,52 @@ impl<W: Write> VcdWriter<W> {
         if cycle < self.first || cycle > self.last {
             return Ok(());
         }
-        let t = (cycle * self.period + tick as u64) * self.tick_ps;
+        let ticks = cycle * self.period + tick as u64;
+        self.clock_through(ticks)?;
+        self.at(ticks)?;
+        writeln!(self.out, "{}{}", value as u8, self.codes[net.idx()])?;
+        if let Some(p) = &mut self.pins {
+            for &j in &p.by_net[net.idx()] {
+                let v = p.derived[j].value(&self.values);
+                if v != p.values[j] {
+                    p.values[j] = v;
+                    writeln!(self.out, "{}{}", v as u8, p.codes[j])?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Move the file's time to `ticks`.
+    fn at(&mut self, ticks: u64) -> io::Result<()> {
+        let t = ticks * self.tick_ps;
         if self.now != Some(t) {
             writeln!(self.out, "#{t}")?;
             self.now = Some(t);
         }
-        writeln!(self.out, "{}{}", value as u8, self.codes[net.idx()])
+        Ok(())
+    }
+
+    /// Write the clock edges up to and including time `ticks`: a rise at the start of every
+    /// cycle, a fall at half the period.
+    fn clock_through(&mut self, ticks: u64) -> io::Result<()> {
+        let (period, half) = (self.period, self.period / 2);
+        loop {
+            let Some(p) = &mut self.pins else {
+                return Ok(());
+            };
+            let Some(code) = p.clock.clone() else {
+                return Ok(());
+            };
+            if p.next_edge > ticks {
+                return Ok(());
+            }
+            let (t, rise) = (p.next_edge, p.edges % 2 == 0);
+            p.edges += 1;
+            p.next_edge = if rise { t + half } else { t - half + period };
+            self.at(t)?;
+            writeln!(self.out, "{}{code}", rise as u8)?;
+        }
     }
 }
 
@@ -148,7 +298,11 @@ impl<W: Write> ActivitySink for VcdWriter<W> {
                     self.start()?;
                 }
                 let end_cycle = a.cycles.min(self.last.saturating_add(1));
-                let end = end_cycle.max(self.first) * self.period * self.tick_ps;
+                let end = end_cycle.max(self.first) * self.period;
+                if end > 0 {
+                    self.clock_through(end - 1)?;
+                }
+                let end = end * self.tick_ps;
                 writeln!(self.out, "#{end}")
             })();
             if let Err(e) = res {

@@ -182,7 +182,19 @@ fn bare_units_name_their_rows_adder_and_inputs() {
         .skip(1)
         .map(|l| l.split(',').rev().nth(7).unwrap())
         .collect();
-    assert_eq!(comps, ["adder", "clock", "inputs", "leakage", "total"]);
+    assert_eq!(
+        comps,
+        [
+            "adder",
+            "clock",
+            "inputs",
+            "leakage",
+            "total",
+            "clock_net",
+            "input_nets",
+            "total_cells"
+        ]
+    );
     let o = pann(&["simulate", "--unit", "mult", "--cycles", "500"]);
     let table = String::from_utf8_lossy(&o.stdout);
     assert!(
@@ -825,3 +837,55 @@ rejects!(
     "no-such-coefficients.csv"
 );
 rejects_parse!(fit_without_out_is_a_clap_error, ["fit", "--quick"], "--out");
+#[test]
+fn pin_style_vcd_names_cell_pins_of_the_mapped_netlist_and_clocks_every_cycle() {
+    let dir = tempfile::tempdir().unwrap();
+    let vcd = dir.path().join("m.vcd");
+    let v = dir.path().join("m.v");
+    let o = pann(&[
+        "simulate",
+        "--cycles",
+        "50",
+        "--vcd-style",
+        "pins",
+        "--vcd",
+        vcd.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = pann(&[
+        "netlist",
+        "--cells",
+        "sky130_tt_025C_1v80",
+        "-o",
+        v.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = std::fs::read_to_string(&vcd).unwrap();
+    let netlist = std::fs::read_to_string(&v).unwrap();
+    // Every instance of the netlist is a scope of the VCD.
+    for l in netlist
+        .lines()
+        .filter(|l| l.starts_with("  sky130_fd_sc_hd__"))
+    {
+        let inst = l.split_whitespace().nth(1).unwrap();
+        assert!(
+            text.contains(&format!("$scope module {inst} $end")),
+            "{inst}"
+        );
+    }
+    let clk = text
+        .lines()
+        .find(|l| l.ends_with(" clk $end"))
+        .and_then(|l| l.split_whitespace().nth(3))
+        .unwrap()
+        .to_string();
+    let body = text.split("$enddefinitions $end").nth(1).unwrap();
+    let edges = body
+        .lines()
+        .skip_while(|l| *l != "$end")
+        .filter(|l| l.len() > 1 && l[1..] == clk && !l.starts_with('#'))
+        .count();
+    // Cycles 1..=49: a rise and a fall each, from 10 ns (the VCD starts at cycle 1).
+    assert_eq!(edges, 2 * 49);
+    assert!(body.starts_with("\n#10000\n"), "{}", &body[..40]);
+}

@@ -437,3 +437,345 @@ fn gf180_tt_5v_every_primitive_matches_opensta_within_2_percent() {
         ("gf180mcu_fd_sc_mcu7t5v0__inv_1", "I", "ZN"),
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Whole designs through OpenSTA 3.1 (prebuilt in ../shared/tools/opensta, reads VCD and SAIF):
+// `pann netlist --cells` writes the cell-mapped netlist, `pann simulate --vcd-style pins` the
+// VCD and SAIF, OpenSTA reads both as written and `report_power` is compared with pann's
+// `total_cells` (the total without the switching of port-driven nets, which OpenSTA does not
+// charge). Wire load: `set_load 0.3 fF × fan-out` per net, as pann's `--wire-cap-ff 0.3`.
+
+/// Like-for-like total: |pann − OpenSTA| / OpenSTA (measured 0.12 % zero delay, 0.29 % cell
+/// delays on the default SKY130 MAC).
+const STA31_TOTAL_TOLERANCE: f64 = 0.01;
+/// Per component group (multiplier, accumulator adder, registers with their clock pins).
+const STA31_COMPONENT_TOLERANCE: f64 = 0.02;
+/// VCD and SAIF of the same run give OpenSTA the same activity.
+const VCD_SAIF_TOLERANCE: f64 = 1e-4;
+/// Operations per run.
+const STA31_CYCLES: &str = "2000";
+
+fn sta31() -> Option<PathBuf> {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/tools/opensta/sta");
+    let ok = Command::new(&p)
+        .arg("-version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        eprintln!(
+            "skipped: {} missing or not runnable (needs `apt-get install tcl8.6`)",
+            p.display()
+        );
+    }
+    ok.then_some(p)
+}
+
+/// One OpenSTA run: total power (W), per-instance totals (W), unannotated pins.
+struct StaPower {
+    total_w: f64,
+    instances: BTreeMap<String, f64>,
+    unannotated: usize,
+}
+
+fn run_sta31(
+    sta: &std::path::Path,
+    dir: &std::path::Path,
+    liberty: &str,
+    clock_ns: f64,
+    read: &str,
+) -> StaPower {
+    let script = format!(
+        "read_liberty {liberty}\nread_verilog mac.v\nlink_design pann\n\
+         create_clock -name clk -period {clock_ns} [get_ports clk]\nsource loads.tcl\n\
+         {read}\nreport_activity_annotation\nreport_power -digits 6\nputs BEGIN_JSON\n\
+         report_power -instances [get_cells *] -format json -digits 6\nputs END_JSON\nexit\n"
+    );
+    std::fs::write(dir.join("run.tcl"), script).unwrap();
+    let o = Command::new(sta)
+        .args(["-no_init", "-exit", "run.tcl"])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(
+        o.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let field = |prefix: &str, k: usize| -> f64 {
+        out.lines()
+            .find(|l| l.starts_with(prefix))
+            .and_then(|l| l.split_whitespace().nth(k))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no {prefix:?} line in OpenSTA output:\n{out}"))
+    };
+    let json = out
+        .split("BEGIN_JSON")
+        .nth(1)
+        .and_then(|s| s.split("END_JSON").next())
+        .unwrap();
+    let rows: Vec<serde_json::Value> = serde_json::from_str(json.trim()).unwrap();
+    let instances = rows
+        .iter()
+        .map(|r| {
+            (
+                r["name"].as_str().unwrap().to_string(),
+                r["total"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    StaPower {
+        total_w: field("Total", 4),
+        instances,
+        unannotated: field("unannotated", 1) as usize,
+    }
+}
+
+/// `set_load` per net of the mapped netlist: 0.3 fF per fan-out pin (pF, the library unit).
+fn loads_tcl(verilog: &str) -> String {
+    let mut fanout: BTreeMap<String, usize> = BTreeMap::new();
+    for l in verilog.lines() {
+        let Some(args) = l.trim().split_once(" (").map(|x| x.1) else {
+            continue;
+        };
+        let pins: Vec<&str> = args.split(".").skip(1).collect();
+        // Inputs come first, the output last.
+        for p in &pins[..pins.len().saturating_sub(1)] {
+            let net = p.split_once('(').unwrap().1.split(')').next().unwrap();
+            let is_net = net.len() > 1
+                && net.starts_with('n')
+                && net[1..].bytes().all(|b| b.is_ascii_digit());
+            if is_net {
+                *fanout.entry(net.to_string()).or_default() += 1;
+            }
+        }
+    }
+    fanout
+        .iter()
+        .map(|(n, k)| format!("set_load {} [get_nets {n}]\n", 0.3e-3 * *k as f64))
+        .collect()
+}
+
+/// The component an instance name (`multiplier_n57_inv_b`) belongs to.
+fn component_of(inst: &str) -> &str {
+    let at = inst
+        .match_indices("_n")
+        .find(|(i, _)| inst[i + 2..].starts_with(|c: char| c.is_ascii_digit()))
+        .map(|(i, _)| i)
+        .unwrap();
+    &inst[..at]
+}
+
+/// Run one design through pann and OpenSTA (VCD and SAIF); returns the relative difference
+/// of the like-for-like totals (VCD), after checking annotation and VCD = SAIF.
+fn sta31_case(
+    cells: &str,
+    liberty_rel: &str,
+    circuit: &[&str],
+    delay: &str,
+    clock_ns: f64,
+) -> Option<(f64, BTreeMap<String, f64>)> {
+    let sta = sta31()?;
+    let Some(lib_dir) = liberty_dir() else {
+        eprintln!("skipped: no Liberty directory");
+        return None;
+    };
+    let liberty = lib_dir.join(liberty_rel);
+    let dir = tempfile::tempdir().unwrap();
+    let pann = |args: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_pann"))
+            .args(args)
+            .args(circuit)
+            .args(["--cells", cells])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        o.stdout
+    };
+    pann(&["netlist", "-o", "mac.v"]);
+    let clock = clock_ns.to_string();
+    let json = pann(&[
+        "simulate",
+        "--cycles",
+        STA31_CYCLES,
+        "--delay",
+        delay,
+        "--clock-ns",
+        &clock,
+        "--vcd",
+        "mac.vcd",
+        "--saif",
+        "mac.saif",
+        "--vcd-style",
+        "pins",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    let verilog = std::fs::read_to_string(dir.path().join("mac.v")).unwrap();
+    std::fs::write(dir.path().join("loads.tcl"), loads_tcl(&verilog)).unwrap();
+    let lib = liberty.to_str().unwrap();
+    let vcd = run_sta31(
+        &sta,
+        dir.path(),
+        lib,
+        clock_ns,
+        "read_vcd -scope pann mac.vcd",
+    );
+    let saif = run_sta31(
+        &sta,
+        dir.path(),
+        lib,
+        clock_ns,
+        "read_saif -scope pann mac.saif",
+    );
+    assert_eq!(vcd.unannotated, 0, "every pin annotated from the VCD");
+    assert_eq!(saif.unannotated, 0, "every pin annotated from the SAIF");
+    assert!(!vcd.instances.is_empty());
+    let vs = (vcd.total_w - saif.total_w).abs() / vcd.total_w;
+    assert!(
+        vs < VCD_SAIF_TOLERANCE,
+        "VCD {} W, SAIF {} W",
+        vcd.total_w,
+        saif.total_w
+    );
+    // fJ per operation: W × clock period.
+    let fj = |w: f64| w * clock_ns * 1e6;
+    let e = &v["energy_fj_per_op"];
+    let port = &v["port_nets_fj_per_op"];
+    let pann_total = port["total_cells"].as_f64().unwrap();
+    let mut diffs = BTreeMap::new();
+    diffs.insert("total".to_string(), pann_total / fj(vcd.total_w) - 1.0);
+    let mut groups: BTreeMap<String, f64> = BTreeMap::new();
+    for (inst, w) in &vcd.instances {
+        let g = match component_of(inst) {
+            "operand_regs" | "acc_reg" => "registers",
+            c => c,
+        };
+        *groups.entry(g.to_string()).or_default() += fj(*w);
+    }
+    for (g, sta_fj) in &groups {
+        let ours = match g.as_str() {
+            // Flip-flops with their clock pins, without the nets the ports drive.
+            "registers" => {
+                e["operand_regs"].as_f64().unwrap()
+                    + e["acc_reg"].as_f64().unwrap()
+                    + e["clock"].as_f64().unwrap()
+                    - port["clock_net"].as_f64().unwrap()
+                    - port["input_nets"].as_f64().unwrap()
+            }
+            // An imported netlist: one component, flip-flops included.
+            "logic" => {
+                e["logic"].as_f64().unwrap() + e["clock"].as_f64().unwrap()
+                    - port["clock_net"].as_f64().unwrap()
+                    - port["input_nets"].as_f64().unwrap()
+            }
+            c => e[c].as_f64().unwrap(),
+        };
+        diffs.insert(g.clone(), ours / sta_fj - 1.0);
+    }
+    eprintln!(
+        "{cells} {circuit:?} delay {delay} clock {clock_ns} ns: pann {pann_total:.2} fJ/op, \
+         OpenSTA {:.2} (VCD) {:.2} (SAIF); pann/OpenSTA − 1 = {diffs:?}",
+        fj(vcd.total_w),
+        fj(saif.total_w)
+    );
+    Some((diffs["total"], diffs))
+}
+
+fn assert_sta31_agrees(diffs: &BTreeMap<String, f64>) {
+    for (k, d) in diffs {
+        let tol = if k == "total" {
+            STA31_TOTAL_TOLERANCE
+        } else {
+            STA31_COMPONENT_TOLERANCE
+        };
+        assert!(
+            d.abs() < tol,
+            "{k}: pann/OpenSTA − 1 = {d:.4} (all: {diffs:?})"
+        );
+    }
+}
+
+const SKY130_TT: &str = "sky130_fd_sc_hd/basic/sky130_fd_sc_hd__tt_025C_1v80.lib.gz";
+
+#[test]
+fn opensta31_reads_pann_vcd_and_saif_of_the_default_mac_at_zero_delay_and_agrees_within_1_percent()
+{
+    if let Some((_, d)) = sta31_case("sky130_tt_025C_1v80", SKY130_TT, &[], "zero", 10.0) {
+        assert_sta31_agrees(&d);
+    }
+}
+
+#[test]
+fn opensta31_reads_pann_vcd_and_saif_of_the_default_mac_with_cell_delays_and_agrees_within_1_percent(
+) {
+    if let Some((_, d)) = sta31_case("sky130_tt_025C_1v80", SKY130_TT, &[], "cells", 15.0) {
+        assert_sta31_agrees(&d);
+    }
+}
+
+#[test]
+fn opensta31_reads_pann_vcd_and_saif_of_a_booth_mac_with_cell_delays_and_agrees_within_1_percent() {
+    let booth = ["--mult", "booth-dadda"];
+    if let Some((_, d)) = sta31_case("sky130_tt_025C_1v80", SKY130_TT, &booth, "cells", 15.0) {
+        assert_sta31_agrees(&d);
+    }
+}
+
+/// GF180: every pin annotated and VCD = SAIF, and the registers (flip-flops with their clock
+/// pins) agree within 0.05 %, but the combinational logic does not: pann charges 21 % less
+/// than OpenSTA on the multiplier and 35 % less on the accumulator adder (Booth MAC, 5 V,
+/// 30 ns, cell delays; 23 % on the total). The gap grows with the share of full adders: GF180
+/// has no majority cell, so `maj3` is an `addf_1` used for its carry, and pann charges only the
+/// carry's arcs while OpenSTA also charges the internal power of the sum output `S` (open in
+/// the netlist, annotated with its true activity, the parity of the inputs). So the difference
+/// is printed, not asserted, until the meter charges the open output.
+#[test]
+fn opensta31_annotates_every_pin_of_a_booth_mac_on_gf180_from_pann_vcd_and_saif() {
+    let booth = ["--mult", "booth-dadda"];
+    let lib = "gf180mcu_fd_sc_mcu7t5v0/basic/gf180mcu_fd_sc_mcu7t5v0__tt_025C_5v00.lib.gz";
+    if let Some((total, _)) = sta31_case("gf180_tt_025C_5v00", lib, &booth, "cells", 30.0) {
+        assert!(total.is_finite());
+    }
+}
+
+/// A real-RTL MAC (`tests/fixtures/mac_rtl.v`: clear, enable, 40-bit accumulator, saturated
+/// output) synthesised by Yosys and imported: the same check on its mapped netlist (measured
+/// 0.21 % at 15 ns with cell delays).
+#[test]
+fn opensta31_reads_pann_vcd_and_saif_of_an_imported_yosys_mac_and_agrees_within_1_percent() {
+    if !pann::oracle::yosys_available() {
+        eprintln!("skipped: yosys not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/mac_rtl.v"),
+        dir.path().join("m.v"),
+    )
+    .unwrap();
+    let synth = "read_verilog m.v; synth -top mac_rtl; \
+                 abc -g AND,NAND,OR,NOR,XOR,XNOR,ANDNOT,ORNOT; write_json m.json";
+    let ok = Command::new("yosys")
+        .current_dir(dir.path())
+        .args(["-q", "-p", synth])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let json = dir.path().join("m.json");
+    let circuit = [
+        "--netlist",
+        json.to_str().unwrap(),
+        "--out-port",
+        "y",
+        "--tie",
+        "en=1",
+        "--tie",
+        "clear=0",
+    ];
+    if let Some((_, d)) = sta31_case("sky130_tt_025C_1v80", SKY130_TT, &circuit, "cells", 15.0) {
+        assert_sta31_agrees(&d);
+    }
+}
