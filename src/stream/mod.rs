@@ -11,6 +11,8 @@ use rand_distr::{Distribution, Normal};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
+mod fast;
+
 /// Cycles a weight is held under `weight-stationary` without `:N`.
 pub const DEFAULT_HOLD: u64 = 64;
 
@@ -283,6 +285,8 @@ pub struct Synthetic {
     seed: u64,
     len: u64,
     pos: u64,
+    /// Use the bulk-draw twin where it applies (the same pairs; see [`fast`]).
+    fast: bool,
     /// Samplers built once (uniform over each range, the positive activations, N(0, σ)).
     ux: Uniform<i64>,
     uw: Uniform<i64>,
@@ -303,12 +307,20 @@ impl Synthetic {
             seed,
             len,
             pos: 0,
+            fast: true,
             ux: Uniform::new_inclusive(xl, xh),
             uw: Uniform::new_inclusive(wl, wh),
             ux_pos: Uniform::new_inclusive(xl.max(1).min(xh), xh),
             nx: Normal::new(0.0, sigma(xl, xh)).expect("σ > 0"),
             nw: Normal::new(0.0, sigma(wl, wh)).expect("σ > 0"),
         }
+    }
+
+    /// Generate every block with the one-sample-at-a-time generator (the slow twin of the
+    /// bulk-draw path; the pairs are the same).
+    pub fn slow(mut self) -> Synthetic {
+        self.fast = false;
+        self
     }
 
     /// The pairs of block `b` (the last block may be shorter).
@@ -327,11 +339,7 @@ impl Synthetic {
                     match held {
                         Some((hg, w)) if hg == g => w,
                         _ => {
-                            // Each held weight has its own generator, so it does not depend
-                            // on where block boundaries fall.
-                            let mut wr = ChaCha8Rng::seed_from_u64(self.seed ^ 0x5753_5745_4947);
-                            wr.set_stream(g);
-                            let w = self.sample_w(&mut wr);
+                            let w = self.held_weight(g);
                             held = Some((g, w));
                             w
                         }
@@ -340,6 +348,14 @@ impl Synthetic {
             };
             *o = (x, w);
         }
+    }
+
+    /// The weight held during group `g` of a weight-stationary stream. Each held weight has
+    /// its own generator, so it does not depend on where block boundaries fall.
+    fn held_weight(&self, g: u64) -> i64 {
+        let mut wr = ChaCha8Rng::seed_from_u64(self.seed ^ 0x5753_5745_4947);
+        wr.set_stream(g);
+        self.sample_w(&mut wr)
     }
 
     fn sample_x(&self, rng: &mut ChaCha8Rng) -> i64 {
@@ -377,8 +393,13 @@ fn round_clip(v: f64, lo: i64, hi: i64) -> i64 {
 }
 
 fn laplace(rng: &mut ChaCha8Rng, lo: i64, hi: i64) -> i64 {
+    laplace_of_unit(rng.gen_range(-0.5..0.5), lo, hi)
+}
+
+/// The Laplace sample (standard deviation σ of `lo..=hi`) of a uniform `u` in `[-0.5, 0.5)`.
+#[inline]
+fn laplace_of_unit(u: f64, lo: i64, hi: i64) -> i64 {
     let b = sigma(lo, hi) / std::f64::consts::SQRT_2;
-    let u: f64 = rng.gen_range(-0.5..0.5);
     round_clip(-b * u.signum() * (1.0 - 2.0 * u.abs()).ln(), lo, hi)
 }
 
@@ -391,9 +412,15 @@ impl OperandStream for Synthetic {
         out.resize(n, (0, 0));
         let b0 = self.pos / BLOCK as u64;
         debug_assert!(n == 0 || self.pos.is_multiple_of(BLOCK as u64));
+        let fast = self.fast && fast::fixed_cost(self.dist);
         out.par_chunks_mut(BLOCK)
             .enumerate()
-            .for_each(|(i, chunk)| self.block(b0 + i as u64, chunk));
+            .for_each_init(Vec::new, |words, (i, chunk)| {
+                let b = b0 + i as u64;
+                if !(fast && fast::block(self, b, chunk, words)) {
+                    self.block(b, chunk);
+                }
+            });
         self.pos += n as u64;
         Ok(())
     }
@@ -539,6 +566,108 @@ mod tests {
                     .all(|&(x, w)| (0..=255).contains(&x) && w.abs() <= 127));
             }
         }
+    }
+
+    #[test]
+    fn fast_blocks_equal_the_slow_generator() {
+        let wide = Ranges {
+            x: (-(1 << 62), 1 << 62),
+            w: (i64::MIN, i64::MAX),
+        };
+        let odd = Ranges {
+            x: (-3, 9),
+            w: (-32767, 32767),
+        };
+        for ranges in [R, wide, odd] {
+            for dist in [Dist::Uniform, Dist::Laplace, Dist::Gauss] {
+                for df in [
+                    Dataflow::OutputStationary,
+                    Dataflow::WeightStationary { n: 3 },
+                ] {
+                    let len = 3 * BLOCK as u64 + 17;
+                    let fast = collect(Synthetic::new(dist, df, ranges, 5, len), BLOCK);
+                    let slow = collect(Synthetic::new(dist, df, ranges, 5, len).slow(), BLOCK);
+                    assert_eq!(fast, slow, "{dist:?} {df:?} {ranges:?}");
+                }
+            }
+        }
+    }
+
+    /// χ² bound for `dof` degrees of freedom at about p = 10⁻⁶ (Wilson–Hilferty).
+    fn chi2_bound(dof: f64) -> f64 {
+        let z = 4.75;
+        dof * (1.0 - 2.0 / (9.0 * dof) + z * (2.0 / (9.0 * dof)).sqrt()).powi(3)
+    }
+
+    fn chi2(counts: &[u64], expected: &[f64]) -> f64 {
+        counts
+            .iter()
+            .zip(expected)
+            .map(|(&c, &e)| (c as f64 - e).powi(2) / e)
+            .sum()
+    }
+
+    #[test]
+    fn uniform_stream_is_uniform_per_value_and_per_bit() {
+        let n = 1u64 << 20;
+        let pairs = collect(
+            Synthetic::new(Dist::Uniform, Dataflow::OutputStationary, R, 11, n),
+            1 << 16,
+        );
+        let (mut xv, mut wv) = (vec![0u64; 256], vec![0u64; 255]);
+        let mut xbits = [0u64; 8];
+        for &(x, w) in &pairs {
+            xv[x as usize] += 1;
+            wv[(w + 127) as usize] += 1;
+            for (b, c) in xbits.iter_mut().enumerate() {
+                *c += (x >> b) as u64 & 1;
+            }
+        }
+        let ex = vec![n as f64 / 256.0; 256];
+        let ew = vec![n as f64 / 255.0; 255];
+        assert!(chi2(&xv, &ex) < chi2_bound(255.0), "x per value");
+        assert!(chi2(&wv, &ew) < chi2_bound(254.0), "w per value");
+        for (b, &ones) in xbits.iter().enumerate() {
+            let c = [ones, n - ones];
+            let e = [n as f64 / 2.0; 2];
+            assert!(chi2(&c, &e) < chi2_bound(1.0), "x bit {b}");
+        }
+    }
+
+    #[test]
+    fn laplace_stream_matches_the_rounded_clipped_laplace_cdf() {
+        let n = 1u64 << 20;
+        let pairs = collect(
+            Synthetic::new(Dist::Laplace, Dataflow::OutputStationary, R, 12, n),
+            1 << 16,
+        );
+        let (lo, hi) = R.w;
+        let b = sigma(lo, hi) / std::f64::consts::SQRT_2;
+        let cdf = |v: f64| {
+            if v < 0.0 {
+                0.5 * (v / b).exp()
+            } else {
+                1.0 - 0.5 * (-v / b).exp()
+            }
+        };
+        // Cells: values -20..=20 each, and the two tails.
+        let mut counts = vec![0u64; 43];
+        let mut expected = vec![0f64; 43];
+        for &(_, w) in &pairs {
+            counts[(w.clamp(-21, 21) + 21) as usize] += 1;
+        }
+        for (i, e) in expected.iter_mut().enumerate() {
+            let v = i as f64 - 21.0;
+            let (a, z) = match i {
+                0 => (f64::NEG_INFINITY, -20.5),
+                42 => (20.5, f64::INFINITY),
+                _ => (v - 0.5, v + 0.5),
+            };
+            let p = if z.is_infinite() { 1.0 } else { cdf(z) }
+                - if a.is_infinite() { 0.0 } else { cdf(a) };
+            *e = p * n as f64;
+        }
+        assert!(chi2(&counts, &expected) < chi2_bound(42.0));
     }
 
     #[test]
