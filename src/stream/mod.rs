@@ -12,6 +12,7 @@ use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
 mod fast;
+pub mod file;
 
 /// Cycles a weight is held under `weight-stationary` without `:N`.
 pub const DEFAULT_HOLD: u64 = 64;
@@ -39,6 +40,18 @@ pub enum StreamError {
         path: String,
         /// Cause.
         source: std::io::Error,
+    },
+    /// A bad element of a NumPy vector file.
+    #[error("{path}: row {row}, column '{field}': {why}")]
+    Element {
+        /// File.
+        path: String,
+        /// 0-based row of the `N×2` array (index into `x` and `w`).
+        row: u64,
+        /// `x`, `w`, or the header part at fault (`dtype`, `shape`, `npz`).
+        field: String,
+        /// What is wrong.
+        why: String,
     },
     /// A bad row in a vector file.
     #[error("{path}: line {line}, field '{field}': {why}")]
@@ -426,101 +439,34 @@ impl OperandStream for Synthetic {
     }
 }
 
-/// Pairs from a CSV file with header columns `x` and `w` (other columns ignored), checked
-/// against the unit's ranges. Read incrementally.
-pub struct FileStream {
-    path: String,
-    reader: csv::Reader<std::fs::File>,
-    xi: usize,
-    wi: usize,
-    ranges: Ranges,
-    limit: u64,
-    read: u64,
+/// Pairs from a vector file, checked against the unit's ranges and read incrementally:
+/// NumPy `.npy` / `.npz` by extension (see [`file::NpyStream`]), otherwise CSV with header
+/// columns `x` and `w`, other columns ignored (see [`file::CsvStream`]).
+pub enum FileStream {
+    /// CSV.
+    Csv(file::CsvStream),
+    /// NumPy arrays.
+    Npy(file::NpyStream),
 }
 
 impl FileStream {
     /// Open `path`; at most `limit` pairs are read.
     pub fn open(path: &Path, ranges: Ranges, limit: u64) -> Result<FileStream, StreamError> {
-        let p = path.display().to_string();
-        let file = std::fs::File::open(path).map_err(|source| StreamError::Io {
-            path: p.clone(),
-            source,
-        })?;
-        let mut reader = csv::ReaderBuilder::new()
-            .trim(csv::Trim::All)
-            .from_reader(file);
-        let headers = reader.headers().map_err(|e| StreamError::Row {
-            path: p.clone(),
-            line: 1,
-            field: "header".into(),
-            why: e.to_string(),
-        })?;
-        let col = |name: &str| {
-            headers
-                .iter()
-                .position(|h| h == name)
-                .ok_or_else(|| StreamError::Row {
-                    path: p.clone(),
-                    line: 1,
-                    field: name.into(),
-                    why: format!("missing column '{name}' (header must name columns x,w)"),
-                })
-        };
-        let (xi, wi) = (col("x")?, col("w")?);
-        Ok(FileStream {
-            path: p,
-            reader,
-            xi,
-            wi,
-            ranges,
-            limit,
-            read: 0,
+        let numpy = path.extension().is_some_and(|e| e == "npy" || e == "npz");
+        Ok(if numpy {
+            FileStream::Npy(file::NpyStream::open(path, ranges, limit)?)
+        } else {
+            FileStream::Csv(file::CsvStream::open(path, ranges, limit)?)
         })
     }
 }
 
 impl OperandStream for FileStream {
     fn next_batch(&mut self, out: &mut Vec<(i64, i64)>, max: usize) -> Result<(), StreamError> {
-        out.clear();
-        let mut rec = csv::StringRecord::new();
-        while out.len() < max && self.read < self.limit {
-            let more = self
-                .reader
-                .read_record(&mut rec)
-                .map_err(|e| StreamError::Row {
-                    path: self.path.clone(),
-                    line: self.read + 2,
-                    field: "row".into(),
-                    why: e.to_string(),
-                })?;
-            if !more {
-                break;
-            }
-            let line = rec.position().map_or(self.read + 2, |p| p.line());
-            let field = |i: usize, name: &str, (lo, hi): (i64, i64)| -> Result<i64, StreamError> {
-                let text = rec.get(i).unwrap_or("");
-                let err = |why: String| StreamError::Row {
-                    path: self.path.clone(),
-                    line,
-                    field: name.into(),
-                    why,
-                };
-                let v: i64 = text
-                    .parse()
-                    .map_err(|_| err(format!("'{text}' is not an integer")))?;
-                if v < lo || v > hi {
-                    return Err(err(format!(
-                        "value {v} is outside the unit's range {lo}..={hi}"
-                    )));
-                }
-                Ok(v)
-            };
-            let x = field(self.xi, "x", self.ranges.x)?;
-            let w = field(self.wi, "w", self.ranges.w)?;
-            out.push((x, w));
-            self.read += 1;
+        match self {
+            FileStream::Csv(s) => s.next_batch(out, max),
+            FileStream::Npy(s) => s.next_batch(out, max),
         }
-        Ok(())
     }
 }
 
