@@ -685,7 +685,9 @@ mod tests {
         w: (-127, 127),
     };
 
-    fn all(mut s: impl OperandStream, batch: usize) -> Result<Vec<(i64, i64)>, String> {
+    type Pairs = Result<Vec<(i64, i64)>, String>;
+
+    fn all(mut s: impl OperandStream, batch: usize) -> Pairs {
         let (mut v, mut b) = (Vec::new(), Vec::new());
         loop {
             s.next_batch(&mut b, batch).map_err(|e| e.to_string())?;
@@ -696,13 +698,7 @@ mod tests {
         }
     }
 
-    fn both(
-        text: &str,
-        limit: u64,
-    ) -> (
-        Result<Vec<(i64, i64)>, String>,
-        Result<Vec<(i64, i64)>, String>,
-    ) {
+    fn both(text: &str, limit: u64) -> (Pairs, Pairs) {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("v.csv");
         std::fs::write(&p, text).unwrap();
