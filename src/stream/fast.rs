@@ -11,7 +11,11 @@
 //!   ranges of 16-bit operands) would shift the words of every later sample, so a block that
 //!   meets one is handed back to the slow generator;
 //! - Laplace: `rand`'s `gen_range(-0.5..0.5)` for `f64` is `((word >> 12) as mantissa of
-//!   [1, 2)) − 1.5`, never rejected, followed by the same `ln` as the slow generator.
+//!   [1, 2)) − 1.5`, never rejected, followed by the same `ln` as the slow generator — or
+//!   rather a table ([`LaplaceTable`]) of what it gives: the sample is a monotone function of
+//!   the 52-bit mantissa on each side of zero, so every 2⁻¹² slice of mantissas whose two ends
+//!   give one value gives that value throughout; only the few slices holding a step compute
+//!   the `ln`.
 //!
 //! So the pairs are bit-for-bit those of the slow generator (the test
 //! `fast_blocks_equal_the_slow_generator` compares them).
@@ -63,6 +67,49 @@ fn centred_unit(v: u64) -> f64 {
     f64::from_bits((1023u64 << 52) | (v >> 12)) - 1.0 - 0.5
 }
 
+/// Mantissa bits that index a [`LaplaceTable`].
+const TABLE_BITS: u32 = 12;
+
+/// Exact table form of the Laplace sample of one word (see the module doc).
+#[derive(Clone, Debug)]
+pub(super) struct LaplaceTable {
+    lo: i64,
+    hi: i64,
+    /// Per slice of mantissas: the value every mantissa in it gives, or `None` (a step).
+    slices: Vec<Option<i64>>,
+}
+
+impl LaplaceTable {
+    /// The table of Laplace samples over `lo..=hi`.
+    pub(super) fn new(lo: i64, hi: i64) -> LaplaceTable {
+        let shift = 52 - TABLE_BITS;
+        let slices = (0..1u64 << TABLE_BITS)
+            .map(|j| {
+                // Slice 2^(TABLE_BITS-1) starts at u = 0: no slice straddles the sign change.
+                let (a, b) = (j << shift, ((j + 1) << shift) - 1);
+                let (va, vb) = (Self::exact(a, lo, hi), Self::exact(b, lo, hi));
+                (va == vb).then_some(va)
+            })
+            .collect();
+        LaplaceTable { lo, hi, slices }
+    }
+
+    /// The slow generator's value for mantissa `m` (the word's top 52 bits).
+    fn exact(m: u64, lo: i64, hi: i64) -> i64 {
+        laplace_of_unit(centred_unit(m << 12), lo, hi)
+    }
+
+    /// The sample word `v` gives.
+    #[inline(always)]
+    pub(super) fn sample(&self, v: u64) -> i64 {
+        let m = v >> 12;
+        match self.slices[(m >> (52 - TABLE_BITS)) as usize] {
+            Some(x) => x,
+            None => Self::exact(m, self.lo, self.hi),
+        }
+    }
+}
+
 /// Whether every sample of `dist` consumes a fixed number of words (one), so a block can be
 /// drawn in bulk.
 pub(super) fn fixed_cost(dist: Dist) -> bool {
@@ -96,20 +143,17 @@ pub(super) fn block(s: &Synthetic, b: u64, out: &mut [(i64, i64)], words: &mut V
             }
         }
         (Dist::Laplace, Dataflow::OutputStationary) => {
-            let (xr, wr) = (s.ranges.x, s.ranges.w);
+            let (tx, tw) = s.laplace_tables();
             for (o, v) in out.iter_mut().zip(words.chunks_exact(2)) {
-                *o = (
-                    laplace_of_unit(centred_unit(v[0]), xr.0, xr.1),
-                    laplace_of_unit(centred_unit(v[1]), wr.0, wr.1),
-                );
+                *o = (tx.sample(v[0]), tw.sample(v[1]));
             }
         }
         (dist, Dataflow::WeightStationary { n }) => {
-            let xr = s.ranges.x;
+            let tx = &s.laplace_tables().0;
             for (o, &v) in out.iter_mut().zip(words.iter()) {
                 let x = match dist {
                     Dist::Uniform => ux.sample(v),
-                    _ => Some(laplace_of_unit(centred_unit(v), xr.0, xr.1)),
+                    _ => Some(tx.sample(v)),
                 };
                 ok &= x.is_some();
                 o.0 = x.unwrap_or(0);
@@ -188,6 +232,23 @@ mod tests {
                     }
                 };
                 assert_eq!(got, want, "{lo}..={hi}");
+            }
+        }
+    }
+
+    #[test]
+    fn laplace_table_equals_the_ln_formula_on_every_step_and_random_words() {
+        for (lo, hi) in [(-128, 127), (0, 255), (-32767, 32767), (-3, 9)] {
+            let t = LaplaceTable::new(lo, hi);
+            let mut r = ChaCha8Rng::seed_from_u64(hi as u64);
+            let shift = 52 - TABLE_BITS;
+            let edges = (0..1u64 << TABLE_BITS).flat_map(|j| {
+                let a = j << shift;
+                [a, a + 1, a + (1 << shift) - 1].map(|m| m << 12)
+            });
+            for v in edges.chain((0..200_000).map(|_| r.next_u64())) {
+                let want = laplace_of_unit(centred_unit(v), lo, hi);
+                assert_eq!(t.sample(v), want, "{lo}..={hi} word {v:#x}");
             }
         }
     }

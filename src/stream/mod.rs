@@ -300,6 +300,8 @@ pub struct Synthetic {
     pos: u64,
     /// Use the bulk-draw twin where it applies (the same pairs; see [`fast`]).
     fast: bool,
+    /// Laplace samplers of the bulk-draw path (x, w), built on first use.
+    laplace: std::sync::OnceLock<(fast::LaplaceTable, fast::LaplaceTable)>,
     /// Samplers built once (uniform over each range, the positive activations, N(0, σ)).
     ux: Uniform<i64>,
     uw: Uniform<i64>,
@@ -321,6 +323,7 @@ impl Synthetic {
             len,
             pos: 0,
             fast: true,
+            laplace: std::sync::OnceLock::new(),
             ux: Uniform::new_inclusive(xl, xh),
             uw: Uniform::new_inclusive(wl, wh),
             ux_pos: Uniform::new_inclusive(xl.max(1).min(xh), xh),
@@ -361,6 +364,17 @@ impl Synthetic {
             };
             *o = (x, w);
         }
+    }
+
+    /// The Laplace tables of the x and w ranges.
+    fn laplace_tables(&self) -> &(fast::LaplaceTable, fast::LaplaceTable) {
+        self.laplace.get_or_init(|| {
+            let (x, w) = (self.ranges.x, self.ranges.w);
+            (
+                fast::LaplaceTable::new(x.0, x.1),
+                fast::LaplaceTable::new(w.0, w.1),
+            )
+        })
     }
 
     /// The weight held during group `g` of a weight-stationary stream. Each held weight has
