@@ -328,14 +328,6 @@ fn count_pairs(s: &mut dyn OperandStream) -> Result<u64, String> {
 /// Append `rows` to the CSV file at `path` (header written when the file is new), each with
 /// the Unix time, CPU model and thread count: a record kept across runs.
 pub fn record(path: &std::path::Path, rows: &[BenchRow]) -> std::io::Result<()> {
-    #[derive(serde::Serialize)]
-    struct Record<'a> {
-        unix_s: u64,
-        cpu: &'a str,
-        threads: usize,
-        #[serde(flatten)]
-        row: &'a BenchRow,
-    }
     let fresh = !path.exists() || std::fs::metadata(path)?.len() == 0;
     let file = std::fs::OpenOptions::new()
         .create(true)
@@ -352,13 +344,8 @@ pub fn record(path: &std::path::Path, rows: &[BenchRow]) -> std::io::Result<()> 
         w.write_record(RECORD_COLUMNS)?;
     }
     for row in rows {
-        w.serialize(Record {
-            unix_s,
-            cpu: &cpu,
-            threads: rayon::current_num_threads(),
-            row,
-        })
-        .map_err(std::io::Error::other)?;
+        w.serialize((unix_s, &cpu, rayon::current_num_threads(), row))
+            .map_err(std::io::Error::other)?;
     }
     w.flush()
 }
@@ -549,4 +536,49 @@ fn verilator_time(n: &Netlist, pairs: &[(u64, u64)]) -> Result<f64, String> {
         .next()
         .and_then(|s| s.parse::<f64>().ok())
         .ok_or_else(|| format!("unexpected output {out:?}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_writes_its_header_once_and_appends_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("bench.csv");
+        let mut r = BenchRow {
+            engine: "pann".into(),
+            circuit: "c".into(),
+            delay: "zero".into(),
+            cells: 1,
+            vectors: 2,
+            seconds: 1.0,
+            vectors_per_s: 2.0,
+            gate_evals_per_s: 2.0,
+            stream: "uniform".into(),
+            vs_icarus: f64::NAN,
+            vs_verilator: f64::NAN,
+            vs_kernel: 1.0,
+            peak_mb: 1.0,
+            counts_toggles: true,
+            agrees: None,
+            note: "a, b".into(),
+        };
+        record(&p, std::slice::from_ref(&r)).unwrap();
+        r.engine = "stream".into();
+        record(&p, &[r]).unwrap();
+        let mut rd = csv::Reader::from_path(&p).unwrap();
+        assert_eq!(
+            rd.headers().unwrap().iter().collect::<Vec<_>>(),
+            RECORD_COLUMNS
+        );
+        let rows: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
+        assert_eq!(rows.len(), 2);
+        assert!(rows.iter().all(|r| r.len() == RECORD_COLUMNS.len()));
+        assert_eq!(
+            (&rows[0][3], &rows[1][3], &rows[1][18]),
+            ("pann", "stream", "a, b")
+        );
+        assert!(!rows[0][1].is_empty(), "CPU model");
+    }
 }

@@ -137,9 +137,10 @@ pub enum StreamSpec {
         /// Distribution.
         dist: Dist,
     },
-    /// Explicit pairs from a CSV file with columns `x,w`.
+    /// Explicit pairs from a vector file: CSV with columns `x,w`, or NumPy `.npy` / `.npz`
+    /// (see [`FileStream`]).
     File {
-        /// Path of the CSV file.
+        /// Path of the file.
         path: PathBuf,
     },
     /// The operand pairs one MAC sees while a real network layer runs on real test images:
