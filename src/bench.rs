@@ -290,20 +290,30 @@ fn stream_rows(cfg: &BenchConfig, n: &Netlist, stream: &StreamSpec) -> Vec<Bench
         imported: None,
         data_dir: None,
     };
-    let t = Instant::now();
-    let mut r = match simulate(n, &sc, &mut |_| {}) {
-        Ok((a, _)) => {
-            let mut r = row(
-                "pann end-to-end",
-                cfg,
-                n,
-                a.cycles,
-                t.elapsed().as_secs_f64(),
+    let mut best: Result<(u64, f64), String> = Err(String::new());
+    for _ in 0..cfg.repeats.max(1) {
+        let t = Instant::now();
+        let run = simulate(n, &sc, &mut |_| {}).map_err(|e| e.to_string());
+        let secs = t.elapsed().as_secs_f64();
+        best = match (run, best) {
+            (Err(e), _) => Err(e),
+            (Ok((a, _)), Ok((_, b))) if b <= secs => Ok((a.cycles, b)),
+            (Ok((a, _)), _) => Ok((a.cycles, secs)),
+        };
+        if best.is_err() {
+            break;
+        }
+    }
+    let mut r = match best {
+        Ok((cycles, secs)) => {
+            let mut r = row("pann end-to-end", cfg, n, cycles, secs);
+            r.note = format!(
+                "stream generated or read, encoded and simulated, best of {}",
+                cfg.repeats.max(1)
             );
-            r.note = "stream generated or read, encoded and simulated".into();
             r
         }
-        Err(e) => skipped("pann end-to-end", cfg, n, e.to_string()),
+        Err(e) => skipped("pann end-to-end", cfg, n, e),
     };
     r.stream = name;
     rows.push(r);
