@@ -5,7 +5,10 @@
 //! Throughput is vectors (cycles) per second and gate evaluations per second
 //! (= logic cells × vectors / s). `pann` is timed as the best of several runs of the kernel
 //! alone (operands already encoded, as the references read theirs from a file) and once end to
-//! end (stream generation included).
+//! end (stream generation included) for every stream of [`BenchConfig::streams`]. Stream
+//! rows time the stream alone (generation or file reading, no simulation) next to its slow
+//! twin, so a row set shows what the fast path buys. Every row names its stream, its ratio to
+//! the kernel and to Verilator, and the process's peak resident memory so far.
 
 use crate::circuits::driver::RegisterMap;
 use crate::circuits::{build, MacDriver, MacState, ValidMacSpec};
@@ -15,7 +18,8 @@ use crate::sim::delay::DelayModel;
 use crate::sim::timed::TimedSim;
 use crate::sim::{PortVectors, ZeroDelaySim};
 use crate::simulate::{simulate, SimConfig};
-use crate::stream::{Dataflow, Dist, OperandStream, Ranges, StreamSpec, Synthetic};
+use crate::stream::file::CsvReference;
+use crate::stream::{Dataflow, Dist, FileStream, OperandStream, Ranges, StreamSpec, Synthetic};
 use std::process::Command;
 use std::time::Instant;
 
@@ -38,8 +42,16 @@ pub struct BenchRow {
     pub vectors_per_s: f64,
     /// Gate evaluations per second.
     pub gate_evals_per_s: f64,
+    /// Operand stream (`uniform`, `laplace`, `file:PATH`, …).
+    pub stream: String,
     /// Throughput ÷ Icarus throughput (NaN when Icarus did not run).
     pub vs_icarus: f64,
+    /// Throughput ÷ Verilator throughput (NaN when Verilator did not run).
+    pub vs_verilator: f64,
+    /// Throughput ÷ the `pann` kernel's throughput.
+    pub vs_kernel: f64,
+    /// Peak resident memory of the process when the row finished, MB (NaN where unknown).
+    pub peak_mb: f64,
     /// Whether the engine counts toggles.
     pub counts_toggles: bool,
     /// For reference simulators that count toggles: whether every net's count equals
@@ -64,6 +76,8 @@ pub struct BenchConfig {
     pub seed: u64,
     /// Best of this many `pann` kernel runs.
     pub repeats: usize,
+    /// Streams timed end to end (zero delay) and alone; empty = uniform only.
+    pub streams: Vec<StreamSpec>,
 }
 
 fn uniform_pairs(spec: &ValidMacSpec, seed: u64, n: u64) -> Vec<(u64, u64)> {
@@ -89,7 +103,11 @@ fn row(engine: &str, cfg: &BenchConfig, n: &Netlist, vectors: u64, secs: f64) ->
         seconds: secs,
         vectors_per_s: vectors as f64 / secs,
         gate_evals_per_s: vectors as f64 * n.cell_count() as f64 / secs,
+        stream: "uniform".into(),
         vs_icarus: f64::NAN,
+        vs_verilator: f64::NAN,
+        vs_kernel: f64::NAN,
+        peak_mb: peak_rss_mb(),
         counts_toggles: true,
         agrees: None,
         note: String::new(),
@@ -132,30 +150,16 @@ pub fn run(cfg: &BenchConfig) -> Vec<BenchRow> {
     );
     rows.push(r);
     if cfg.delay == DelayModel::Zero {
-        // End to end: stream generation, encoding and simulation.
-        let sc = SimConfig {
-            spec: *spec,
-            stream: StreamSpec::Synthetic {
-                dist: Dist::Uniform,
-            },
-            dataflow: Dataflow::OutputStationary,
-            cycles: cfg.cycles,
-            seed: cfg.seed,
-            imported: None,
-            data_dir: None,
+        let uniform = StreamSpec::Synthetic {
+            dist: Dist::Uniform,
         };
-        let t = Instant::now();
-        let ok = simulate(&n, &sc, &mut |_| {}).is_ok();
-        let mut r = row(
-            "pann end-to-end",
-            cfg,
-            &n,
-            cfg.cycles,
-            t.elapsed().as_secs_f64(),
-        );
-        r.note = "uniform stream generated, encoded and simulated".into();
-        r.counts_toggles = ok;
-        rows.push(r);
+        let streams = match cfg.streams.is_empty() {
+            true => std::slice::from_ref(&uniform),
+            false => &cfg.streams[..],
+        };
+        for stream in streams {
+            rows.extend(stream_rows(cfg, &n, stream));
+        }
     }
     let refs = &pairs[..(cfg.ref_cycles as usize).min(pairs.len())];
     let vecs: Vec<Vec<u128>> = refs
@@ -174,14 +178,222 @@ pub fn run(cfg: &BenchConfig) -> Vec<BenchRow> {
     if cfg.delay == DelayModel::Zero {
         rows.push(verilator_row(cfg, &n, refs));
     }
-    let icarus = rows
-        .iter()
-        .find(|r| r.engine == "icarus" && r.seconds.is_finite())
-        .map(|r| r.vectors_per_s);
+    let speed = |engine: &str| {
+        rows.iter()
+            .find(|r| r.engine == engine && r.seconds.is_finite())
+            .map_or(f64::NAN, |r| r.vectors_per_s)
+    };
+    let (icarus, verilator, kernel) = (speed("icarus"), speed("verilator"), speed("pann"));
     for r in &mut rows {
-        r.vs_icarus = icarus.map_or(f64::NAN, |i| r.vectors_per_s / i);
+        r.vs_icarus = r.vectors_per_s / icarus;
+        r.vs_verilator = r.vectors_per_s / verilator;
+        r.vs_kernel = r.vectors_per_s / kernel;
     }
     rows
+}
+
+/// Peak resident set size of this process in MB (`VmHWM`; NaN off Linux).
+pub fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        })
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+/// For one stream: the stream alone (best of `repeats`), its slow twin where it has one, and
+/// the end-to-end zero-delay run (generated or read, encoded, simulated).
+fn stream_rows(cfg: &BenchConfig, n: &Netlist, stream: &StreamSpec) -> Vec<BenchRow> {
+    let ranges = Ranges {
+        x: cfg.spec.x_range(),
+        w: cfg.spec.w_range(),
+    };
+    let open = |slow: bool| -> Result<Box<dyn OperandStream>, String> {
+        let e = |e: crate::stream::StreamError| e.to_string();
+        Ok(match (stream, slow) {
+            (StreamSpec::Synthetic { dist }, _) => {
+                let s = Synthetic::new(
+                    *dist,
+                    Dataflow::OutputStationary,
+                    ranges,
+                    cfg.seed,
+                    cfg.cycles,
+                );
+                Box::new(if slow { s.slow() } else { s })
+            }
+            (StreamSpec::File { path }, false) => {
+                Box::new(FileStream::open(path, ranges, cfg.cycles).map_err(e)?)
+            }
+            (StreamSpec::File { path }, true) => {
+                Box::new(CsvReference::open(path, ranges, cfg.cycles).map_err(e)?)
+            }
+            (StreamSpec::Nn { .. }, _) => {
+                return Err("nn: streams are timed end to end only".into())
+            }
+        })
+    };
+    let numpy = matches!(stream, StreamSpec::File { path } if path.extension().is_some_and(|e| e == "npy" || e == "npz"));
+    let has_twin = match stream {
+        StreamSpec::Synthetic { dist } => matches!(dist, Dist::Uniform | Dist::Laplace),
+        StreamSpec::File { .. } => !numpy,
+        StreamSpec::Nn { .. } => false,
+    };
+    let mut rows = Vec::new();
+    let name = stream.to_string();
+    for (slow, engine, what) in [
+        (
+            false,
+            "stream",
+            "stream alone (generated or read, range-checked), best of",
+        ),
+        (
+            true,
+            "stream slow twin",
+            "the one-at-a-time twin (rand samplers / csv crate), best of",
+        ),
+    ] {
+        if slow && !has_twin {
+            continue;
+        }
+        let mut best = f64::MAX;
+        let mut got = 0u64;
+        let mut err = None;
+        for _ in 0..cfg.repeats.max(1) {
+            let t = Instant::now();
+            match open(slow).and_then(|mut s| count_pairs(&mut *s)) {
+                Ok(k) => got = k,
+                Err(e) => err = Some(e),
+            }
+            best = best.min(t.elapsed().as_secs_f64());
+        }
+        let mut r = match err {
+            Some(e) => skipped(engine, cfg, n, e),
+            None => {
+                let mut r = row(engine, cfg, n, got, best);
+                r.counts_toggles = false;
+                r.note = format!("{what} {}", cfg.repeats.max(1));
+                r
+            }
+        };
+        r.stream = name.clone();
+        rows.push(r);
+    }
+    let sc = SimConfig {
+        spec: cfg.spec,
+        stream: stream.clone(),
+        dataflow: Dataflow::OutputStationary,
+        cycles: cfg.cycles,
+        seed: cfg.seed,
+        imported: None,
+        data_dir: None,
+    };
+    let mut best: Result<(u64, f64), String> = Err(String::new());
+    for _ in 0..cfg.repeats.max(1) {
+        let t = Instant::now();
+        let run = simulate(n, &sc, &mut |_| {}).map_err(|e| e.to_string());
+        let secs = t.elapsed().as_secs_f64();
+        best = match (run, best) {
+            (Err(e), _) => Err(e),
+            (Ok((a, _)), Ok((_, b))) if b <= secs => Ok((a.cycles, b)),
+            (Ok((a, _)), _) => Ok((a.cycles, secs)),
+        };
+        if best.is_err() {
+            break;
+        }
+    }
+    let mut r = match best {
+        Ok((cycles, secs)) => {
+            let mut r = row("pann end-to-end", cfg, n, cycles, secs);
+            r.note = format!(
+                "stream generated or read, encoded and simulated, best of {}",
+                cfg.repeats.max(1)
+            );
+            r
+        }
+        Err(e) => skipped("pann end-to-end", cfg, n, e),
+    };
+    r.stream = name;
+    rows.push(r);
+    rows
+}
+
+/// Drain a stream, returning how many pairs it gave.
+fn count_pairs(s: &mut dyn OperandStream) -> Result<u64, String> {
+    let mut b = Vec::new();
+    let mut total = 0u64;
+    loop {
+        s.next_batch(&mut b, crate::simulate::BATCH)
+            .map_err(|e| e.to_string())?;
+        if b.is_empty() {
+            return Ok(total);
+        }
+        total += b.len() as u64;
+        std::hint::black_box(&b);
+    }
+}
+
+/// Append `rows` to the CSV file at `path` (header written when the file is new), each with
+/// the Unix time, CPU model and thread count: a record kept across runs.
+pub fn record(path: &std::path::Path, rows: &[BenchRow]) -> std::io::Result<()> {
+    let fresh = !path.exists() || std::fs::metadata(path)?.len() == 0;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(file);
+    let cpu = cpu_model();
+    let unix_s = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    if fresh {
+        w.write_record(RECORD_COLUMNS)?;
+    }
+    for row in rows {
+        w.serialize((unix_s, &cpu, rayon::current_num_threads(), row))
+            .map_err(std::io::Error::other)?;
+    }
+    w.flush()
+}
+
+/// Columns of [`record`]'s CSV file.
+pub const RECORD_COLUMNS: &[&str] = &[
+    "unix_s",
+    "cpu",
+    "threads",
+    "engine",
+    "circuit",
+    "delay",
+    "cells",
+    "vectors",
+    "seconds",
+    "vectors_per_s",
+    "gate_evals_per_s",
+    "stream",
+    "vs_icarus",
+    "vs_verilator",
+    "vs_kernel",
+    "peak_mb",
+    "counts_toggles",
+    "agrees",
+    "note",
+];
+
+/// The CPU model name (`/proc/cpuinfo`), or `unknown`.
+pub fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, m)| m.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into())
 }
 
 /// pann's own scalar reference twin (the zero-delay `reference` or the event-driven timed
@@ -334,4 +546,49 @@ fn verilator_time(n: &Netlist, pairs: &[(u64, u64)]) -> Result<f64, String> {
         .next()
         .and_then(|s| s.parse::<f64>().ok())
         .ok_or_else(|| format!("unexpected output {out:?}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_writes_its_header_once_and_appends_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("bench.csv");
+        let mut r = BenchRow {
+            engine: "pann".into(),
+            circuit: "c".into(),
+            delay: "zero".into(),
+            cells: 1,
+            vectors: 2,
+            seconds: 1.0,
+            vectors_per_s: 2.0,
+            gate_evals_per_s: 2.0,
+            stream: "uniform".into(),
+            vs_icarus: f64::NAN,
+            vs_verilator: f64::NAN,
+            vs_kernel: 1.0,
+            peak_mb: 1.0,
+            counts_toggles: true,
+            agrees: None,
+            note: "a, b".into(),
+        };
+        record(&p, std::slice::from_ref(&r)).unwrap();
+        r.engine = "stream".into();
+        record(&p, &[r]).unwrap();
+        let mut rd = csv::Reader::from_path(&p).unwrap();
+        assert_eq!(
+            rd.headers().unwrap().iter().collect::<Vec<_>>(),
+            RECORD_COLUMNS
+        );
+        let rows: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
+        assert_eq!(rows.len(), 2);
+        assert!(rows.iter().all(|r| r.len() == RECORD_COLUMNS.len()));
+        assert_eq!(
+            (&rows[0][3], &rows[1][3], &rows[1][18]),
+            ("pann", "stream", "a, b")
+        );
+        assert!(!rows[0][1].is_empty(), "CPU model");
+    }
 }

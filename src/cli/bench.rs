@@ -24,6 +24,14 @@ pub struct BenchArgs {
     /// Best of this many pann runs.
     #[arg(long, default_value_t = 5)]
     pub repeats: usize,
+    /// Streams to time alone and end to end (zero delay), repeatable: `uniform`, `laplace`,
+    /// `gauss`, `relu:P`, `file:PATH` (CSV, .npy, .npz). Default: uniform.
+    #[arg(long = "stream")]
+    pub streams: Vec<pann::stream::StreamSpec>,
+    /// Also append the rows, with the CPU model and the time, to this CSV record (e.g.
+    /// data/results/bench.csv). Nothing is recorded without it.
+    #[arg(long)]
+    pub record: Option<std::path::PathBuf>,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -51,7 +59,12 @@ pub fn run_bench(a: BenchArgs) -> Result<()> {
         ref_cycles: a.ref_cycles,
         seed: a.seed,
         repeats: a.repeats,
+        streams: a.streams.clone(),
     });
+    if let Some(p) = &a.record {
+        pann::bench::record(p, &rows)
+            .map_err(|e| anyhow::anyhow!("cannot append to {}: {e}", p.display()))?;
+    }
     let text = match a.output.format {
         Format::Json => serde_json::to_string_pretty(&rows)? + "\n",
         Format::Csv => {
@@ -67,18 +80,31 @@ pub fn run_bench(a: BenchArgs) -> Result<()> {
                 rows[0].circuit, rows[0].cells, rows[0].delay
             );
             s += &format!(
-                "{:<16} {:>10} {:>10} {:>12} {:>12} {:>10}  note\n",
-                "engine", "vectors", "seconds", "vectors/s", "gate-evals/s", "x icarus"
+                "{:<17} {:<10} {:>10} {:>9} {:>10} {:>10} {:>9} {:>8} {:>8} {:>7}  note\n",
+                "engine",
+                "stream",
+                "vectors",
+                "seconds",
+                "vectors/s",
+                "gate-ev/s",
+                "x icarus",
+                "x veril",
+                "x kernel",
+                "peak MB"
             );
             for r in &rows {
                 s += &format!(
-                    "{:<16} {:>10} {:>10.4} {:>12.3e} {:>12.3e} {:>10.1}  {}\n",
+                    "{:<17} {:<10} {:>10} {:>9.4} {:>10.3e} {:>10.3e} {:>9.1} {:>8.2} {:>8.3} {:>7.0}  {}\n",
                     r.engine,
+                    short(&r.stream),
                     r.vectors,
                     r.seconds,
                     r.vectors_per_s,
                     r.gate_evals_per_s,
                     r.vs_icarus,
+                    r.vs_verilator,
+                    r.vs_kernel,
+                    r.peak_mb,
                     r.note
                 );
             }
@@ -86,4 +112,17 @@ pub fn run_bench(a: BenchArgs) -> Result<()> {
         }
     };
     emit(&a.output.out, &text)
+}
+
+/// A stream name short enough for the table (`file:` paths by their file name).
+fn short(stream: &str) -> String {
+    match stream.strip_prefix("file:") {
+        Some(p) => format!(
+            "file:{}",
+            std::path::Path::new(p)
+                .file_name()
+                .map_or(p.into(), |f| f.to_string_lossy())
+        ),
+        None => stream.to_string(),
+    }
 }

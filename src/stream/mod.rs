@@ -11,6 +11,9 @@ use rand_distr::{Distribution, Normal};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
+mod fast;
+pub mod file;
+
 /// Pairs per independently seeded block.
 pub const BLOCK: usize = 4096;
 
@@ -34,6 +37,18 @@ pub enum StreamError {
         path: String,
         /// Cause.
         source: std::io::Error,
+    },
+    /// A bad element of a NumPy vector file.
+    #[error("{path}: row {row}, column '{field}': {why}")]
+    Element {
+        /// File.
+        path: String,
+        /// 0-based row of the `N×2` array (index into `x` and `w`).
+        row: u64,
+        /// `x`, `w`, or the header part at fault (`dtype`, `shape`, `npz`).
+        field: String,
+        /// What is wrong.
+        why: String,
     },
     /// A bad row in a vector file.
     #[error("{path}: line {line}, field '{field}': {why}")]
@@ -79,9 +94,10 @@ pub enum StreamSpec {
         /// Distribution.
         dist: Dist,
     },
-    /// Explicit pairs from a CSV file with columns `x,w`.
+    /// Explicit pairs from a vector file: CSV with columns `x,w`, or NumPy `.npy` / `.npz`
+    /// (see [`FileStream`]).
     File {
-        /// Path of the CSV file.
+        /// Path of the file.
         path: PathBuf,
     },
     /// The operand pairs one MAC sees while a real network layer runs on real test images:
@@ -240,6 +256,10 @@ pub struct Synthetic {
     seed: u64,
     len: u64,
     pos: u64,
+    /// Use the bulk-draw twin where it applies (the same pairs; see [`fast`]).
+    fast: bool,
+    /// Laplace samplers of the bulk-draw path (x, w), built on first use.
+    laplace: std::sync::OnceLock<(fast::LaplaceTable, fast::LaplaceTable)>,
     /// Samplers built once (uniform over each range, the positive activations, N(0, σ)).
     ux: Uniform<i64>,
     uw: Uniform<i64>,
@@ -260,12 +280,21 @@ impl Synthetic {
             seed,
             len,
             pos: 0,
+            fast: true,
+            laplace: std::sync::OnceLock::new(),
             ux: Uniform::new_inclusive(xl, xh),
             uw: Uniform::new_inclusive(wl, wh),
             ux_pos: Uniform::new_inclusive(xl.max(1).min(xh), xh),
             nx: Normal::new(0.0, sigma(xl, xh)).expect("σ > 0"),
             nw: Normal::new(0.0, sigma(wl, wh)).expect("σ > 0"),
         }
+    }
+
+    /// Generate every block with the one-sample-at-a-time generator (the slow twin of the
+    /// bulk-draw path; the pairs are the same).
+    pub fn slow(mut self) -> Synthetic {
+        self.fast = false;
+        self
     }
 
     /// The pairs of block `b` (the last block may be shorter).
@@ -284,11 +313,7 @@ impl Synthetic {
                     match held {
                         Some((hg, w)) if hg == g => w,
                         _ => {
-                            // Each held weight has its own generator, so it does not depend
-                            // on where block boundaries fall.
-                            let mut wr = ChaCha8Rng::seed_from_u64(self.seed ^ 0x5753_5745_4947);
-                            wr.set_stream(g);
-                            let w = self.sample_w(&mut wr);
+                            let w = self.held_weight(g);
                             held = Some((g, w));
                             w
                         }
@@ -297,6 +322,25 @@ impl Synthetic {
             };
             *o = (x, w);
         }
+    }
+
+    /// The Laplace tables of the x and w ranges.
+    fn laplace_tables(&self) -> &(fast::LaplaceTable, fast::LaplaceTable) {
+        self.laplace.get_or_init(|| {
+            let (x, w) = (self.ranges.x, self.ranges.w);
+            (
+                fast::LaplaceTable::new(x.0, x.1),
+                fast::LaplaceTable::new(w.0, w.1),
+            )
+        })
+    }
+
+    /// The weight held during group `g` of a weight-stationary stream. Each held weight has
+    /// its own generator, so it does not depend on where block boundaries fall.
+    fn held_weight(&self, g: u64) -> i64 {
+        let mut wr = ChaCha8Rng::seed_from_u64(self.seed ^ 0x5753_5745_4947);
+        wr.set_stream(g);
+        self.sample_w(&mut wr)
     }
 
     fn sample_x(&self, rng: &mut ChaCha8Rng) -> i64 {
@@ -334,8 +378,13 @@ fn round_clip(v: f64, lo: i64, hi: i64) -> i64 {
 }
 
 fn laplace(rng: &mut ChaCha8Rng, lo: i64, hi: i64) -> i64 {
+    laplace_of_unit(rng.gen_range(-0.5..0.5), lo, hi)
+}
+
+/// The Laplace sample (standard deviation σ of `lo..=hi`) of a uniform `u` in `[-0.5, 0.5)`.
+#[inline]
+fn laplace_of_unit(u: f64, lo: i64, hi: i64) -> i64 {
     let b = sigma(lo, hi) / std::f64::consts::SQRT_2;
-    let u: f64 = rng.gen_range(-0.5..0.5);
     round_clip(-b * u.signum() * (1.0 - 2.0 * u.abs()).ln(), lo, hi)
 }
 
@@ -348,109 +397,48 @@ impl OperandStream for Synthetic {
         out.resize(n, (0, 0));
         let b0 = self.pos / BLOCK as u64;
         debug_assert!(n == 0 || self.pos.is_multiple_of(BLOCK as u64));
+        let fast = self.fast && fast::fixed_cost(self.dist);
         out.par_chunks_mut(BLOCK)
             .enumerate()
-            .for_each(|(i, chunk)| self.block(b0 + i as u64, chunk));
+            .for_each_init(Vec::new, |words, (i, chunk)| {
+                let b = b0 + i as u64;
+                if !(fast && fast::block(self, b, chunk, words)) {
+                    self.block(b, chunk);
+                }
+            });
         self.pos += n as u64;
         Ok(())
     }
 }
 
-/// Pairs from a CSV file with header columns `x` and `w` (other columns ignored), checked
-/// against the unit's ranges. Read incrementally.
-pub struct FileStream {
-    path: String,
-    reader: csv::Reader<std::fs::File>,
-    xi: usize,
-    wi: usize,
-    ranges: Ranges,
-    limit: u64,
-    read: u64,
+/// Pairs from a vector file, checked against the unit's ranges and read incrementally:
+/// NumPy `.npy` / `.npz` by extension (see [`file::NpyStream`]), otherwise CSV with header
+/// columns `x` and `w`, other columns ignored (see [`file::CsvStream`]).
+pub enum FileStream {
+    /// CSV.
+    Csv(file::CsvStream),
+    /// NumPy arrays.
+    Npy(file::NpyStream),
 }
 
 impl FileStream {
     /// Open `path`; at most `limit` pairs are read.
     pub fn open(path: &Path, ranges: Ranges, limit: u64) -> Result<FileStream, StreamError> {
-        let p = path.display().to_string();
-        let file = std::fs::File::open(path).map_err(|source| StreamError::Io {
-            path: p.clone(),
-            source,
-        })?;
-        let mut reader = csv::ReaderBuilder::new()
-            .trim(csv::Trim::All)
-            .from_reader(file);
-        let headers = reader.headers().map_err(|e| StreamError::Row {
-            path: p.clone(),
-            line: 1,
-            field: "header".into(),
-            why: e.to_string(),
-        })?;
-        let col = |name: &str| {
-            headers
-                .iter()
-                .position(|h| h == name)
-                .ok_or_else(|| StreamError::Row {
-                    path: p.clone(),
-                    line: 1,
-                    field: name.into(),
-                    why: format!("missing column '{name}' (header must name columns x,w)"),
-                })
-        };
-        let (xi, wi) = (col("x")?, col("w")?);
-        Ok(FileStream {
-            path: p,
-            reader,
-            xi,
-            wi,
-            ranges,
-            limit,
-            read: 0,
+        let numpy = path.extension().is_some_and(|e| e == "npy" || e == "npz");
+        Ok(if numpy {
+            FileStream::Npy(file::NpyStream::open(path, ranges, limit)?)
+        } else {
+            FileStream::Csv(file::CsvStream::open(path, ranges, limit)?)
         })
     }
 }
 
 impl OperandStream for FileStream {
     fn next_batch(&mut self, out: &mut Vec<(i64, i64)>, max: usize) -> Result<(), StreamError> {
-        out.clear();
-        let mut rec = csv::StringRecord::new();
-        while out.len() < max && self.read < self.limit {
-            let more = self
-                .reader
-                .read_record(&mut rec)
-                .map_err(|e| StreamError::Row {
-                    path: self.path.clone(),
-                    line: self.read + 2,
-                    field: "row".into(),
-                    why: e.to_string(),
-                })?;
-            if !more {
-                break;
-            }
-            let line = rec.position().map_or(self.read + 2, |p| p.line());
-            let field = |i: usize, name: &str, (lo, hi): (i64, i64)| -> Result<i64, StreamError> {
-                let text = rec.get(i).unwrap_or("");
-                let err = |why: String| StreamError::Row {
-                    path: self.path.clone(),
-                    line,
-                    field: name.into(),
-                    why,
-                };
-                let v: i64 = text
-                    .parse()
-                    .map_err(|_| err(format!("'{text}' is not an integer")))?;
-                if v < lo || v > hi {
-                    return Err(err(format!(
-                        "value {v} is outside the unit's range {lo}..={hi}"
-                    )));
-                }
-                Ok(v)
-            };
-            let x = field(self.xi, "x", self.ranges.x)?;
-            let w = field(self.wi, "w", self.ranges.w)?;
-            out.push((x, w));
-            self.read += 1;
+        match self {
+            FileStream::Csv(s) => s.next_batch(out, max),
+            FileStream::Npy(s) => s.next_batch(out, max),
         }
-        Ok(())
     }
 }
 
@@ -496,6 +484,108 @@ mod tests {
                     .all(|&(x, w)| (0..=255).contains(&x) && w.abs() <= 127));
             }
         }
+    }
+
+    #[test]
+    fn fast_blocks_equal_the_slow_generator() {
+        let wide = Ranges {
+            x: (-(1 << 62), 1 << 62),
+            w: (i64::MIN, i64::MAX),
+        };
+        let odd = Ranges {
+            x: (-3, 9),
+            w: (-32767, 32767),
+        };
+        for ranges in [R, wide, odd] {
+            for dist in [Dist::Uniform, Dist::Laplace, Dist::Gauss] {
+                for df in [
+                    Dataflow::OutputStationary,
+                    Dataflow::WeightStationary { n: 3 },
+                ] {
+                    let len = 3 * BLOCK as u64 + 17;
+                    let fast = collect(Synthetic::new(dist, df, ranges, 5, len), BLOCK);
+                    let slow = collect(Synthetic::new(dist, df, ranges, 5, len).slow(), BLOCK);
+                    assert_eq!(fast, slow, "{dist:?} {df:?} {ranges:?}");
+                }
+            }
+        }
+    }
+
+    /// χ² bound for `dof` degrees of freedom at about p = 10⁻⁶ (Wilson–Hilferty).
+    fn chi2_bound(dof: f64) -> f64 {
+        let z = 4.75;
+        dof * (1.0 - 2.0 / (9.0 * dof) + z * (2.0 / (9.0 * dof)).sqrt()).powi(3)
+    }
+
+    fn chi2(counts: &[u64], expected: &[f64]) -> f64 {
+        counts
+            .iter()
+            .zip(expected)
+            .map(|(&c, &e)| (c as f64 - e).powi(2) / e)
+            .sum()
+    }
+
+    #[test]
+    fn uniform_stream_is_uniform_per_value_and_per_bit() {
+        let n = 1u64 << 20;
+        let pairs = collect(
+            Synthetic::new(Dist::Uniform, Dataflow::OutputStationary, R, 11, n),
+            1 << 16,
+        );
+        let (mut xv, mut wv) = (vec![0u64; 256], vec![0u64; 255]);
+        let mut xbits = [0u64; 8];
+        for &(x, w) in &pairs {
+            xv[x as usize] += 1;
+            wv[(w + 127) as usize] += 1;
+            for (b, c) in xbits.iter_mut().enumerate() {
+                *c += (x >> b) as u64 & 1;
+            }
+        }
+        let ex = vec![n as f64 / 256.0; 256];
+        let ew = vec![n as f64 / 255.0; 255];
+        assert!(chi2(&xv, &ex) < chi2_bound(255.0), "x per value");
+        assert!(chi2(&wv, &ew) < chi2_bound(254.0), "w per value");
+        for (b, &ones) in xbits.iter().enumerate() {
+            let c = [ones, n - ones];
+            let e = [n as f64 / 2.0; 2];
+            assert!(chi2(&c, &e) < chi2_bound(1.0), "x bit {b}");
+        }
+    }
+
+    #[test]
+    fn laplace_stream_matches_the_rounded_clipped_laplace_cdf() {
+        let n = 1u64 << 20;
+        let pairs = collect(
+            Synthetic::new(Dist::Laplace, Dataflow::OutputStationary, R, 12, n),
+            1 << 16,
+        );
+        let (lo, hi) = R.w;
+        let b = sigma(lo, hi) / std::f64::consts::SQRT_2;
+        let cdf = |v: f64| {
+            if v < 0.0 {
+                0.5 * (v / b).exp()
+            } else {
+                1.0 - 0.5 * (-v / b).exp()
+            }
+        };
+        // Cells: values -20..=20 each, and the two tails.
+        let mut counts = vec![0u64; 43];
+        let mut expected = vec![0f64; 43];
+        for &(_, w) in &pairs {
+            counts[(w.clamp(-21, 21) + 21) as usize] += 1;
+        }
+        for (i, e) in expected.iter_mut().enumerate() {
+            let v = i as f64 - 21.0;
+            let (a, z) = match i {
+                0 => (f64::NEG_INFINITY, -20.5),
+                42 => (20.5, f64::INFINITY),
+                _ => (v - 0.5, v + 0.5),
+            };
+            let p = if z.is_infinite() { 1.0 } else { cdf(z) }
+                - if a.is_infinite() { 0.0 } else { cdf(a) };
+            *e = p * n as f64;
+        }
+        assert!(chi2(&counts, &expected) < chi2_bound(42.0));
     }
 
     #[test]

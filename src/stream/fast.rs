@@ -1,0 +1,265 @@
+//! Fast twin of [`super::Synthetic`]'s block generator for the streams whose samples each
+//! consume a fixed number of random words: uniform and Laplace.
+//!
+//! The slow generator draws one `u64` at a time through `rand`'s samplers. Here a block's
+//! ChaCha8 output is drawn in bulk into a buffer (the same words in the same order: the
+//! generator's `fill_bytes` is its `next_u64` sequence in little-endian order), and the
+//! samplers are replayed on it in a flat loop:
+//!
+//! - uniform over `lo..=hi` (`rand`'s `UniformInt<i64>`): `lo + high64(word × range)`,
+//!   rejected when `low64(word × range) > zone`. A rejection (probability below 2⁻⁵⁶ for the
+//!   ranges of 16-bit operands) would shift the words of every later sample, so a block that
+//!   meets one is handed back to the slow generator;
+//! - Laplace: `rand`'s `gen_range(-0.5..0.5)` for `f64` is `((word >> 12) as mantissa of
+//!   [1, 2)) − 1.5`, never rejected, followed by the same `ln` as the slow generator — or
+//!   rather a table ([`LaplaceTable`]) of what it gives: the sample is a monotone function of
+//!   the 52-bit mantissa on each side of zero, so every 2⁻¹² slice of mantissas whose two ends
+//!   give one value gives that value throughout; only the few slices holding a step compute
+//!   the `ln`.
+//!
+//! So the pairs are bit-for-bit those of the slow generator (the test
+//! `fast_blocks_equal_the_slow_generator` compares them).
+
+use super::{laplace_of_unit, Dataflow, Dist, Synthetic};
+use rand::{RngCore, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// `rand`'s `UniformInt<i64>` replayed on raw words.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct UniformWords {
+    lo: i64,
+    /// `hi − lo + 1` as `u64`; 0 = the whole 64-bit range.
+    range: u64,
+    zone: u64,
+}
+
+impl UniformWords {
+    /// Uniform over `lo..=hi`, as `Uniform::new_inclusive(lo, hi)`.
+    pub(super) fn new(lo: i64, hi: i64) -> UniformWords {
+        let range = hi.wrapping_sub(lo).wrapping_add(1) as u64;
+        let reject = if range > 0 {
+            (u64::MAX - range + 1) % range
+        } else {
+            0
+        };
+        UniformWords {
+            lo,
+            range,
+            zone: u64::MAX - reject,
+        }
+    }
+
+    /// The sample word `v` gives, or `None` if `rand` would reject it and draw again.
+    #[inline(always)]
+    fn sample(&self, v: u64) -> Option<i64> {
+        if self.range == 0 {
+            return Some(v as i64);
+        }
+        let m = v as u128 * self.range as u128;
+        let (hi, lo) = ((m >> 64) as u64, m as u64);
+        (lo <= self.zone).then_some(self.lo.wrapping_add(hi as i64))
+    }
+}
+
+/// `rng.gen_range(-0.5..0.5)` for `f64`, from the one word it consumes.
+#[inline(always)]
+fn centred_unit(v: u64) -> f64 {
+    f64::from_bits((1023u64 << 52) | (v >> 12)) - 1.0 - 0.5
+}
+
+/// Mantissa bits that index a [`LaplaceTable`].
+const TABLE_BITS: u32 = 12;
+
+/// Exact table form of the Laplace sample of one word (see the module doc).
+#[derive(Clone, Debug)]
+pub(super) struct LaplaceTable {
+    lo: i64,
+    hi: i64,
+    /// Per slice of mantissas: the value every mantissa in it gives, or `None` (a step).
+    slices: Vec<Option<i64>>,
+}
+
+impl LaplaceTable {
+    /// The table of Laplace samples over `lo..=hi`.
+    pub(super) fn new(lo: i64, hi: i64) -> LaplaceTable {
+        let shift = 52 - TABLE_BITS;
+        let slices = (0..1u64 << TABLE_BITS)
+            .map(|j| {
+                // Slice 2^(TABLE_BITS-1) starts at u = 0: no slice straddles the sign change.
+                let (a, b) = (j << shift, ((j + 1) << shift) - 1);
+                let (va, vb) = (Self::exact(a, lo, hi), Self::exact(b, lo, hi));
+                (va == vb).then_some(va)
+            })
+            .collect();
+        LaplaceTable { lo, hi, slices }
+    }
+
+    /// The slow generator's value for mantissa `m` (the word's top 52 bits).
+    fn exact(m: u64, lo: i64, hi: i64) -> i64 {
+        laplace_of_unit(centred_unit(m << 12), lo, hi)
+    }
+
+    /// The sample word `v` gives.
+    #[inline(always)]
+    pub(super) fn sample(&self, v: u64) -> i64 {
+        let m = v >> 12;
+        match self.slices[(m >> (52 - TABLE_BITS)) as usize] {
+            Some(x) => x,
+            None => Self::exact(m, self.lo, self.hi),
+        }
+    }
+}
+
+/// Whether every sample of `dist` consumes a fixed number of words (one), so a block can be
+/// drawn in bulk.
+pub(super) fn fixed_cost(dist: Dist) -> bool {
+    matches!(dist, Dist::Uniform | Dist::Laplace)
+}
+
+/// Fill `out` with block `b` of `s` from bulk-drawn words; `false` (and `out` unspecified)
+/// when a uniform sample would have been rejected, so the caller must use the slow twin.
+pub(super) fn block(s: &Synthetic, b: u64, out: &mut [(i64, i64)], words: &mut Vec<u64>) -> bool {
+    debug_assert!(fixed_cost(s.dist));
+    let mut rng = ChaCha8Rng::seed_from_u64(s.seed);
+    rng.set_stream(b);
+    let per = match s.dataflow {
+        Dataflow::OutputStationary => 2,
+        Dataflow::WeightStationary { .. } => 1,
+    };
+    words.clear();
+    words.resize(per * out.len(), 0);
+    fill_words(&mut rng, words);
+    let (ux, uw) = (
+        UniformWords::new(s.ranges.x.0, s.ranges.x.1),
+        UniformWords::new(s.ranges.w.0, s.ranges.w.1),
+    );
+    let mut ok = true;
+    match (s.dist, s.dataflow) {
+        (Dist::Uniform, Dataflow::OutputStationary) => {
+            for (o, v) in out.iter_mut().zip(words.chunks_exact(2)) {
+                let (x, w) = (ux.sample(v[0]), uw.sample(v[1]));
+                ok &= x.is_some() & w.is_some();
+                *o = (x.unwrap_or(0), w.unwrap_or(0));
+            }
+        }
+        (Dist::Laplace, Dataflow::OutputStationary) => {
+            let (tx, tw) = s.laplace_tables();
+            for (o, v) in out.iter_mut().zip(words.chunks_exact(2)) {
+                *o = (tx.sample(v[0]), tw.sample(v[1]));
+            }
+        }
+        (dist, Dataflow::WeightStationary { n }) => {
+            let tx = &s.laplace_tables().0;
+            for (o, &v) in out.iter_mut().zip(words.iter()) {
+                let x = match dist {
+                    Dist::Uniform => ux.sample(v),
+                    _ => Some(tx.sample(v)),
+                };
+                ok &= x.is_some();
+                o.0 = x.unwrap_or(0);
+            }
+            // Held weights: one generator per group, as in the slow twin.
+            let t0 = b * super::BLOCK as u64;
+            let mut held: Option<(u64, i64)> = None;
+            for (i, o) in out.iter_mut().enumerate() {
+                let g = (t0 + i as u64) / n;
+                o.1 = match held {
+                    Some((hg, w)) if hg == g => w,
+                    _ => {
+                        let w = s.held_weight(g);
+                        held = Some((g, w));
+                        w
+                    }
+                };
+            }
+        }
+        _ => unreachable!("only uniform and Laplace have fixed-cost samples"),
+    }
+    ok
+}
+
+/// The next `words.len()` words of `rng`, exactly as `words.len()` calls of `next_u64`
+/// would return them (from a word-aligned position).
+fn fill_words(rng: &mut ChaCha8Rng, words: &mut [u64]) {
+    // Draw into bytes, then decode little-endian words.
+    let mut buf = [0u8; 4096];
+    for chunk in words.chunks_mut(buf.len() / 8) {
+        let bytes = &mut buf[..chunk.len() * 8];
+        rng.fill_bytes(bytes);
+        for (w, b) in chunk.iter_mut().zip(bytes.chunks_exact(8)) {
+            *w = u64::from_le_bytes(b.try_into().expect("8 bytes"));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::distributions::{Distribution, Uniform};
+    use rand::Rng;
+
+    #[test]
+    fn bulk_words_equal_next_u64_calls() {
+        let mut a = ChaCha8Rng::seed_from_u64(3);
+        a.set_stream(7);
+        let mut b = a.clone();
+        let mut w = vec![0u64; 1000];
+        fill_words(&mut a, &mut w);
+        let want: Vec<u64> = (0..1000).map(|_| b.next_u64()).collect();
+        assert_eq!(w, want);
+        assert_eq!(a.next_u64(), b.next_u64());
+    }
+
+    #[test]
+    fn uniform_words_replay_rands_uniform_int() {
+        for (lo, hi) in [
+            (0, 255),
+            (-127, 127),
+            (-128, 127),
+            (-(1 << 62), 1 << 62),
+            (i64::MIN, i64::MAX),
+            (5, 5),
+        ] {
+            let u = Uniform::new_inclusive(lo, hi);
+            let f = UniformWords::new(lo, hi);
+            let mut r = ChaCha8Rng::seed_from_u64(lo as u64);
+            let mut words = r.clone();
+            for _ in 0..2000 {
+                let want = u.sample(&mut r);
+                let got = loop {
+                    if let Some(v) = f.sample(words.next_u64()) {
+                        break v;
+                    }
+                };
+                assert_eq!(got, want, "{lo}..={hi}");
+            }
+        }
+    }
+
+    #[test]
+    fn laplace_table_equals_the_ln_formula_on_every_step_and_random_words() {
+        for (lo, hi) in [(-128, 127), (0, 255), (-32767, 32767), (-3, 9)] {
+            let t = LaplaceTable::new(lo, hi);
+            let mut r = ChaCha8Rng::seed_from_u64(hi as u64);
+            let shift = 52 - TABLE_BITS;
+            let edges = (0..1u64 << TABLE_BITS).flat_map(|j| {
+                let a = j << shift;
+                [a, a + 1, a + (1 << shift) - 1].map(|m| m << 12)
+            });
+            for v in edges.chain((0..200_000).map(|_| r.next_u64())) {
+                let want = laplace_of_unit(centred_unit(v), lo, hi);
+                assert_eq!(t.sample(v), want, "{lo}..={hi} word {v:#x}");
+            }
+        }
+    }
+
+    #[test]
+    fn centred_unit_replays_gen_range() {
+        let mut r = ChaCha8Rng::seed_from_u64(4);
+        let mut words = r.clone();
+        for _ in 0..2000 {
+            let want: f64 = r.gen_range(-0.5..0.5);
+            assert_eq!(centred_unit(words.next_u64()).to_bits(), want.to_bits());
+        }
+    }
+}
