@@ -8,6 +8,11 @@
 
 use super::EnergyError;
 
+/// Deepest group nesting accepted. Real libraries nest about six deep (`library` > `cell` >
+/// `pin` > `internal_power` > `rise_power`); the limit keeps the recursive reader (and the
+/// recursive drop of [`Group`]) within a small, input-independent stack.
+pub const MAX_GROUP_DEPTH: usize = 64;
+
 /// A Liberty group: `kind (args) { attributes and subgroups }`.
 #[derive(Clone, Debug, Default)]
 pub struct Group {
@@ -195,7 +200,7 @@ pub fn parse(text: &[u8], file: &str) -> Result<Vec<Group>, EnergyError> {
     loop {
         match lx.next()? {
             Tok::Eof => return Ok(top),
-            Tok::Word(w) => match parse_statement(&mut lx, w)? {
+            Tok::Word(w) => match parse_statement(&mut lx, w, 1)? {
                 Stmt::Group(g) => top.push(g),
                 Stmt::Attr(..) => {}
             },
@@ -226,7 +231,8 @@ fn parse_args(lx: &mut Lexer) -> Result<Vec<String>, EnergyError> {
     }
 }
 
-fn parse_statement(lx: &mut Lexer, name: String) -> Result<Stmt, EnergyError> {
+/// One statement whose name `name` was just read, at group nesting `depth` (1 = top level).
+fn parse_statement(lx: &mut Lexer, name: String, depth: usize) -> Result<Stmt, EnergyError> {
     let line = lx.line;
     match lx.next()? {
         Tok::Punct(b':') => {
@@ -247,6 +253,11 @@ fn parse_statement(lx: &mut Lexer, name: String) -> Result<Stmt, EnergyError> {
             let args = parse_args(lx)?;
             match lx.peek()? {
                 Tok::Punct(b'{') => {
+                    if depth > MAX_GROUP_DEPTH {
+                        return Err(lx.err(format!(
+                            "groups nested deeper than {MAX_GROUP_DEPTH} levels (malformed file?)"
+                        )));
+                    }
                     lx.next()?;
                     let mut g = Group {
                         kind: name,
@@ -258,7 +269,7 @@ fn parse_statement(lx: &mut Lexer, name: String) -> Result<Stmt, EnergyError> {
                         match lx.next()? {
                             Tok::Punct(b'}') => break,
                             Tok::Punct(b';') => {}
-                            Tok::Word(w) => match parse_statement(lx, w)? {
+                            Tok::Word(w) => match parse_statement(lx, w, depth + 1)? {
                                 Stmt::Group(sg) => g.groups.push(sg),
                                 Stmt::Attr(k, v) => g.attrs.push((k, v)),
                             },
@@ -323,6 +334,17 @@ mod tests {
             cell.subgroups("pin").next().unwrap().simple("capacitance"),
             Some("0.5")
         );
+    }
+
+    #[test]
+    fn nesting_past_the_limit_is_an_error_whatever_the_depth() {
+        for n in [MAX_GROUP_DEPTH + 1, 20_000, 1_000_000] {
+            let src = "g(x){".repeat(n);
+            let e = parse(src.as_bytes(), "deep.lib").unwrap_err().to_string();
+            assert!(e.contains("deep.lib") && e.contains("nested deeper"), "{e}");
+        }
+        let ok = format!("{}{}", "g(x){".repeat(MAX_GROUP_DEPTH), "}".repeat(MAX_GROUP_DEPTH));
+        assert_eq!(parse(ok.as_bytes(), "ok.lib").unwrap().len(), 1);
     }
 
     #[test]
