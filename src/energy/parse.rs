@@ -343,7 +343,11 @@ mod tests {
             let e = parse(src.as_bytes(), "deep.lib").unwrap_err().to_string();
             assert!(e.contains("deep.lib") && e.contains("nested deeper"), "{e}");
         }
-        let ok = format!("{}{}", "g(x){".repeat(MAX_GROUP_DEPTH), "}".repeat(MAX_GROUP_DEPTH));
+        let ok = format!(
+            "{}{}",
+            "g(x){".repeat(MAX_GROUP_DEPTH),
+            "}".repeat(MAX_GROUP_DEPTH)
+        );
         assert_eq!(parse(ok.as_bytes(), "ok.lib").unwrap().len(), 1);
     }
 
