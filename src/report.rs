@@ -54,6 +54,27 @@ pub fn reason(e: &std::io::Error) -> String {
     }
 }
 
+/// Longest quoted value in a message, in characters.
+pub const QUOTE_MAX: usize = 80;
+
+/// A value from the input as it goes into a one-line message: control characters escaped
+/// (`\n`, `\u{1b}`), at most [`QUOTE_MAX`] characters (a longer one is cut and its size said).
+pub fn quote(s: &str) -> String {
+    let mut out = String::new();
+    for (n, c) in s.chars().enumerate() {
+        if n == QUOTE_MAX {
+            out.push_str(&format!("... ({} bytes)", s.len()));
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Where the bytes for an output path go.
 #[derive(Debug, PartialEq)]
 enum Target {
@@ -474,5 +495,13 @@ mod tests {
         assert!(!live_temporaries().iter().any(|t| t.starts_with(dir.path())));
         assert_eq!(std::fs::read_to_string(&p).unwrap(), "old");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn quoted_values_are_one_short_line() {
+        assert_eq!(quote("abc"), "abc");
+        assert_eq!(quote("a\nb\u{1b}[2J\0"), "a\\nb\\u{1b}[2J\\u{0}");
+        let q = quote(&"1".repeat(20_000_000));
+        assert_eq!(q, format!("{}... (20000000 bytes)", "1".repeat(QUOTE_MAX)));
     }
 }

@@ -829,3 +829,31 @@ fn special_files_and_links_to_them_are_written_in_place_and_a_full_one_is_a_full
         .file_type()
         .is_char_device());
 }
+
+rejects!(
+    negative_width_names_the_flag,
+    ["simulate", "--bx", "-1"],
+    "'--bx <BX>'"
+);
+
+#[test]
+fn a_huge_or_binary_csv_field_is_quoted_short_and_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("v.csv");
+    let huge = format!("x,w\n{},2\n", "1".repeat(20_000_000));
+    for (text, needle) in [
+        (huge.as_str(), "... (20000000 bytes)"),
+        ("x,w\n1\u{1b}[2J,2\n", "'1\\u{1b}[2J' is not an integer"),
+    ] {
+        std::fs::write(&p, text).unwrap();
+        let spec = format!("file:{}", p.display());
+        let o = pann(&["simulate", "--stream", &spec]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert_eq!(err.trim_end().lines().count(), 1);
+        assert!(err.len() < 300 && err.contains(needle), "{err}");
+    }
+    let o = pann(&["simulate", "--stream", "file:/nonexistent.csv"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.matches("No such file or directory").count(), 1, "{err}");
+}

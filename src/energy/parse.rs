@@ -7,6 +7,17 @@
 //! words such as `1ns`. Comments `/* */` and `//` and line continuations `\` are skipped.
 
 use super::EnergyError;
+use crate::report::quote;
+
+/// A token as a message shows it (quoted, escaped, short).
+fn show(t: &Tok) -> String {
+    match t {
+        Tok::Word(w) => format!("'{}'", quote(w)),
+        Tok::Str(s) => format!("\"{}\"", quote(s)),
+        Tok::Punct(c) => format!("'{}'", *c as char),
+        Tok::Eof => "end of file".into(),
+    }
+}
 
 /// Deepest group nesting accepted. Real libraries nest about six deep (`library` > `cell` >
 /// `pin` > `internal_power` > `rise_power`); the limit keeps the recursive reader (and the
@@ -204,7 +215,7 @@ pub fn parse(text: &[u8], file: &str) -> Result<Vec<Group>, EnergyError> {
                 Stmt::Group(g) => top.push(g),
                 Stmt::Attr(..) => {}
             },
-            t => return Err(lx.err(format!("unexpected {t:?} at top level"))),
+            t => return Err(lx.err(format!("unexpected {} at top level", show(&t)))),
         }
     }
 }
@@ -226,7 +237,7 @@ fn parse_args(lx: &mut Lexer) -> Result<Vec<String>, EnergyError> {
                     lx.err("unexpected end of file in argument list (truncated file?)".into())
                 )
             }
-            t => return Err(lx.err(format!("unexpected {t:?} in argument list"))),
+            t => return Err(lx.err(format!("unexpected {} in argument list", show(&t)))),
         }
     }
 }
@@ -239,9 +250,18 @@ fn parse_statement(lx: &mut Lexer, name: String, depth: usize) -> Result<Stmt, E
             let v = match lx.next()? {
                 Tok::Word(w) | Tok::Str(w) => w,
                 Tok::Eof => {
-                    return Err(lx.err(format!("attribute {name}: missing value (truncated file?)")))
+                    return Err(lx.err(format!(
+                        "attribute {}: missing value (truncated file?)",
+                        quote(&name)
+                    )))
                 }
-                t => return Err(lx.err(format!("attribute {name}: unexpected {t:?}"))),
+                t => {
+                    return Err(lx.err(format!(
+                        "attribute {}: unexpected {}",
+                        quote(&name),
+                        show(&t)
+                    )))
+                }
             };
             // Multi-word bare values (rare): join until `;`, `}` or a new statement's line.
             if lx.peek()? == Tok::Punct(b';') {
@@ -276,16 +296,17 @@ fn parse_statement(lx: &mut Lexer, name: String, depth: usize) -> Result<Stmt, E
                             Tok::Eof => {
                                 return Err(lx.err(format!(
                                     "truncated file: group {}({}) opened at line {} is not closed",
-                                    g.kind,
-                                    g.args.join(","),
+                                    quote(&g.kind),
+                                    quote(&g.args.join(",")),
                                     g.line
                                 )))
                             }
                             t => {
                                 return Err(lx.err(format!(
-                                    "unexpected {t:?} in group {}({})",
-                                    g.kind,
-                                    g.args.join(",")
+                                    "unexpected {} in group {}({})",
+                                    show(&t),
+                                    quote(&g.kind),
+                                    quote(&g.args.join(","))
                                 )))
                             }
                         }
@@ -300,9 +321,10 @@ fn parse_statement(lx: &mut Lexer, name: String, depth: usize) -> Result<Stmt, E
             }
         }
         Tok::Eof => Err(lx.err(format!(
-            "unexpected end of file after {name} (truncated file?)"
+            "unexpected end of file after {} (truncated file?)",
+            quote(&name)
         ))),
-        t => Err(lx.err(format!("after {name}: unexpected {t:?}"))),
+        t => Err(lx.err(format!("after {}: unexpected {}", quote(&name), show(&t)))),
     }
 }
 

@@ -44,11 +44,11 @@ pub enum FitError {
     #[error("measuring a sweep point: {0}")]
     Measure(String),
     /// Writing output failed.
-    #[error("writing {what}: {source}")]
+    #[error("writing {what}: {cause}")]
     Write {
         /// What was being written.
         what: &'static str,
         /// The cause.
-        source: csv::Error,
+        cause: csv::Error,
     },
 }

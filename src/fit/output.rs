@@ -37,7 +37,7 @@ fn provenance(p: &Provenance) -> Vec<String> {
 }
 
 fn csv_err(what: &'static str) -> impl Fn(csv::Error) -> FitError {
-    move |source| FitError::Write { what, source }
+    move |cause| FitError::Write { what, cause }
 }
 
 /// Columns of the raw sweep CSV before the provenance columns.
@@ -117,7 +117,7 @@ pub fn write_sweep_csv<W: Write>(rows: &[SweepRow], out: W) -> Result<(), FitErr
     }
     w.flush().map_err(|x| FitError::Write {
         what: "sweep CSV",
-        source: x.into(),
+        cause: x.into(),
     })
 }
 
@@ -210,7 +210,7 @@ pub fn write_coefficients_csv<W: Write>(
     }
     w.flush().map_err(|x| FitError::Write {
         what: "coefficient CSV",
-        source: x.into(),
+        cause: x.into(),
     })
 }
 

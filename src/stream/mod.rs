@@ -31,12 +31,12 @@ pub enum StreamError {
         why: String,
     },
     /// A vector file could not be read.
-    #[error("cannot read vector file {path}: {source}")]
+    #[error("cannot read vector file {path}: {}", crate::report::reason(cause))]
     Io {
         /// File.
         path: String,
         /// Cause.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// A bad row in a vector file.
     #[error("{path}: line {line}, field '{field}': {why}")]
@@ -415,9 +415,9 @@ impl FileStream {
     /// Open `path`; at most `limit` pairs are read.
     pub fn open(path: &Path, ranges: Ranges, limit: u64) -> Result<FileStream, StreamError> {
         let p = path.display().to_string();
-        let file = std::fs::File::open(path).map_err(|source| StreamError::Io {
+        let file = std::fs::File::open(path).map_err(|cause| StreamError::Io {
             path: p.clone(),
-            source,
+            cause,
         })?;
         let mut reader = csv::ReaderBuilder::new()
             .trim(csv::Trim::All)
@@ -478,9 +478,12 @@ impl OperandStream for FileStream {
                     field: name.into(),
                     why,
                 };
-                let v: i64 = text
-                    .parse()
-                    .map_err(|_| err(format!("'{text}' is not an integer")))?;
+                let v: i64 = text.parse().map_err(|_| {
+                    err(format!(
+                        "'{}' is not an integer",
+                        crate::report::quote(text)
+                    ))
+                })?;
                 if v < lo || v > hi {
                     return Err(err(format!(
                         "value {v} is outside the unit's range {lo}..={hi}"
