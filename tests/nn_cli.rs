@@ -147,7 +147,10 @@ fn zero_work_and_oversized_calibration_are_refused_naming_the_flag() {
     let o = pann(&["eval", "--model", "ccexam-cnn", "--calib-size", "-3"]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
-    assert!(err.contains("invalid value '-3' for '--calib-size"), "{err}");
+    assert!(
+        err.contains("invalid value '-3' for '--calib-size"),
+        "{err}"
+    );
 }
 
 #[test]
