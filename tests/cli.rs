@@ -830,7 +830,7 @@ fn special_files_and_links_to_them_are_written_in_place_and_a_full_one_is_a_full
         .is_char_device());
 }
 
-rejects!(
+rejects_parse!(
     negative_width_names_the_flag,
     ["simulate", "--bx", "-1"],
     "'--bx <BX>'"

@@ -315,3 +315,14 @@ fn garbage_bytes_in_liberty_are_escaped_and_cut_in_the_message() {
     let garbage = format!("library(x) {{\u{1b}[31m\u{7} {} ; }}", "A".repeat(5000));
     import_fails(&garbage, &["in.lib", "\\u{1b}[31m", "(5000 bytes)"]);
 }
+
+#[test]
+fn compare_to_a_full_device_names_it_once_as_a_full_disk() {
+    let o = pann(&["compare", "--ops", "50", "--out", "/dev/full"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_eq!(
+        err.trim_end(),
+        "error: cannot write /dev/full: no space left on device"
+    );
+}

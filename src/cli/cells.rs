@@ -1,6 +1,5 @@
 //! `pann cells import|list`: cell libraries from Liberty, and the shipped ones.
 
-use anyhow::Context;
 use clap::{Args, Subcommand};
 use pann::energy::{CellLibrary, ImportOptions, Liberty, UserMap};
 use std::path::PathBuf;
@@ -58,8 +57,7 @@ pub fn cells(cmd: CellsCmd) -> anyhow::Result<()> {
                 let dirs = CellLibrary::search_dirs();
                 dirs[0].join(format!("{}.csv", cl.id))
             });
-            pann::report::write_atomic::<_, anyhow::Error>(&out, |w| Ok(cl.write_csv(w)?))
-                .with_context(|| format!("writing {}", out.display()))?;
+            pann::report::write_atomic::<_, anyhow::Error>(&out, |w| Ok(cl.write_csv(w)?))?;
             out_line(&format!(
                 "{}: {} ({} V, {} °C) -> {}",
                 cl.id,

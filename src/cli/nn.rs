@@ -505,6 +505,7 @@ fn table_row(r: &EvalReport, c: &QuantConfig, f: &EvalReport) -> Vec<String> {
 }
 
 fn run_bench(a: BenchArgs) -> anyhow::Result<()> {
+    anyhow::ensure!(a.images != 0, "--images 0: time at least 1 image");
     let dir = data_dir(&a.data_dir);
     let cfg = QuantConfig {
         repr: Repr::parse(&a.repr)?,
