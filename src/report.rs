@@ -420,7 +420,11 @@ mod tests {
         let link = dir.path().join("null.csv");
         std::os::unix::fs::symlink("/dev/null", &link).unwrap();
         for p in [Path::new("/dev/null"), link.as_path()] {
-            write_atomic::<_, ReportError>(p, |w| Ok(w.write_all(b"x\n").unwrap())).unwrap();
+            write_atomic::<_, ReportError>(p, |w| {
+                w.write_all(b"x\n").unwrap();
+                Ok(())
+            })
+            .unwrap();
             let mut f = AtomicFile::create(p).unwrap();
             f.write_all(b"y\n").unwrap();
             f.commit().unwrap();
@@ -457,7 +461,11 @@ mod tests {
         let (real, link) = (dir.path().join("real.csv"), dir.path().join("link.csv"));
         std::fs::write(&real, "old").unwrap();
         std::os::unix::fs::symlink("real.csv", &link).unwrap();
-        write_atomic::<_, ReportError>(&link, |w| Ok(w.write_all(b"new").unwrap())).unwrap();
+        write_atomic::<_, ReportError>(&link, |w| {
+            w.write_all(b"new").unwrap();
+            Ok(())
+        })
+        .unwrap();
         assert!(std::fs::symlink_metadata(&link)
             .unwrap()
             .file_type()
