@@ -857,3 +857,36 @@ fn a_huge_or_binary_csv_field_is_quoted_short_and_escaped() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(err.matches("No such file or directory").count(), 1, "{err}");
 }
+
+#[test]
+fn a_vector_file_shorter_than_cycles_is_run_whole_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("four.csv");
+    std::fs::write(&p, "x,w\n1,2\n3,4\n5,6\n7,8\n").unwrap();
+    let spec = format!("file:{}", p.display());
+    let o = pann(&[
+        "simulate", "--stream", &spec, "--cycles", "100", "--format", "json",
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("ended after 4 cycles; --cycles 100"), "{err}");
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["cycles"], 4);
+}
+
+#[test]
+fn the_shortest_timed_run_reports_no_nan_or_infinity() {
+    for format in ["json", "csv", "text"] {
+        let o = pann(&[
+            "simulate", "--cycles", "2", "--delay", "cells", "--format", format,
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let out = String::from_utf8_lossy(&o.stdout).to_lowercase();
+        let words: Vec<&str> = out
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .collect();
+        for bad in ["nan", "inf", "infinity"] {
+            assert!(!words.contains(&bad), "{format}: {bad} in {out}");
+        }
+    }
+}
