@@ -876,7 +876,7 @@ fn a_vector_file_shorter_than_cycles_is_run_whole_with_a_warning() {
 
 #[test]
 fn the_shortest_timed_run_reports_no_nan_or_infinity() {
-    for format in ["json", "csv", "text"] {
+    for format in ["json", "csv", "table"] {
         let o = pann(&[
             "simulate", "--cycles", "2", "--delay", "cells", "--format", format,
         ]);
