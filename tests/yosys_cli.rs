@@ -191,3 +191,20 @@ fn csv_report_of_an_imported_netlist_names_the_file_and_its_checksum_not_generat
         assert_eq!(col(&row, "bx"), "6");
     }
 }
+
+#[test]
+fn x_and_w_naming_the_same_port_is_one_line_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(json) = yosys_json(dir.path()) else {
+        return;
+    };
+    let o = Command::new(env!("CARGO_BIN_EXE_pann"))
+        .args(["simulate", "--netlist", json.to_str().unwrap()])
+        .args(["--x-port", "x", "--w-port", "x", "--cycles", "20"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.contains("input port `x` is driven twice"), "{err}");
+}
