@@ -2,12 +2,24 @@
 
 mod cli;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
+
+/// Every option of every subcommand takes negative numbers as values, so `--bx -1` is refused
+/// naming `--bx` (not as an unknown argument `-1`).
+fn negatives(cmd: clap::Command) -> clap::Command {
+    cmd.mut_args(|a| a.allow_negative_numbers(true))
+        .mut_subcommands(negatives)
+}
 
 fn main() {
     // Parse errors as clap writes them (usage, valid values, suggestions), exit code 2;
     // `--help` and `--version` exit 0.
-    let parsed = cli::Cli::parse();
+    let matches = negatives(cli::Cli::command()).get_matches();
+    let parsed = cli::Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    // SIGINT/SIGTERM: remove half-written outputs' temporary files, exit 130/143.
+    if let Err(e) = pann::report::remove_temporaries_on_signal() {
+        eprintln!("warning: cannot install the signal handler: {e}");
+    }
     if let Err(e) = cli::run(parsed) {
         // One line, naming what failed; exit code 2 for every user-facing error.
         let msg = format!("{e:#}").replace('\n', " ");

@@ -1,6 +1,6 @@
 //! Argument groups shared by several subcommands, the one `emit`, and the progress bar.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Args;
 use pann::circuits::{AccStyle, AdderArch, MacSpec, MultArch, Repr, Unit, ValidMacSpec};
 use pann::experiment::condition::{DelayKind, DEFAULT_WIRE_CAP_FF};
@@ -139,8 +139,7 @@ impl OutputArgs {
 /// Write `text` to `out` (atomically) or standard output (a closed pipe ends output quietly).
 pub fn emit(out: &Option<PathBuf>, text: &str) -> Result<()> {
     match out {
-        Some(p) => write_atomic::<_, anyhow::Error>(p, |w| Ok(w.write_all(text.as_bytes())?))
-            .with_context(|| format!("writing {}", p.display())),
+        Some(p) => write_atomic::<_, anyhow::Error>(p, |w| Ok(w.write_all(text.as_bytes())?)),
         None => {
             let _ = std::io::stdout().lock().write_all(text.as_bytes());
             Ok(())

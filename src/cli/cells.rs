@@ -67,8 +67,7 @@ pub fn cells(cmd: CellsCmd) -> anyhow::Result<()> {
                     dir.join(format!("{}.csv", cl.id))
                 }
             };
-            pann::report::write_atomic::<_, anyhow::Error>(&out, |w| Ok(cl.write_csv(w)?))
-                .with_context(|| format!("writing {}", out.display()))?;
+            pann::report::write_atomic::<_, anyhow::Error>(&out, |w| Ok(cl.write_csv(w)?))?;
             out_line(&format!(
                 "{}: {} ({} V, {} °C) -> {}",
                 cl.id,

@@ -2,7 +2,6 @@
 
 use super::args::EnergyArgs;
 use super::cells::out_text;
-use anyhow::Context;
 use clap::Args;
 use pann::circuits::{AdderArch, MultArch};
 use std::path::PathBuf;
@@ -75,8 +74,7 @@ pub fn compare(a: CompareArgs) -> anyhow::Result<()> {
             }
             wr.flush()?;
             Ok(())
-        })
-        .with_context(|| format!("writing {}", out.display()))?;
+        })?;
     }
     Ok(())
 }

@@ -313,6 +313,12 @@ fn run_eval(a: EvalArgs) -> anyhow::Result<()> {
 
 fn run_streams(a: StreamsArgs) -> anyhow::Result<()> {
     let cfg = a.quant.config()?;
+    if a.max_pairs == Some(0) {
+        anyhow::bail!("--max-pairs 0: write at least 1 pair");
+    }
+    if let Some(p) = &a.out {
+        pann::report::check_target(p)?;
+    }
     let s = LayerStream::for_model(
         &data_dir(&a.data_dir),
         ModelId::parse(&a.model)?,
@@ -422,6 +428,7 @@ fn run_table(a: QuantTableArgs) -> anyhow::Result<()> {
             let (net, test, _) = eval::prepare(&dir, &fopts)?;
             let fr = eval::float_report(&net, &fopts, &test);
             let train = ds.load(&dir, pann::nn::idx::Split::Train)?;
+            pann::nn::qnet::check_calib_size(&train, base.calib_size)?;
             let calib = pann::nn::qnet::calibration_slice(&train, base.calib_size, base.seed);
             for q in list(&a.quantizers, Quantizer::parse)? {
                 for &b in &bits {
@@ -493,6 +500,7 @@ fn table_row(r: &EvalReport, c: &QuantConfig, f: &EvalReport) -> Vec<String> {
 }
 
 fn run_bench(a: BenchArgs) -> anyhow::Result<()> {
+    anyhow::ensure!(a.images != 0, "--images 0: time at least 1 image");
     let dir = data_dir(&a.data_dir);
     let cfg = QuantConfig {
         repr: a.repr,

@@ -4,7 +4,7 @@ use super::args::{
     command_line, data_dir, emit, progress_bar, CircuitArgs, EnergyArgs, Format, ImportArgs,
     LibraryArgs, OutputArgs,
 };
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Args;
 use pann::experiment::condition::{DEFAULT_IMAGES, DEFAULT_SEED};
 use pann::experiment::{run, NameStyle, Outputs, Request};
@@ -150,8 +150,7 @@ pub fn run_simulate(a: SimulateArgs) -> Result<()> {
     }
     if let Some((p, format)) = plot {
         let bytes = pann::plot::simulate_plot(&report, format).map_err(anyhow::Error::msg)?;
-        write_atomic::<_, anyhow::Error>(p, |w| Ok(w.write_all(&bytes)?))
-            .with_context(|| format!("writing {}", p.display()))?;
+        write_atomic::<_, anyhow::Error>(p, |w| Ok(w.write_all(&bytes)?))?;
     }
     let text = match a.output.format {
         Format::Json => serde_json::to_string_pretty(&report)? + "\n",

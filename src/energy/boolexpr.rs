@@ -10,6 +10,10 @@
 /// Largest number of variables a truth table holds.
 pub const MAX_VARS: usize = 6;
 
+/// Longest `function` string accepted (real ones are a few dozen characters); it bounds the
+/// depth of the expression tree and so the stack its recursive walks use.
+pub const MAX_EXPR_LEN: usize = 1000;
+
 /// A parsed boolean expression.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Expr {
@@ -47,6 +51,12 @@ pub fn var_table(j: usize, n: usize) -> u64 {
 impl Expr {
     /// Parse a Liberty function string (quotes already removed).
     pub fn parse(s: &str) -> Result<Expr, String> {
+        if s.len() > MAX_EXPR_LEN {
+            return Err(format!(
+                "expression of {} bytes is longer than the {MAX_EXPR_LEN} accepted",
+                s.len()
+            ));
+        }
         let mut p = Parser {
             s: s.as_bytes(),
             i: 0,
@@ -239,5 +249,26 @@ mod tests {
         let e = Expr::parse("A & Z").unwrap();
         assert_eq!(e.table(&["A".into()]), Err("Z".into()));
         assert_eq!(e.vars(), vec!["A".to_string(), "Z".to_string()]);
+    }
+
+    #[test]
+    fn expressions_past_the_length_limit_are_errors_and_within_it_parse_on_a_small_stack() {
+        let deep = format!("{}A{}", "(".repeat(499), ")".repeat(499));
+        let long_chain = vec!["A"; MAX_EXPR_LEN / 2].join("&");
+        let nots = format!("{}A", "!".repeat(MAX_EXPR_LEN - 1));
+        // A thread with a quarter of the default stack still walks the deepest accepted trees.
+        std::thread::Builder::new()
+            .stack_size(512 * 1024)
+            .spawn(move || {
+                for s in [deep, long_chain, nots] {
+                    let e = Expr::parse(&s).unwrap();
+                    e.table(&["A".into()]).unwrap();
+                }
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+        let e = Expr::parse(&"!".repeat(100_000)).unwrap_err();
+        assert!(e.contains("longer than"), "{e}");
     }
 }

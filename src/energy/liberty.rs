@@ -331,19 +331,29 @@ fn num_list(s: &str, file: &str, ctx: &str) -> Result<Vec<f64>, EnergyError> {
 impl Liberty {
     /// Read one corner from one or more files (a header file plus per-cell files is fine).
     pub fn read<P: AsRef<Path>>(paths: &[P]) -> Result<Liberty, EnergyError> {
+        let files = paths
+            .iter()
+            .map(|p| {
+                let (raw, text) = read_bytes(p.as_ref())?;
+                Ok((p.as_ref().display().to_string(), raw, text))
+            })
+            .collect::<Result<Vec<_>, EnergyError>>()?;
+        Self::from_texts(&files)
+    }
+
+    /// [`Liberty::read`] on files already in memory: `(name, raw bytes, text)` for each, where
+    /// the raw bytes (checksummed) may be the gzip the text came from.
+    pub fn from_texts(files: &[(String, Vec<u8>, Vec<u8>)]) -> Result<Liberty, EnergyError> {
         let mut headers: Vec<(Group, String)> = Vec::new();
         let mut sources = Vec::new();
         let mut cells = BTreeMap::new();
         let mut file_of_cell = BTreeMap::new();
-        for p in paths {
-            let p = p.as_ref();
-            let file = p.display().to_string();
-            let (raw, text) = read_bytes(p)?;
+        for (file, raw, text) in files {
             sources.push(SourceFile {
                 path: file.clone(),
-                sha256: sha256_hex(&raw),
+                sha256: sha256_hex(raw),
             });
-            for mut g in parse(&text, &file)? {
+            for mut g in parse(text, file)? {
                 match g.kind.as_str() {
                     "library" => {
                         for c in std::mem::take(&mut g.groups) {

@@ -7,6 +7,22 @@
 //! words such as `1ns`. Comments `/* */` and `//` and line continuations `\` are skipped.
 
 use super::EnergyError;
+use crate::report::quote;
+
+/// A token as a message shows it (quoted, escaped, short).
+fn show(t: &Tok) -> String {
+    match t {
+        Tok::Word(w) => format!("'{}'", quote(w)),
+        Tok::Str(s) => format!("\"{}\"", quote(s)),
+        Tok::Punct(c) => format!("'{}'", *c as char),
+        Tok::Eof => "end of file".into(),
+    }
+}
+
+/// Deepest group nesting accepted. Real libraries nest about six deep (`library` > `cell` >
+/// `pin` > `internal_power` > `rise_power`); the limit keeps the recursive reader (and the
+/// recursive drop of [`Group`]) within a small, input-independent stack.
+pub const MAX_GROUP_DEPTH: usize = 64;
 
 /// A Liberty group: `kind (args) { attributes and subgroups }`.
 #[derive(Clone, Debug, Default)]
@@ -195,11 +211,11 @@ pub fn parse(text: &[u8], file: &str) -> Result<Vec<Group>, EnergyError> {
     loop {
         match lx.next()? {
             Tok::Eof => return Ok(top),
-            Tok::Word(w) => match parse_statement(&mut lx, w)? {
+            Tok::Word(w) => match parse_statement(&mut lx, w, 1)? {
                 Stmt::Group(g) => top.push(g),
                 Stmt::Attr(..) => {}
             },
-            t => return Err(lx.err(format!("unexpected {t:?} at top level"))),
+            t => return Err(lx.err(format!("unexpected {} at top level", show(&t)))),
         }
     }
 }
@@ -221,21 +237,31 @@ fn parse_args(lx: &mut Lexer) -> Result<Vec<String>, EnergyError> {
                     lx.err("unexpected end of file in argument list (truncated file?)".into())
                 )
             }
-            t => return Err(lx.err(format!("unexpected {t:?} in argument list"))),
+            t => return Err(lx.err(format!("unexpected {} in argument list", show(&t)))),
         }
     }
 }
 
-fn parse_statement(lx: &mut Lexer, name: String) -> Result<Stmt, EnergyError> {
+/// One statement whose name `name` was just read, at group nesting `depth` (1 = top level).
+fn parse_statement(lx: &mut Lexer, name: String, depth: usize) -> Result<Stmt, EnergyError> {
     let line = lx.line;
     match lx.next()? {
         Tok::Punct(b':') => {
             let v = match lx.next()? {
                 Tok::Word(w) | Tok::Str(w) => w,
                 Tok::Eof => {
-                    return Err(lx.err(format!("attribute {name}: missing value (truncated file?)")))
+                    return Err(lx.err(format!(
+                        "attribute {}: missing value (truncated file?)",
+                        quote(&name)
+                    )))
                 }
-                t => return Err(lx.err(format!("attribute {name}: unexpected {t:?}"))),
+                t => {
+                    return Err(lx.err(format!(
+                        "attribute {}: unexpected {}",
+                        quote(&name),
+                        show(&t)
+                    )))
+                }
             };
             // Multi-word bare values (rare): join until `;`, `}` or a new statement's line.
             if lx.peek()? == Tok::Punct(b';') {
@@ -247,6 +273,11 @@ fn parse_statement(lx: &mut Lexer, name: String) -> Result<Stmt, EnergyError> {
             let args = parse_args(lx)?;
             match lx.peek()? {
                 Tok::Punct(b'{') => {
+                    if depth > MAX_GROUP_DEPTH {
+                        return Err(lx.err(format!(
+                            "groups nested deeper than {MAX_GROUP_DEPTH} levels (malformed file?)"
+                        )));
+                    }
                     lx.next()?;
                     let mut g = Group {
                         kind: name,
@@ -258,23 +289,24 @@ fn parse_statement(lx: &mut Lexer, name: String) -> Result<Stmt, EnergyError> {
                         match lx.next()? {
                             Tok::Punct(b'}') => break,
                             Tok::Punct(b';') => {}
-                            Tok::Word(w) => match parse_statement(lx, w)? {
+                            Tok::Word(w) => match parse_statement(lx, w, depth + 1)? {
                                 Stmt::Group(sg) => g.groups.push(sg),
                                 Stmt::Attr(k, v) => g.attrs.push((k, v)),
                             },
                             Tok::Eof => {
                                 return Err(lx.err(format!(
                                     "truncated file: group {}({}) opened at line {} is not closed",
-                                    g.kind,
-                                    g.args.join(","),
+                                    quote(&g.kind),
+                                    quote(&g.args.join(",")),
                                     g.line
                                 )))
                             }
                             t => {
                                 return Err(lx.err(format!(
-                                    "unexpected {t:?} in group {}({})",
-                                    g.kind,
-                                    g.args.join(",")
+                                    "unexpected {} in group {}({})",
+                                    show(&t),
+                                    quote(&g.kind),
+                                    quote(&g.args.join(","))
                                 )))
                             }
                         }
@@ -289,9 +321,10 @@ fn parse_statement(lx: &mut Lexer, name: String) -> Result<Stmt, EnergyError> {
             }
         }
         Tok::Eof => Err(lx.err(format!(
-            "unexpected end of file after {name} (truncated file?)"
+            "unexpected end of file after {} (truncated file?)",
+            quote(&name)
         ))),
-        t => Err(lx.err(format!("after {name}: unexpected {t:?}"))),
+        t => Err(lx.err(format!("after {}: unexpected {}", quote(&name), show(&t)))),
     }
 }
 
@@ -323,6 +356,21 @@ mod tests {
             cell.subgroups("pin").next().unwrap().simple("capacitance"),
             Some("0.5")
         );
+    }
+
+    #[test]
+    fn nesting_past_the_limit_is_an_error_whatever_the_depth() {
+        for n in [MAX_GROUP_DEPTH + 1, 20_000, 1_000_000] {
+            let src = "g(x){".repeat(n);
+            let e = parse(src.as_bytes(), "deep.lib").unwrap_err().to_string();
+            assert!(e.contains("deep.lib") && e.contains("nested deeper"), "{e}");
+        }
+        let ok = format!(
+            "{}{}",
+            "g(x){".repeat(MAX_GROUP_DEPTH),
+            "}".repeat(MAX_GROUP_DEPTH)
+        );
+        assert_eq!(parse(ok.as_bytes(), "ok.lib").unwrap().len(), 1);
     }
 
     #[test]

@@ -250,20 +250,30 @@ impl Report {
     }
 
     /// Circuit columns, then [`Condition::COLUMNS`], the run's size, then
-    /// [`Provenance::COLUMNS`].
+    /// [`Provenance::COLUMNS`]. An imported netlist fills `unit` with
+    /// `netlist:PATH sha256:HEX` and leaves the generator's columns empty (only its operand
+    /// widths and representation are known).
     pub fn provenance_columns(&self) -> Vec<(&'static str, String)> {
         let spec = &self.config.spec;
         let s = spec.spec();
+        let generated = |v: String| match &self.config.imported {
+            Some(_) => String::new(),
+            None => v,
+        };
+        let unit = match &self.config.imported {
+            Some(p) => format!("netlist:{} sha256:{}", p.path, p.sha256),
+            None => s.unit.to_string(),
+        };
         let mut cols = vec![
-            ("unit", s.unit.to_string()),
-            ("mult", s.mult.to_string()),
-            ("final_adder", spec.final_adder().to_string()),
-            ("adder", s.adder.to_string()),
+            ("unit", unit),
+            ("mult", generated(s.mult.to_string())),
+            ("final_adder", generated(spec.final_adder().to_string())),
+            ("adder", generated(s.adder.to_string())),
             ("bx", s.bx.to_string()),
             ("bw", s.bw.to_string()),
-            ("acc", s.acc.to_string()),
+            ("acc", generated(s.acc.to_string())),
             ("repr", s.repr.to_string()),
-            ("acc_style", s.acc_style.to_string()),
+            ("acc_style", generated(s.acc_style.to_string())),
         ];
         cols.extend(Condition::COLUMNS.into_iter().zip(self.condition.values()));
         cols.push(("cycles", self.cycles.to_string()));

@@ -70,11 +70,11 @@ pub enum FitError {
     #[error("{0}")]
     Select(String),
     /// Writing output failed.
-    #[error("writing {what}: {source}")]
+    #[error("writing {what}: {cause}")]
     Write {
         /// What was being written.
         what: &'static str,
         /// The cause.
-        source: csv::Error,
+        cause: csv::Error,
     },
 }

@@ -42,7 +42,7 @@ fn provenance(p: &Provenance) -> Vec<String> {
 }
 
 fn csv_err(what: &'static str) -> impl Fn(csv::Error) -> FitError {
-    move |source| FitError::Write { what, source }
+    move |cause| FitError::Write { what, cause }
 }
 
 /// Columns of the raw sweep CSV before the provenance columns.
@@ -122,7 +122,7 @@ pub fn write_sweep_csv<W: Write>(rows: &[SweepRow], out: W) -> Result<(), FitErr
     }
     w.flush().map_err(|x| FitError::Write {
         what: "sweep CSV",
-        source: x.into(),
+        cause: x.into(),
     })
 }
 
@@ -220,7 +220,7 @@ pub fn write_coefficients_csv<W: Write>(
     }
     w.flush().map_err(|x| FitError::Write {
         what: "coefficient CSV",
-        source: x.into(),
+        cause: x.into(),
     })
 }
 

@@ -4,12 +4,12 @@
 #[derive(Debug, thiserror::Error)]
 pub enum NnError {
     /// A file could not be opened or read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {}", crate::report::reason(cause))]
     Io {
         /// File path.
         path: String,
         /// Underlying error.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// An IDX file has a magic number other than the expected one.
     #[error("{path}: wrong IDX magic {found:#010x}, expected {expected:#010x}")]
@@ -88,10 +88,10 @@ pub enum NnError {
 pub type Result<T> = std::result::Result<T, NnError>;
 
 impl NnError {
-    pub(crate) fn io(path: &std::path::Path, source: std::io::Error) -> Self {
+    pub(crate) fn io(path: &std::path::Path, cause: std::io::Error) -> Self {
         NnError::Io {
             path: path.display().to_string(),
-            source,
+            cause,
         }
     }
     pub(crate) fn corrupt(path: &std::path::Path, what: impl Into<String>) -> Self {

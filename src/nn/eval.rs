@@ -5,7 +5,7 @@ use super::error::Result;
 use super::float;
 use super::idx::{Dataset, DatasetId, Split};
 use super::model::{Layer, ModelId, Network};
-use super::qnet::{calibration_slice, QuantNet};
+use super::qnet::{calibration_slice, check_calib_size, QuantNet};
 use super::quant::QuantConfig;
 use std::path::Path;
 
@@ -78,6 +78,7 @@ pub fn prepare(data_dir: &Path, o: &EvalOptions) -> Result<(Network, Dataset, Op
         None
     } else {
         let train = o.dataset.load(data_dir, Split::Train)?;
+        check_calib_size(&train, o.cfg.calib_size)?;
         let calib = calibration_slice(&train, o.cfg.calib_size, o.cfg.seed);
         Some(QuantNet::build(&net, &o.cfg, &calib)?)
     };

@@ -55,14 +55,24 @@ impl Dataset {
     }
 }
 
+/// Largest IDX data accepted, in bytes (MNIST's training images are 47 MB).
+pub const MAX_IDX_BYTES: usize = 1 << 30;
+
 /// Read a whole file, transparently gunzipping it if it starts with the gzip magic.
 pub fn read_maybe_gz(path: &Path) -> Result<Vec<u8>> {
     let raw = std::fs::read(path).map_err(|e| NnError::io(path, e))?;
     if raw.starts_with(&[0x1f, 0x8b]) {
         let mut out = Vec::with_capacity(raw.len() * 4);
         flate2::read::GzDecoder::new(&raw[..])
+            .take(MAX_IDX_BYTES as u64 + 1)
             .read_to_end(&mut out)
             .map_err(|e| NnError::corrupt(path, format!("gzip stream: {e}")))?;
+        if out.len() > MAX_IDX_BYTES {
+            return Err(NnError::corrupt(
+                path,
+                format!("unpacks to more than {MAX_IDX_BYTES} bytes"),
+            ));
+        }
         Ok(out)
     } else {
         Ok(raw)
@@ -90,7 +100,16 @@ pub fn parse_idx<'a>(path: &Path, bytes: &'a [u8], magic: u32) -> Result<(Vec<us
         .map(|i| word(i).map(|d| d as usize))
         .collect::<Result<_>>()?;
     let header = 4 * (ndim + 1);
-    let expected: usize = dims.iter().product();
+    let expected = dims
+        .iter()
+        .try_fold(1usize, |a, &d| a.checked_mul(d))
+        .filter(|&n| n <= MAX_IDX_BYTES)
+        .ok_or_else(|| {
+            NnError::corrupt(
+                path,
+                format!("header says {dims:?}: more than {MAX_IDX_BYTES} bytes of data"),
+            )
+        })?;
     let data = &bytes[header..];
     if data.len() != expected {
         return Err(NnError::corrupt(
@@ -267,5 +286,14 @@ mod tests {
         let b = idx_bytes(IMAGES_MAGIC, &[2, 2, 2], &[0; 7]);
         let e = parse_idx(Path::new("t"), &b, IMAGES_MAGIC).unwrap_err();
         assert!(matches!(e, NnError::Corrupt { .. }), "{e}");
+    }
+
+    #[test]
+    fn dimensions_whose_product_overflows_or_passes_the_limit_are_corrupt_not_a_panic() {
+        for dims in [[u32::MAX; 3], [65536, 65536, 2]] {
+            let b = idx_bytes(IMAGES_MAGIC, &dims, &[0; 4]);
+            let e = parse_idx(Path::new("big.idx"), &b, IMAGES_MAGIC).unwrap_err();
+            assert!(e.to_string().contains("more than"), "{e}");
+        }
     }
 }

@@ -148,7 +148,25 @@ pub struct QuantNet {
     pub layers: Vec<QLayer>,
 }
 
-/// Calibration images: `n` images of `train` drawn without replacement with `seed`.
+/// Check that `train` has the `n` calibration images asked for (`--calib-size`), so a report
+/// never names a calibration larger than the one used.
+pub fn check_calib_size(train: &Dataset, n: usize) -> Result<()> {
+    if n > train.len() {
+        return Err(super::error::NnError::InvalidConfig {
+            field: "calib-size",
+            value: n.to_string(),
+            why: format!(
+                "the training set {} has only {} images",
+                train.name,
+                train.len()
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Calibration images: `n` images of `train` drawn without replacement with `seed` (all of
+/// them if `n` is larger; [`check_calib_size`] refuses that for user input).
 pub fn calibration_slice(train: &Dataset, n: usize, seed: u64) -> Dataset {
     shuffled_slice(train, 0, n, seed)
 }

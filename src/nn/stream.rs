@@ -17,7 +17,7 @@ use super::idx::{Dataset, DatasetId, Split};
 use super::kernels::ConvGeom;
 use super::mac::Repr;
 use super::model::ModelId;
-use super::qnet::{calibration_slice, MacGeom, QuantNet};
+use super::qnet::{calibration_slice, check_calib_size, MacGeom, QuantNet};
 use super::quant::QuantConfig;
 use std::path::Path;
 
@@ -75,9 +75,17 @@ impl LayerStream {
         dataflow: Dataflow,
         cfg: &QuantConfig,
     ) -> Result<Self> {
+        if n_images == 0 {
+            return Err(super::error::NnError::InvalidConfig {
+                field: "images",
+                value: "0".into(),
+                why: "stream at least 1 image".into(),
+            });
+        }
         let net = model.load(data_dir, dataset)?;
         net.layer_index(layer)?;
         let train = dataset.load(data_dir, Split::Train)?;
+        check_calib_size(&train, cfg.calib_size)?;
         let q = QuantNet::build(
             &net,
             cfg,

@@ -24,12 +24,12 @@ use std::time::{Duration, Instant};
 #[derive(Debug, thiserror::Error)]
 pub enum OracleError {
     /// Writing or reading a work file failed.
-    #[error("oracle: {what}: {source}")]
+    #[error("oracle: {what}: {cause}")]
     Io {
         /// What was being done.
         what: String,
         /// The I/O error.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// `iverilog` or `vvp` failed or is not installed.
     #[error("oracle: `{tool}` failed: {message}")]
@@ -46,7 +46,7 @@ pub enum OracleError {
 
 fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> OracleError {
     let what = what.into();
-    move |source| OracleError::Io { what, source }
+    move |cause| OracleError::Io { what, cause }
 }
 
 /// True if `iverilog` and `vvp` can be run. Under CI (`CI` set in the environment) a missing

@@ -16,9 +16,9 @@ use std::path::Path;
 const CSV_BUFFER: usize = 1 << 20;
 
 fn io_err(path: &str) -> impl Fn(std::io::Error) -> StreamError + '_ {
-    move |source| StreamError::Io {
+    move |cause| StreamError::Io {
         path: path.to_string(),
-        source,
+        cause,
     }
 }
 

@@ -31,12 +31,12 @@ pub enum StreamError {
         why: String,
     },
     /// A vector file could not be read.
-    #[error("cannot read vector file {path}: {source}")]
+    #[error("cannot read vector file {path}: {}", crate::report::reason(cause))]
     Io {
         /// File.
         path: String,
         /// Cause.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// A bad element of a NumPy vector file.
     #[error("{path}: row {row}, column '{field}': {why}")]

@@ -889,3 +889,173 @@ fn pin_style_vcd_names_cell_pins_of_the_mapped_netlist_and_clocks_every_cycle() 
     assert_eq!(edges, 2 * 49);
     assert!(body.starts_with("\n#10000\n"), "{}", &body[..40]);
 }
+
+/// Start `pann args` writing into `dir`, wait until its temporary file appears there, send
+/// `signal`, and check: exit code 128 + signal, the old `keep` file untouched, no other file.
+fn interrupted_run_leaves_only_the_old_file(args: &[&str], dir: &std::path::Path, signal: &str) {
+    let keep = std::fs::read_dir(dir).unwrap().count();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pann"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let t0 = std::time::Instant::now();
+    while std::fs::read_dir(dir).unwrap().count() == keep {
+        assert!(t0.elapsed().as_secs() < 60, "no temporary file appeared");
+        assert!(child.try_wait().unwrap().is_none(), "finished too early");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let pid = child.id().to_string();
+    let k = Command::new("kill").args(["-s", signal, &pid]).status();
+    assert!(k.unwrap().success());
+    let code = child.wait().unwrap().code();
+    let expected = if signal == "INT" { 130 } else { 143 };
+    assert_eq!(code, Some(expected), "{args:?} on SIG{signal}");
+    let left: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(left, ["old.csv"], "{args:?} on SIG{signal}");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("old.csv")).unwrap(),
+        "old\n"
+    );
+}
+
+#[test]
+fn sigint_and_sigterm_mid_write_leave_the_old_settle_list_and_no_temporary_file() {
+    for signal in ["INT", "TERM"] {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("old.csv");
+        std::fs::write(&p, "old\n").unwrap();
+        let args = [
+            "simulate",
+            "--cycles",
+            "100000000",
+            "--delay",
+            "cells",
+            "--settle",
+            p.to_str().unwrap(),
+        ];
+        interrupted_run_leaves_only_the_old_file(&args, dir.path(), signal);
+    }
+}
+
+#[test]
+fn sigint_and_sigterm_mid_write_leave_the_old_stream_file_and_no_temporary_file() {
+    for signal in ["INT", "TERM"] {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("old.csv");
+        std::fs::write(&p, "old\n").unwrap();
+        let args = [
+            "streams",
+            "--model",
+            "ccexam-cnn",
+            "--layer",
+            "conv2",
+            "--images",
+            "10000",
+            "--calib-size",
+            "16",
+            "--out",
+            p.to_str().unwrap(),
+        ];
+        interrupted_run_leaves_only_the_old_file(&args, dir.path(), signal);
+    }
+}
+
+#[test]
+fn special_files_and_links_to_them_are_written_in_place_and_a_full_one_is_a_full_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("null.json");
+    std::os::unix::fs::symlink("/dev/null", &link).unwrap();
+    for out in ["/dev/null", link.to_str().unwrap()] {
+        for flag in ["--output", "--per-net"] {
+            let o = pann(&["simulate", "--cycles", "50", flag, out]);
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        }
+    }
+    use std::os::unix::fs::FileTypeExt;
+    assert!(std::fs::metadata("/dev/null")
+        .unwrap()
+        .file_type()
+        .is_char_device());
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    let o = pann(&["simulate", "--cycles", "50", "--per-net", "/dev/full"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.contains("/dev/full: no space left on device"), "{err}");
+    assert!(std::fs::metadata("/dev/full")
+        .unwrap()
+        .file_type()
+        .is_char_device());
+}
+
+rejects_parse!(
+    negative_width_names_the_flag,
+    ["simulate", "--bx", "-1"],
+    "'--bx <BX>'"
+);
+
+#[test]
+fn a_huge_or_binary_csv_field_is_quoted_short_and_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("v.csv");
+    let huge = format!("x,w\n{},2\n", "1".repeat(20_000_000));
+    for (text, needle) in [
+        (huge.as_str(), "... (20000000 bytes)"),
+        ("x,w\n1\u{1b}[2J,2\n", "'1\\u{1b}[2J' is not an integer"),
+    ] {
+        std::fs::write(&p, text).unwrap();
+        let spec = format!("file:{}", p.display());
+        let o = pann(&["simulate", "--stream", &spec]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert_eq!(err.trim_end().lines().count(), 1);
+        assert!(err.len() < 300 && err.contains(needle), "{err}");
+    }
+    let o = pann(&["simulate", "--stream", "file:/nonexistent.csv"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.matches("No such file or directory").count(), 1, "{err}");
+}
+
+#[test]
+fn a_vector_file_shorter_than_cycles_is_run_whole_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("four.csv");
+    std::fs::write(&p, "x,w\n1,2\n3,4\n5,6\n7,8\n").unwrap();
+    let spec = format!("file:{}", p.display());
+    let o = pann(&[
+        "simulate", "--stream", &spec, "--cycles", "100", "--format", "json",
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("ended after 4 cycles; --cycles 100"), "{err}");
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["cycles"], 4);
+}
+
+#[test]
+fn the_shortest_timed_run_reports_no_nan_or_infinity() {
+    for format in ["json", "csv", "table"] {
+        let o = pann(&[
+            "simulate", "--cycles", "2", "--delay", "cells", "--format", format,
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let out = String::from_utf8_lossy(&o.stdout).to_lowercase();
+        let words: Vec<&str> = out
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .collect();
+        for bad in ["nan", "inf", "infinity"] {
+            assert!(!words.contains(&bad), "{format}: {bad} in {out}");
+        }
+    }
+}

@@ -303,3 +303,26 @@ map_rejects!(
     "inv,sky130_fd_sc_hd__inv_1\ninv,sky130_fd_sc_hd__inv_1\n",
     ["map.csv:2", "twice", "line 1"]
 );
+
+#[test]
+fn liberty_nested_20000_deep_is_one_line_not_a_stack_overflow() {
+    let deep = format!("library(x) {{{}", "g(x) {".repeat(20_000));
+    import_fails(&deep, &["in.lib", "nested deeper than 64"]);
+}
+
+#[test]
+fn garbage_bytes_in_liberty_are_escaped_and_cut_in_the_message() {
+    let garbage = format!("library(x) {{\u{1b}[31m\u{7} {} ; }}", "A".repeat(5000));
+    import_fails(&garbage, &["in.lib", "\\u{1b}[31m", "(5000 bytes)"]);
+}
+
+#[test]
+fn compare_to_a_full_device_names_it_once_as_a_full_disk() {
+    let o = pann(&["compare", "--ops", "50", "--out", "/dev/full"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_eq!(
+        err.trim_end(),
+        "error: cannot write /dev/full: no space left on device"
+    );
+}

@@ -177,3 +177,92 @@ fn streams_in_unsigned_representation_run_on_an_unsigned_8x8_mac() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+#[test]
+fn zero_work_and_oversized_calibration_are_refused_naming_the_flag() {
+    let streams = |extra: &[&str], needle: &str| {
+        let mut a = vec!["streams", "--model", "ccexam-cnn", "--layer", "fc2"];
+        a.extend_from_slice(extra);
+        assert_error(&a, needle);
+    };
+    streams(&["--images", "0"], "images = 0");
+    streams(&["--max-pairs", "0"], "--max-pairs 0");
+    streams(&["--calib-size", "60001"], "calib-size = 60001");
+    assert_error(
+        &["eval", "--model", "ccexam-cnn", "--limit", "0"],
+        "--limit 0",
+    );
+    assert_error(
+        &["eval", "--model", "ccexam-cnn", "--calib-size", "1000000"],
+        "training set mnist/train has only 60000 images",
+    );
+    // A negative number is clap's (multi-line) message naming the flag.
+    let o = pann(&["eval", "--model", "ccexam-cnn", "--calib-size", "-3"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("invalid value '-3' for '--calib-size"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_missing_file_is_named_once_with_its_cause() {
+    let o = pann(&[
+        "eval",
+        "--model",
+        "ccexam-cnn",
+        "--data-dir",
+        "/nonexistent",
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.matches("No such file or directory").count(), 1, "{err}");
+    assert!(!err.contains("os error"), "{err}");
+}
+
+#[test]
+fn eval_and_streams_outputs_are_byte_identical_at_1_2_and_7_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |threads: &str| {
+        let out = dir.path().join(format!("s{threads}.csv"));
+        let go = |args: &[&str]| {
+            let o = Command::new(env!("CARGO_BIN_EXE_pann"))
+                .args(args)
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .env("RAYON_NUM_THREADS", threads)
+                .output()
+                .unwrap();
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            o.stdout
+        };
+        let eval = go(&[
+            "eval",
+            "--model",
+            "ccexam-cnn",
+            "--limit",
+            "200",
+            "--calib-size",
+            "64",
+            "--format",
+            "csv",
+        ]);
+        let stats = go(&[
+            "streams",
+            "--model",
+            "ccexam-cnn",
+            "--layer",
+            "conv2",
+            "--images",
+            "3",
+            "--calib-size",
+            "64",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        (eval, stats, std::fs::read(&out).unwrap())
+    };
+    let one = run("1");
+    assert!(!one.0.is_empty() && one.2.len() > 1000);
+    assert_eq!(one, run("2"));
+    assert_eq!(one, run("7"));
+}

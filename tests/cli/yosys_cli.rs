@@ -162,3 +162,49 @@ fn rtl_mac_needs_its_control_ports_tied_and_accumulates_when_enabled() {
         "enabled {on} vs disabled {off} toggles"
     );
 }
+
+#[test]
+fn csv_report_of_an_imported_netlist_names_the_file_and_its_checksum_not_generator_defaults() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(json) = yosys_json(dir.path()) else {
+        return;
+    };
+    let o = Command::new(env!("CARGO_BIN_EXE_pann"))
+        .args(["simulate", "--netlist", json.to_str().unwrap()])
+        .args(["--repr", "unsigned", "--cycles", "20", "--format", "csv"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let sha = pann::report::sha256_hex(&std::fs::read(&json).unwrap());
+    let mut r = csv::Reader::from_reader(&o.stdout[..]);
+    let h = r.headers().unwrap().clone();
+    let col = |row: &csv::StringRecord, name: &str| {
+        row[h.iter().position(|c| c == name).unwrap()].to_string()
+    };
+    for row in r.records() {
+        let row = row.unwrap();
+        let unit = col(&row, "unit");
+        assert_eq!(unit, format!("netlist:{} sha256:{sha}", json.display()));
+        for generated in ["mult", "final_adder", "adder", "acc", "acc_style"] {
+            assert_eq!(col(&row, generated), "", "{generated}");
+        }
+        assert_eq!(col(&row, "bx"), "6");
+    }
+}
+
+#[test]
+fn x_and_w_naming_the_same_port_is_one_line_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(json) = yosys_json(dir.path()) else {
+        return;
+    };
+    let o = Command::new(env!("CARGO_BIN_EXE_pann"))
+        .args(["simulate", "--netlist", json.to_str().unwrap()])
+        .args(["--x-port", "x", "--w-port", "x", "--cycles", "20"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.contains("input port `x` is driven twice"), "{err}");
+}
