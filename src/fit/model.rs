@@ -68,10 +68,17 @@ impl PowerComponent {
         use PowerComponent::*;
         match self {
             Multiplier => multiplier_activity_terms(),
-            AccAdder | AccReg => vec![T_B_SIGN, T_PRODUCT_TOGGLES],
-            OperandRegs => vec![T_X_TOGGLES, T_W_TOGGLES, T_OPERAND_BITS],
+            AccAdder => vec![T_B_SIGN, T_PRODUCT_TOGGLES, T_ACC_TOGGLES],
+            AccReg => vec![T_ACC_TOGGLES],
+            OperandRegs => vec![
+                T_X_TOGGLES,
+                T_W_TOGGLES,
+                T_X_FANOUT_TOGGLES,
+                T_W_FANOUT_TOGGLES,
+                T_OPERAND_BITS,
+            ],
             Clock => vec![T_FLIP_FLOPS],
-            Leakage => vec![T_CELL_NS],
+            Leakage => vec![T_CELL_NS, T_FF_NS],
         }
     }
 }
@@ -142,7 +149,7 @@ pub struct Term {
 }
 
 /// Every named term, for reading coefficient files back ([`Term::by_name`]).
-pub const TERMS: [Term; 17] = [
+pub const TERMS: [Term; 21] = [
     T_ARRAY,
     T_REDUCTION,
     T_PP_FIRST,
@@ -156,10 +163,14 @@ pub const TERMS: [Term; 17] = [
     T_B_SIGN,
     T_PRODUCT_TOGGLES,
     T_SEXT_TOGGLES,
+    T_ACC_TOGGLES,
     T_B,
     T_OPERAND_BITS,
     T_FLIP_FLOPS,
     T_CELL_NS,
+    T_X_FANOUT_TOGGLES,
+    T_W_FANOUT_TOGGLES,
+    T_FF_NS,
 ];
 
 impl Term {
@@ -313,6 +324,12 @@ pub const T_SEXT_TOGGLES: Term = Term {
     name: "sext_toggles",
     eval: |f| f.stats.sext_toggles_per_cycle,
 };
+/// Accumulator-register bit toggles per operation (from the arithmetic model of the stream,
+/// [`StreamStats::acc_reg_toggles_per_cycle`]).
+pub const T_ACC_TOGGLES: Term = Term {
+    name: "acc_reg_toggles",
+    eval: |f| f.stats.acc_reg_toggles_per_cycle,
+};
 /// Accumulator width B.
 pub const T_B: Term = Term {
     name: "B",
@@ -322,6 +339,22 @@ pub const T_B: Term = Term {
 pub const T_OPERAND_BITS: Term = Term {
     name: "bx+bw",
     eval: |f| (f.bx + f.bw) as f64,
+};
+/// `m_w·x_toggles`: an activation register bit drives one partial product per weight bit,
+/// so its output net's load (and energy per toggle) grows with the weight width.
+pub const T_X_FANOUT_TOGGLES: Term = Term {
+    name: "mw*x_toggles",
+    eval: |f| f.mult_bw as f64 * f.stats.x_toggles_per_cycle,
+};
+/// `m_x·w_toggles`: the weight register's fan-out to the partial products.
+pub const T_W_FANOUT_TOGGLES: Term = Term {
+    name: "mx*w_toggles",
+    eval: |f| f.mult_bx as f64 * f.stats.w_toggles_per_cycle,
+};
+/// Flip-flops × clock period (ns): a flip-flop leaks more than a logic gate.
+pub const T_FF_NS: Term = Term {
+    name: "flip_flops*clock_ns",
+    eval: |f| f.flip_flops as f64 * f.clock_ns,
 };
 /// Flip-flop count.
 pub const T_FLIP_FLOPS: Term = Term {
@@ -586,7 +619,7 @@ mod tests {
 mod measured {
     use super::*;
     use crate::circuits::Repr;
-    use crate::fit::sweep::{measure_zero_delay, run_sweep, Convergence, SweepDesign, SweepRow};
+    use crate::fit::sweep::{measure, run_sweep, Convergence, SweepDesign, SweepRow};
     use crate::stream::Dist;
 
     /// Mean relative error allowed when the multiplier model predicts a held-out bit width
@@ -608,7 +641,7 @@ mod measured {
             max_chunks: 8,
             target_rel_se: 0.01,
         };
-        run_sweep(&pts, |p| measure_zero_delay(p, &conv), &|_, _| {}).unwrap()
+        run_sweep(&pts, |p| measure(p, &conv), &|_, _| {}).unwrap()
     }
 
     /// Operand shapes (2..=8) on uniform data plus square and non-square shapes under every
@@ -638,7 +671,7 @@ mod measured {
             max_chunks: 12,
             target_rel_se: 0.01,
         };
-        run_sweep(&pts, |p| measure_zero_delay(p, &conv), &|_, _| {}).unwrap()
+        run_sweep(&pts, |p| measure(p, &conv), &|_, _| {}).unwrap()
     }
 
     /// Mean relative error allowed when the default (activity) multiplier model, fitted on
@@ -724,7 +757,7 @@ mod measured {
                     pts.extend(d.point(repr, b, b, 32, dist));
                 }
             }
-            run_sweep(&pts, |p| measure_zero_delay(p, &conv), &|_, _| {}).unwrap()
+            run_sweep(&pts, |p| measure(p, &conv), &|_, _| {}).unwrap()
         };
         let sweeps = [Repr::Unsigned, Repr::Twos, Repr::Signmag]
             .into_iter()
