@@ -149,13 +149,15 @@ pub struct Term {
 }
 
 /// Every named term, for reading coefficient files back ([`Term::by_name`]).
-pub const TERMS: [Term; 21] = [
+pub const TERMS: [Term; 23] = [
     T_ARRAY,
     T_REDUCTION,
     T_PP_FIRST,
     T_PP_SECOND,
     T_RED_FIRST,
     T_RED_SECOND,
+    T_PP_FIRST_NONZERO,
+    T_RED_FIRST_NONZERO,
     T_MX_TOGGLES,
     T_MW_TOGGLES,
     T_X_TOGGLES,
@@ -248,6 +250,22 @@ pub const T_RED_SECOND: Term = Term {
     },
 };
 
+/// Fraction of operations with both operands non-zero: a zero operand silences every
+/// partial product, so the array's activity is gated by it.
+fn nonzero(f: &Features) -> f64 {
+    (1.0 - f.stats.x_zero_frac) * (1.0 - f.stats.w_zero_frac)
+}
+/// [`T_PP_FIRST`] × the fraction of operations with both operands non-zero.
+pub const T_PP_FIRST_NONZERO: Term = Term {
+    name: "(mw*mx_toggles+mx*mw_toggles)*nonzero",
+    eval: |f| (T_PP_FIRST.eval)(f) * nonzero(f),
+};
+/// [`T_RED_FIRST`] × the fraction of operations with both operands non-zero.
+pub const T_RED_FIRST_NONZERO: Term = Term {
+    name: "(mx-1)*(mw-1)*(ax+aw)*nonzero",
+    eval: |f| (T_RED_FIRST.eval)(f) * nonzero(f),
+};
+
 fn reduction_cells(f: &Features) -> f64 {
     (f.mult_bx.saturating_sub(1) * f.mult_bw.saturating_sub(1)) as f64
 }
@@ -268,6 +286,8 @@ pub fn multiplier_activity_terms() -> Vec<Term> {
         T_PP_SECOND,
         T_RED_FIRST,
         T_RED_SECOND,
+        T_PP_FIRST_NONZERO,
+        T_RED_FIRST_NONZERO,
         T_MX_TOGGLES,
         T_MW_TOGGLES,
     ]
