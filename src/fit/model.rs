@@ -9,7 +9,7 @@
 //!
 //! | component | terms | why |
 //! |---|---|---|
-//! | `multiplier` | `m_w·x_t + m_x·w_t`, `x_t·w_t`, `(m_x−1)(m_w−1)·(a_x+a_w)`, `(m_x−1)(m_w−1)·a_x·a_w`, `x_t`, `w_t` | m_x·m_w partial-product cells and ≈ (m_x−1)(m_w−1) reduction-adder cells (m = the bits the array multiplies: magnitudes for sign-magnitude and the unsigned split; `x_t`, `a_x` = their toggles and mean toggle rate); a two-input cell's output activity is, to second order, bilinear in its inputs' activities, hence first- and second-order terms per cell class; the operand edges (fan-out) carry the rest. A first-order-only form fits bit-width sweeps on one data condition ([`multiplier_size_terms`], held-out width 1.3–3 %) but misses data conditions (5-fold 17–38 %); the bilinear form holds a width out at 3–9 % under every data condition; the first-order terms are repeated × the fraction of pairs with both operands non-zero (`nonzero`), since a zero operand silences the array |
+//! | `multiplier` | `m_w·x_t + m_x·w_t`, `x_t·w_t`, `(m_x−1)(m_w−1)·(a_x+a_w)`, `(m_x−1)(m_w−1)·a_x·a_w`, `x_t`, `w_t` | m_x·m_w partial-product cells and ≈ (m_x−1)(m_w−1) reduction-adder cells (m = the bits the array multiplies: magnitudes for sign-magnitude and the unsigned split; `x_t`, `a_x` = their toggles and mean toggle rate); a two-input cell's output activity is, to second order, bilinear in its inputs' activities, hence first- and second-order terms per cell class; the operand edges (fan-out) carry the rest. A first-order-only form fits bit-width sweeps on one data condition ([`multiplier_size_terms`], held-out width 1.3–3 %) but misses data conditions (5-fold 17–38 %); the bilinear form holds a width out at 3–9 % under every data condition ([`multiplier_zero_gated_terms`] adds the first-order terms × the fraction of non-zero pairs; not the default, see there) |
 //! | `acc_adder` | `B·sign_change`, `product_toggles`, `acc_reg_toggles` | a product sign flip toggles all B − P sign-extension inputs and ripples through the upper adder; the low P bits follow the product's own toggles; the register feeds back into the adder, so its toggles move the adder too |
 //! | `acc_reg` | `acc_reg_toggles` | the register's data energy is its bit toggles, computed arithmetically from the stream ([`StreamStats::acc_reg_toggles_per_cycle`]): the running sum is never reset in a stream, so its upper bits flip when the *sum* changes sign, which depends on the accumulation length; the per-pair statistics (`B·sign_change`, `product_toggles`) missed this (5-fold 7–48 %, now 0.04–1 %) |
 //! | `operand_regs` | `x_toggles`, `w_toggles`, `m_w·x_toggles`, `m_x·w_toggles`, `b_x + b_w` | a register bit costs energy when its data toggles, in proportion to its output load: one partial product per bit of the other operand |
@@ -286,11 +286,22 @@ pub fn multiplier_activity_terms() -> Vec<Term> {
         T_PP_SECOND,
         T_RED_FIRST,
         T_RED_SECOND,
-        T_PP_FIRST_NONZERO,
-        T_RED_FIRST_NONZERO,
         T_MX_TOGGLES,
         T_MW_TOGGLES,
     ]
+}
+
+/// [`multiplier_activity_terms`] plus the first-order terms × the fraction of pairs with
+/// both operands non-zero. Not the default: on the full grid it lowers the unsigned
+/// multiplier's 5-fold error from 6.1 % to 3.3 % (two's complement 19.1 → 18.1 %,
+/// sign-magnitude 10.7 → 11.4 %), but fitted on the `quick` design (three data conditions)
+/// it over-fits: a 4×4 two's complement MAC on uniform data is predicted 7.7 % high instead
+/// of 1 % low.
+pub fn multiplier_zero_gated_terms() -> Vec<Term> {
+    let mut t = multiplier_activity_terms();
+    t.insert(4, T_PP_FIRST_NONZERO);
+    t.insert(5, T_RED_FIRST_NONZERO);
+    t
 }
 
 /// The multiplier's size-driven terms at one mean activity: cells times the mean toggle
