@@ -18,6 +18,8 @@ enum Src {
     Operand(usize),
     /// Accumulator register `k`, bit `i`.
     Acc(usize, usize),
+    /// The operand-isolation register `x_nz`.
+    Live,
 }
 
 /// Register map of a generated unit: the source of each flip-flop in net-id order.
@@ -40,6 +42,9 @@ impl RegisterMap {
                     at.insert(q, Src::Operand(off + i));
                 }
             }
+        }
+        if let Some(l) = n.label("x_nz") {
+            at.insert(l.bits[0], Src::Live);
         }
         for k in 0..4 {
             if let Some(l) = n.label(&format!("acc{k}")) {
@@ -102,6 +107,9 @@ pub struct MacDriver<'a> {
     next: MacState,
     /// Scratch: accumulator registers per lane.
     acc_seq: Vec<[u64; 4]>,
+    /// Operand isolation only: byte planes of the operand registers held per lane, packed
+    /// as `xr | wr << b_x | x_nz << (b_x + b_w)` (they do not simply follow the inputs).
+    held_bytes: Vec<Vec<u8>>,
 }
 
 fn bytes_for(bits: u32) -> usize {
@@ -126,7 +134,11 @@ impl<'a> MacDriver<'a> {
             acc_bytes: Default::default(),
             next: init,
             acc_seq: Vec::new(),
+            held_bytes: Vec::new(),
         };
+        if spec.operand_isolation {
+            d.held_bytes = vec![Vec::new(); bytes_for(spec.bx + spec.bw + 1)];
+        }
         for &a in &map.accs_used {
             d.acc_bytes[a] = vec![Vec::new(); bytes_for(spec.acc)];
         }
@@ -150,6 +162,15 @@ impl<'a> MacDriver<'a> {
         seq.clear();
         let s = self.spec.acc_sequence(init, pairs, &mut seq);
         self.next = s;
+        if self.spec.operand_isolation {
+            let mut held = Vec::with_capacity(pairs.len());
+            let mut st = init;
+            for &(xe, we) in pairs {
+                held.push(self.pack_held(&st));
+                st = self.spec.step(&st, xe, we);
+            }
+            fill_planes(&mut self.held_bytes, padded, &held, |v| *v);
+        }
         for &a in &self.map.accs_used {
             fill_planes(&mut self.acc_bytes[a], padded, &seq, |s| s[a]);
         }
@@ -164,10 +185,21 @@ impl<'a> MacDriver<'a> {
             .sum()
     }
 
+    fn pack_held(&self, s: &MacState) -> u64 {
+        let (bx, bw) = (self.spec.bx, self.spec.bw);
+        s.xr | (s.wr << bx) | ((s.x_nz as u64) << (bx + bw))
+    }
+
     /// Registers held during lane `t` of the batch.
     pub fn state(&self, t: usize) -> MacState {
         let mut s = self.init;
-        if t > 0 {
+        if self.spec.operand_isolation {
+            let (bx, bw) = (self.spec.bx, self.spec.bw);
+            let v = Self::gather(&self.held_bytes, t);
+            s.xr = v & ((1 << bx) - 1);
+            s.wr = (v >> bx) & ((1 << bw) - 1);
+            s.x_nz = (v >> (bx + bw)) & 1 == 1;
+        } else if t > 0 {
             s.xr = Self::gather(&self.x_bytes, t - 1);
             s.wr = Self::gather(&self.w_bytes, t - 1);
         }
@@ -242,7 +274,24 @@ impl Driver for MacDriver<'_> {
         let held = self.state(start.min(self.len.saturating_sub(1)));
         let prev = held.xr | (held.wr << self.spec.bx);
         let nb = self.spec.acc as usize;
+        if self.spec.operand_isolation {
+            let bits = (self.spec.bx + self.spec.bw + 1) as usize;
+            let mut planes = [0u64; 64];
+            for k in 0..K {
+                planes_of(&self.held_bytes, start + 64 * k, bits, &mut planes[..bits]);
+                for (r, src) in regs.iter_mut().zip(&self.map.srcs) {
+                    match *src {
+                        Src::Operand(j) => r[k] = planes[j],
+                        Src::Live => r[k] = planes[bits - 1],
+                        Src::Acc(..) => {}
+                    }
+                }
+            }
+        }
         for (r, src) in regs.iter_mut().zip(&self.map.srcs) {
+            if self.spec.operand_isolation {
+                break;
+            }
             if let Src::Operand(j) = *src {
                 let w = &inputs[j];
                 let mut carry = (prev >> j) & 1;
@@ -280,6 +329,7 @@ impl Driver for MacDriver<'_> {
                 .map(|src| match *src {
                     Src::Operand(j) => (ops >> j) & 1 == 1,
                     Src::Acc(a, i) => (s.acc[a] >> i) & 1 == 1,
+                    Src::Live => s.x_nz,
                 })
                 .collect(),
         )

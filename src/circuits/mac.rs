@@ -65,13 +65,41 @@ fn acc_register(b: &mut Builder, name: &str, bits: usize) -> Bus {
     r
 }
 
+/// Operand registers that load only when `x ≠ 0` (hold multiplexers, enable = OR of the
+/// `x` bits), and the one-bit register `x_nz` of that enable: `(x_reg, w_reg, x_nz)`.
+fn isolated_operand_registers(b: &mut Builder, x: &[NetId], w: &[NetId]) -> (Bus, Bus, NetId) {
+    let mut nz = x[0];
+    for &xi in &x[1..] {
+        nz = b.or2(nz, xi);
+    }
+    let hold = |b: &mut Builder, d: &[NetId]| -> Bus {
+        d.iter()
+            .map(|&di| {
+                let q = b.dff();
+                let next = b.mux2(q, di, nz);
+                b.connect_dff(q, next);
+                q
+            })
+            .collect()
+    };
+    let xr = hold(b, x);
+    let wr = hold(b, w);
+    let live = b.register(&[nz])[0];
+    b.label("x_nz", &[live]);
+    (xr, wr, live)
+}
+
 fn build_mac(b: &mut Builder, spec: &ValidMacSpec) {
     let nb = spec.acc as usize;
     b.set_component(Component::OperandRegs);
     let x = b.input("x", spec.bx as usize);
     let w = b.input("w", spec.bw as usize);
-    let xr = b.register(&x);
-    let wr = b.register(&w);
+    let (xr, wr, live) = if spec.operand_isolation {
+        let (xr, wr, live) = isolated_operand_registers(b, &x, &w);
+        (xr, wr, Some(live))
+    } else {
+        (b.register(&x), b.register(&w), None)
+    };
     b.label("x_reg", &xr);
     b.label("w_reg", &wr);
     let n_acc = if spec.repr == Repr::Unsigned { 2 } else { 1 };
@@ -83,6 +111,14 @@ fn build_mac(b: &mut Builder, spec: &ValidMacSpec) {
     b.set_component(Component::Multiplier);
     let (p, sign) = product(b, spec, &xr, &wr);
     b.set_component(Component::AccAdder);
+    // Operand isolation: the held product counts only while its activation was non-zero.
+    let (p, sign) = match live {
+        Some(l) => (
+            p.iter().map(|&pi| b.and2(pi, l)).collect::<Bus>(),
+            sign.map(|s| b.and2(s, l)),
+        ),
+        None => (p, sign),
+    };
     let z = b.zero();
     // Addends (B bits each) and carry-ins of the one or two accumulators.
     let addends: Vec<(Bus, NetId)> = match (spec.repr, sign) {

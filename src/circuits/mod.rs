@@ -180,6 +180,12 @@ pub enum SpecError {
         /// Representation.
         repr: Repr,
     },
+    /// An option the unit does not have.
+    #[error("--{option} applies to --unit mac only")]
+    MacOnly {
+        /// Flag name.
+        option: &'static str,
+    },
     /// Architecture incompatible with the representation.
     #[error("--mult {arch} cannot be used with --repr {repr}: {why}")]
     ArchRepr {
@@ -214,6 +220,19 @@ pub struct MacSpec {
     pub repr: Repr,
     /// Accumulator style.
     pub acc_style: AccStyle,
+    /// Operand isolation (MAC only, default off): the operand registers load only when the
+    /// incoming activation is non-zero (a 2:1 hold multiplexer in front of each operand
+    /// flip-flop, enabled by the OR of the `x` input bits), so the multiplier's inputs stay
+    /// still during a run of zero activations; a one-bit register `x_nz` remembers whether
+    /// the held operands are live, and the product (and its sign) is ANDed with it before
+    /// the accumulator, which therefore adds 0 — exactly x·w — on a zero activation. The
+    /// accumulator registers hold the same words as without isolation (sign-magnitude
+    /// carry-save: the same value; a plain MAC adds a zero product with a negative sign as
+    /// all-ones plus one, which splits differently into sum and carry); the operand
+    /// registers hold the last pair whose activation was non-zero. Off, the circuit is the
+    /// plain MAC gate for gate.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub operand_isolation: bool,
 }
 
 impl Default for MacSpec {
@@ -229,6 +248,7 @@ impl Default for MacSpec {
             acc: 32,
             repr: Repr::Twos,
             acc_style: AccStyle::Cpa,
+            operand_isolation: false,
         }
     }
 }
@@ -297,6 +317,11 @@ impl MacSpec {
                 }
                 _ => {}
             }
+        }
+        if self.operand_isolation && self.unit != Unit::Mac {
+            return Err(SpecError::MacOnly {
+                option: "operand-isolation",
+            });
         }
         let max_acc = MAX_ACC_BITS;
         match self.unit {
@@ -405,7 +430,7 @@ impl ValidMacSpec {
                 self.final_adder()
             ),
             Unit::Mac => format!(
-                "mac {}x{} {} {} (final adder {}) acc{} {} {}",
+                "mac {}x{} {} {} (final adder {}) acc{} {} {}{}",
                 self.bx,
                 self.bw,
                 self.repr,
@@ -413,7 +438,12 @@ impl ValidMacSpec {
                 self.final_adder(),
                 self.acc,
                 self.adder,
-                self.acc_style
+                self.acc_style,
+                if self.operand_isolation {
+                    " operand-isolation"
+                } else {
+                    ""
+                }
             ),
         }
     }

@@ -15,6 +15,9 @@ pub struct MacState {
     pub wr: u64,
     /// Accumulator registers.
     pub acc: [u64; 4],
+    /// Operand isolation only: whether the held operands' activation was non-zero (the
+    /// `x_nz` register; always false without isolation).
+    pub x_nz: bool,
 }
 
 fn mask(bits: u32) -> u64 {
@@ -82,6 +85,9 @@ impl ValidMacSpec {
     /// `[(addend, cin); 2]` for the (positive, negative) or (single, unused) accumulators.
     fn addends(&self, s: &MacState) -> [(u64, u64); 2] {
         let m = mask(self.acc);
+        if self.operand_isolation && !s.x_nz {
+            return [(0, 0), (0, 0)];
+        }
         match self.repr {
             Repr::Twos => {
                 let p = sext(s.xr, self.bx) as i128 * sext(s.wr, self.bw) as i128;
@@ -126,10 +132,18 @@ impl ValidMacSpec {
                 }
             }
         }
+        if self.operand_isolation && xe == 0 {
+            return MacState {
+                acc,
+                x_nz: false,
+                ..*s
+            };
+        }
         MacState {
             xr: xe,
             wr: we,
             acc,
+            x_nz: self.operand_isolation,
         }
     }
 
@@ -145,8 +159,13 @@ impl ValidMacSpec {
         let m = mask(self.acc);
         let (bx, bw) = (self.bx, self.bw);
         let mut s = init;
-        match (self.repr, self.acc_style) {
-            (Repr::Twos, AccStyle::Cpa) => {
+        let fast = if self.operand_isolation {
+            None
+        } else {
+            Some((self.repr, self.acc_style))
+        };
+        match fast {
+            Some((Repr::Twos, AccStyle::Cpa)) => {
                 let mut acc = s.acc[0];
                 let mut p = (sext(s.xr, bx) * sext(s.wr, bw)) as u64;
                 for &(xe, we) in pairs {
@@ -156,7 +175,7 @@ impl ValidMacSpec {
                 }
                 s.acc[0] = acc;
             }
-            (Repr::Unsigned, AccStyle::Cpa) => {
+            Some((Repr::Unsigned, AccStyle::Cpa)) => {
                 let (mut pos, mut neg) = (s.acc[0], s.acc[1]);
                 let sign = 1u64 << (bw - 1);
                 let mut p = s.xr * (s.wr & (sign - 1));

@@ -38,6 +38,9 @@ pub struct CircuitArgs {
     /// Accumulator style.
     #[arg(long, value_enum, default_value_t = AccStyle::Cpa)]
     pub acc_style: AccStyle,
+    /// Operand isolation (MAC): operand registers hold on a zero activation, the product is gated.
+    #[arg(long)]
+    pub operand_isolation: bool,
 }
 
 impl CircuitArgs {
@@ -53,6 +56,7 @@ impl CircuitArgs {
             acc: self.acc,
             repr: self.repr,
             acc_style: self.acc_style,
+            operand_isolation: self.operand_isolation,
         }
         .validate()?)
     }

@@ -12,10 +12,9 @@ use clap::Args;
 use pann::circuits::Repr;
 use pann::energy::CellLibrary;
 use pann::experiment::condition::DEFAULT_SEED;
+use pann::experiment::DelayKind;
 use pann::fit::output::{write_coefficients_csv, write_sweep_csv, FittedRowSource};
-use pann::fit::sweep::{
-    dynamic_across_libraries, measure_zero_delay, Convergence, Provenance, SweepDesign,
-};
+use pann::fit::sweep::{dynamic_across_libraries, measure, Convergence, Provenance, SweepDesign};
 use pann::fit::voltage::{fit_corners, FittedVoltageModel, VoltageForm};
 use pann::fit::{fit_all, run_sweep, Dataset, FittedPowerModel, SweepRow};
 use pann::report::{check_target, write_atomic};
@@ -39,8 +38,12 @@ pub struct FitArgs {
     /// cycles per point. Default: the full designed grid (see `pann::fit::sweep`).
     #[arg(long)]
     pub quick: bool,
-    /// Measure each point until the standard error of its mean total fJ/op is below this
-    /// fraction of the mean (or the chunk limit is reached; recorded as `converged`).
+    /// Delay model of every point (timed models are slower and count glitches).
+    #[arg(long, value_enum, default_value_t = DelayKind::Zero)]
+    pub delay: DelayKind,
+    /// Measure each point until the standard error of the mean fJ/op of every component (and
+    /// of the total) is below this fraction of its mean (or the chunk limit is reached;
+    /// recorded as `converged`, with the worst component's `worst_rel_se`).
     #[arg(long, default_value_t = 0.01)]
     pub max_rel_se: f64,
     /// Coefficients CSV to write (atomically): one row per component, representation,
@@ -94,6 +97,7 @@ pub fn run_fit(a: FitArgs) -> Result<()> {
                 wire_cap_ff: opts.wire_cap_ff,
                 seed: a.seed,
                 name: name.into(),
+                delay: a.delay,
                 ..SweepDesign::default()
             };
             if a.quick {
@@ -113,7 +117,7 @@ pub fn run_fit(a: FitArgs) -> Result<()> {
     };
     let start = std::time::Instant::now();
     let pb = super::args::count_bar(points.len() as u64, "points", a.quiet);
-    let rows = run_sweep(&points, |p| measure_zero_delay(p, &conv), &|d, _| {
+    let rows = run_sweep(&points, |p| measure(p, &conv), &|d, _| {
         pb.set_position(d as u64)
     })?;
     pb.finish_and_clear();
@@ -141,10 +145,15 @@ pub fn run_fit(a: FitArgs) -> Result<()> {
     if !a.quiet {
         let converged = rows.iter().filter(|r| r.measurement.converged).count();
         let cycles: u64 = rows.iter().map(|r| r.measurement.cycles).sum();
+        let worst = rows
+            .iter()
+            .map(|r| r.measurement.worst_rel_se)
+            .fold(0.0, f64::max);
         eprintln!(
-            "{name} design: {} points ({converged} met --max-rel-se {} on total fJ/op), {cycles} cycles, {:.1} s; coefficients in {}",
+            "{name} design: {} points ({converged} met --max-rel-se {} on every component; worst {:.2}%), {cycles} cycles, {:.1} s; coefficients in {}",
             rows.len(),
             a.max_rel_se,
+            100.0 * worst,
             start.elapsed().as_secs_f64(),
             a.out.display()
         );
@@ -211,6 +220,7 @@ fn fit_voltage(
         clock_ns,
         wire_cap_ff,
         seed: a.seed,
+        delay: a.delay,
         ..SweepDesign::default()
     };
     let p = d
@@ -234,7 +244,7 @@ fn fit_voltage(
                 voltage_v: f64::NAN,
                 temperature_c: lib.temperature_c,
                 clock_ns,
-                delay: "zero".into(),
+                delay: a.delay.model_name().into(),
                 wire_cap_ff,
                 energy_model: pann::energy::ENERGY_MODEL_VERSION.into(),
                 pann_version: env!("CARGO_PKG_VERSION").into(),

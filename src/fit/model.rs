@@ -9,12 +9,12 @@
 //!
 //! | component | terms | why |
 //! |---|---|---|
-//! | `multiplier` | `m_w·x_t + m_x·w_t`, `x_t·w_t`, `(m_x−1)(m_w−1)·(a_x+a_w)`, `(m_x−1)(m_w−1)·a_x·a_w`, `x_t`, `w_t` | m_x·m_w partial-product cells and ≈ (m_x−1)(m_w−1) reduction-adder cells (m = the bits the array multiplies: magnitudes for sign-magnitude and the unsigned split; `x_t`, `a_x` = their toggles and mean toggle rate); a two-input cell's output activity is, to second order, bilinear in its inputs' activities, hence first- and second-order terms per cell class; the operand edges (fan-out) carry the rest. A first-order-only form fits bit-width sweeps on one data condition ([`multiplier_size_terms`], held-out width 1.3–3 %) but misses data conditions (5-fold 17–38 %); the bilinear form holds a width out at 3–9 % under every data condition |
-//! | `acc_adder` | `B·sign_change`, `product_toggles` | a product sign flip toggles all B − P sign-extension inputs and ripples through the upper adder; the low P bits follow the product's own toggles. A third term in `B` alone (accumulator feedback) came out 0 within one standard error in every representation, so it is not in the default |
-//! | `acc_reg` | `B·sign_change`, `product_toggles` | the register stores what the adder produced: the same mechanisms, with data (not clock) energy. Weak: the accumulator's upper bits flip when the *running sum* changes sign, which depends on the accumulation length (no reset in today's streams), not on the operand statistics |
-//! | `operand_regs` | `x_toggles`, `w_toggles`, `b_x + b_w` | a register bit costs energy when its data toggles, plus a per-bit constant |
+//! | `multiplier` | `m_w·x_t + m_x·w_t`, `x_t·w_t`, `(m_x−1)(m_w−1)·(a_x+a_w)`, `(m_x−1)(m_w−1)·a_x·a_w`, `x_t`, `w_t` | m_x·m_w partial-product cells and ≈ (m_x−1)(m_w−1) reduction-adder cells (m = the bits the array multiplies: magnitudes for sign-magnitude and the unsigned split; `x_t`, `a_x` = their toggles and mean toggle rate); a two-input cell's output activity is, to second order, bilinear in its inputs' activities, hence first- and second-order terms per cell class; the operand edges (fan-out) carry the rest. A first-order-only form fits bit-width sweeps on one data condition ([`multiplier_size_terms`], held-out width 1.3–3 %) but misses data conditions (5-fold 17–38 %); the bilinear form holds a width out at 3–9 % under every data condition ([`multiplier_zero_gated_terms`] adds the first-order terms × the fraction of non-zero pairs; not the default, see there) |
+//! | `acc_adder` | `B·sign_change`, `product_toggles`, `acc_reg_toggles` | a product sign flip toggles all B − P sign-extension inputs and ripples through the upper adder; the low P bits follow the product's own toggles; the register feeds back into the adder, so its toggles move the adder too |
+//! | `acc_reg` | `acc_reg_toggles` | the register's data energy is its bit toggles, computed arithmetically from the stream ([`StreamStats::acc_reg_toggles_per_cycle`]): the running sum is never reset in a stream, so its upper bits flip when the *sum* changes sign, which depends on the accumulation length; the per-pair statistics (`B·sign_change`, `product_toggles`) missed this (5-fold 7–48 %, now 0.04–1 %) |
+//! | `operand_regs` | `x_toggles`, `w_toggles`, `m_w·x_toggles`, `m_x·w_toggles`, `b_x + b_w` | a register bit costs energy when its data toggles, in proportion to its output load: one partial product per bit of the other operand |
 //! | `clock` | `flip_flops` | the clock pin of every flip-flop toggles twice per cycle regardless of data |
-//! | `leakage` | `cells·clock_ns` | leakage power is a per-cell constant charged over one clock period |
+//! | `leakage` | `cells·clock_ns`, `flip_flops·clock_ns` | leakage power is a per-cell constant charged over one clock period, larger for a flip-flop than for a gate |
 
 use super::lsq::{self, LsqFit};
 use super::stats::StreamStats;
@@ -68,10 +68,17 @@ impl PowerComponent {
         use PowerComponent::*;
         match self {
             Multiplier => multiplier_activity_terms(),
-            AccAdder | AccReg => vec![T_B_SIGN, T_PRODUCT_TOGGLES],
-            OperandRegs => vec![T_X_TOGGLES, T_W_TOGGLES, T_OPERAND_BITS],
+            AccAdder => vec![T_B_SIGN, T_PRODUCT_TOGGLES, T_ACC_TOGGLES],
+            AccReg => vec![T_ACC_TOGGLES],
+            OperandRegs => vec![
+                T_X_TOGGLES,
+                T_W_TOGGLES,
+                T_X_FANOUT_TOGGLES,
+                T_W_FANOUT_TOGGLES,
+                T_OPERAND_BITS,
+            ],
             Clock => vec![T_FLIP_FLOPS],
-            Leakage => vec![T_CELL_NS],
+            Leakage => vec![T_CELL_NS, T_FF_NS],
         }
     }
 }
@@ -142,13 +149,15 @@ pub struct Term {
 }
 
 /// Every named term, for reading coefficient files back ([`Term::by_name`]).
-pub const TERMS: [Term; 17] = [
+pub const TERMS: [Term; 23] = [
     T_ARRAY,
     T_REDUCTION,
     T_PP_FIRST,
     T_PP_SECOND,
     T_RED_FIRST,
     T_RED_SECOND,
+    T_PP_FIRST_NONZERO,
+    T_RED_FIRST_NONZERO,
     T_MX_TOGGLES,
     T_MW_TOGGLES,
     T_X_TOGGLES,
@@ -156,10 +165,14 @@ pub const TERMS: [Term; 17] = [
     T_B_SIGN,
     T_PRODUCT_TOGGLES,
     T_SEXT_TOGGLES,
+    T_ACC_TOGGLES,
     T_B,
     T_OPERAND_BITS,
     T_FLIP_FLOPS,
     T_CELL_NS,
+    T_X_FANOUT_TOGGLES,
+    T_W_FANOUT_TOGGLES,
+    T_FF_NS,
 ];
 
 impl Term {
@@ -237,6 +250,22 @@ pub const T_RED_SECOND: Term = Term {
     },
 };
 
+/// Fraction of operations with both operands non-zero: a zero operand silences every
+/// partial product, so the array's activity is gated by it.
+fn nonzero(f: &Features) -> f64 {
+    (1.0 - f.stats.x_zero_frac) * (1.0 - f.stats.w_zero_frac)
+}
+/// [`T_PP_FIRST`] × the fraction of operations with both operands non-zero.
+pub const T_PP_FIRST_NONZERO: Term = Term {
+    name: "(mw*mx_toggles+mx*mw_toggles)*nonzero",
+    eval: |f| (T_PP_FIRST.eval)(f) * nonzero(f),
+};
+/// [`T_RED_FIRST`] × the fraction of operations with both operands non-zero.
+pub const T_RED_FIRST_NONZERO: Term = Term {
+    name: "(mx-1)*(mw-1)*(ax+aw)*nonzero",
+    eval: |f| (T_RED_FIRST.eval)(f) * nonzero(f),
+};
+
 fn reduction_cells(f: &Features) -> f64 {
     (f.mult_bx.saturating_sub(1) * f.mult_bw.saturating_sub(1)) as f64
 }
@@ -260,6 +289,19 @@ pub fn multiplier_activity_terms() -> Vec<Term> {
         T_MX_TOGGLES,
         T_MW_TOGGLES,
     ]
+}
+
+/// [`multiplier_activity_terms`] plus the first-order terms × the fraction of pairs with
+/// both operands non-zero. Not the default: on the full grid it lowers the unsigned
+/// multiplier's 5-fold error from 6.1 % to 3.3 % (two's complement 19.1 → 18.1 %,
+/// sign-magnitude 10.7 → 11.4 %), but fitted on the `quick` design (three data conditions)
+/// it over-fits: a 4×4 two's complement MAC on uniform data is predicted 7.7 % high instead
+/// of 1 % low.
+pub fn multiplier_zero_gated_terms() -> Vec<Term> {
+    let mut t = multiplier_activity_terms();
+    t.insert(4, T_PP_FIRST_NONZERO);
+    t.insert(5, T_RED_FIRST_NONZERO);
+    t
 }
 
 /// The multiplier's size-driven terms at one mean activity: cells times the mean toggle
@@ -313,6 +355,12 @@ pub const T_SEXT_TOGGLES: Term = Term {
     name: "sext_toggles",
     eval: |f| f.stats.sext_toggles_per_cycle,
 };
+/// Accumulator-register bit toggles per operation (from the arithmetic model of the stream,
+/// [`StreamStats::acc_reg_toggles_per_cycle`]).
+pub const T_ACC_TOGGLES: Term = Term {
+    name: "acc_reg_toggles",
+    eval: |f| f.stats.acc_reg_toggles_per_cycle,
+};
 /// Accumulator width B.
 pub const T_B: Term = Term {
     name: "B",
@@ -322,6 +370,22 @@ pub const T_B: Term = Term {
 pub const T_OPERAND_BITS: Term = Term {
     name: "bx+bw",
     eval: |f| (f.bx + f.bw) as f64,
+};
+/// `m_w·x_toggles`: an activation register bit drives one partial product per weight bit,
+/// so its output net's load (and energy per toggle) grows with the weight width.
+pub const T_X_FANOUT_TOGGLES: Term = Term {
+    name: "mw*x_toggles",
+    eval: |f| f.mult_bw as f64 * f.stats.x_toggles_per_cycle,
+};
+/// `m_x·w_toggles`: the weight register's fan-out to the partial products.
+pub const T_W_FANOUT_TOGGLES: Term = Term {
+    name: "mx*w_toggles",
+    eval: |f| f.mult_bx as f64 * f.stats.w_toggles_per_cycle,
+};
+/// Flip-flops × clock period (ns): a flip-flop leaks more than a logic gate.
+pub const T_FF_NS: Term = Term {
+    name: "flip_flops*clock_ns",
+    eval: |f| f.flip_flops as f64 * f.clock_ns,
 };
 /// Flip-flop count.
 pub const T_FLIP_FLOPS: Term = Term {
@@ -586,7 +650,7 @@ mod tests {
 mod measured {
     use super::*;
     use crate::circuits::Repr;
-    use crate::fit::sweep::{measure_zero_delay, run_sweep, Convergence, SweepDesign, SweepRow};
+    use crate::fit::sweep::{measure, run_sweep, Convergence, SweepDesign, SweepRow};
     use crate::stream::Dist;
 
     /// Mean relative error allowed when the multiplier model predicts a held-out bit width
@@ -608,7 +672,7 @@ mod measured {
             max_chunks: 8,
             target_rel_se: 0.01,
         };
-        run_sweep(&pts, |p| measure_zero_delay(p, &conv), &|_, _| {}).unwrap()
+        run_sweep(&pts, |p| measure(p, &conv), &|_, _| {}).unwrap()
     }
 
     /// Operand shapes (2..=8) on uniform data plus square and non-square shapes under every
@@ -638,7 +702,7 @@ mod measured {
             max_chunks: 12,
             target_rel_se: 0.01,
         };
-        run_sweep(&pts, |p| measure_zero_delay(p, &conv), &|_, _| {}).unwrap()
+        run_sweep(&pts, |p| measure(p, &conv), &|_, _| {}).unwrap()
     }
 
     /// Mean relative error allowed when the default (activity) multiplier model, fitted on
@@ -724,7 +788,7 @@ mod measured {
                     pts.extend(d.point(repr, b, b, 32, dist));
                 }
             }
-            run_sweep(&pts, |p| measure_zero_delay(p, &conv), &|_, _| {}).unwrap()
+            run_sweep(&pts, |p| measure(p, &conv), &|_, _| {}).unwrap()
         };
         let sweeps = [Repr::Unsigned, Repr::Twos, Repr::Signmag]
             .into_iter()

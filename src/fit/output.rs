@@ -46,7 +46,7 @@ fn csv_err(what: &'static str) -> impl Fn(csv::Error) -> FitError {
 }
 
 /// Columns of the raw sweep CSV before the provenance columns.
-pub const SWEEP_COLUMNS: [&str; 23] = [
+pub const SWEEP_COLUMNS: [&str; 25] = [
     "repr",
     "mult",
     "adder",
@@ -55,6 +55,7 @@ pub const SWEEP_COLUMNS: [&str; 23] = [
     "acc",
     "product_bits",
     "stream",
+    "dataflow",
     "flip_flops",
     "cells",
     "x_toggles",
@@ -67,6 +68,7 @@ pub const SWEEP_COLUMNS: [&str; 23] = [
     "cycles",
     "chunks",
     "converged",
+    "worst_rel_se",
     "component",
     "fj_per_op",
     "se_fj_per_op",
@@ -94,6 +96,7 @@ pub fn write_sweep_csv<W: Write>(rows: &[SweepRow], out: W) -> Result<(), FitErr
             f.acc.to_string(),
             f.product_bits.to_string(),
             crate::stream::StreamSpec::Synthetic { dist: p.dist }.to_string(),
+            p.dataflow.to_string(),
             f.flip_flops.to_string(),
             f.cells.to_string(),
             s.x_toggles_per_cycle.to_string(),
@@ -106,6 +109,7 @@ pub fn write_sweep_csv<W: Write>(rows: &[SweepRow], out: W) -> Result<(), FitErr
             m.cycles.to_string(),
             m.chunks.to_string(),
             m.converged.to_string(),
+            m.worst_rel_se.to_string(),
         ];
         for (comp, v) in &m.observation.fj_per_op {
             let se = m
@@ -228,7 +232,7 @@ pub fn write_coefficients_csv<W: Write>(
 mod tests {
     use super::*;
     use crate::fit::model::{PowerComponent, PowerModelParams};
-    use crate::fit::sweep::{measure_zero_delay, run_sweep, Convergence, SweepDesign};
+    use crate::fit::sweep::{measure, run_sweep, Convergence, SweepDesign};
     use crate::fit::Dataset;
     use crate::stream::Dist;
 
@@ -244,7 +248,7 @@ mod tests {
             max_chunks: 2,
             target_rel_se: 1.0,
         };
-        let rows = run_sweep(&pts, |p| measure_zero_delay(p, &conv), &|_, _| {}).unwrap();
+        let rows = run_sweep(&pts, |p| measure(p, &conv), &|_, _| {}).unwrap();
         let mut raw = Vec::new();
         write_sweep_csv(&rows, &mut raw).unwrap();
         let raw = String::from_utf8(raw).unwrap();

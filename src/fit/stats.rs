@@ -38,6 +38,12 @@ pub struct StreamStats {
     /// Mean toggles per transition of the accumulator-input bits at and above the product
     /// width: the sign extension (≈ (B − P) × sign-change rate for two's complement).
     pub sext_toggles_per_cycle: f64,
+    /// Mean toggles per transition of the accumulator register word(s) (all B-bit
+    /// accumulator registers, as [`ValidMacSpec::step`] predicts them from a cleared start).
+    /// The running sum is never reset in a stream, so its upper bits flip whenever the sum
+    /// changes sign: this depends on the accumulation length (the stream length), not only
+    /// on the per-pair statistics above.
+    pub acc_reg_toggles_per_cycle: f64,
 }
 
 /// The words the accumulator adder(s) receive for one pair: `[acc, acc_neg]` (the second is
@@ -87,6 +93,7 @@ impl StreamStats {
         let mut xt = vec![0u64; bx];
         let mut wt = vec![0u64; bw];
         let (mut sign_changes, mut prod_t, mut sext_t) = (0u64, 0u64, 0u64);
+        let acc_t = acc_register_toggles(spec, pairs);
         for win in pairs.windows(2) {
             let ((x0, w0), (x1, w1)) = (win[0], win[1]);
             let dx = spec.encode_x(x0) ^ spec.encode_x(x1);
@@ -117,6 +124,7 @@ impl StreamStats {
             product_sign_change_rate: sign_changes as f64 / tr,
             product_toggles_per_cycle: prod_t as f64 / tr,
             sext_toggles_per_cycle: sext_t as f64 / tr,
+            acc_reg_toggles_per_cycle: acc_t as f64 / tr,
         }
     }
 
@@ -141,6 +149,7 @@ impl StreamStats {
             product_sign_change_rate: avg(|s| s.product_sign_change_rate),
             product_toggles_per_cycle: avg(|s| s.product_toggles_per_cycle),
             sext_toggles_per_cycle: avg(|s| s.sext_toggles_per_cycle),
+            acc_reg_toggles_per_cycle: avg(|s| s.acc_reg_toggles_per_cycle),
         }
     }
 
@@ -149,6 +158,27 @@ impl StreamStats {
         let bits = (self.x_bit_toggle_rate.len() + self.w_bit_toggle_rate.len()).max(1);
         (self.x_toggles_per_cycle + self.w_toggles_per_cycle) / bits as f64
     }
+}
+
+/// Accumulator-register bit toggles over the transitions of `pairs` (the registers load
+/// the product of the pair registered one cycle earlier; the first transition is skipped, as
+/// the other statistics skip the first pair).
+fn acc_register_toggles(spec: &ValidMacSpec, pairs: &[(i64, i64)]) -> u64 {
+    if spec.unit != crate::circuits::Unit::Mac {
+        return 0;
+    }
+    let mut s = crate::circuits::MacState::default();
+    let mut toggles = 0u64;
+    for (i, &(x, w)) in pairs.iter().enumerate() {
+        let next = spec.step(&s, spec.encode_x(x), spec.encode_w(w));
+        if i > 0 {
+            toggles += (0..4)
+                .map(|k| (next.acc[k] ^ s.acc[k]).count_ones() as u64)
+                .sum::<u64>();
+        }
+        s = next;
+    }
+    toggles
 }
 
 fn count_bits(mut d: u64, counts: &mut [u64]) {
@@ -189,6 +219,18 @@ mod tests {
         // w toggles 0001 <-> 1111: three bits per transition.
         assert_eq!(st.w_toggles_per_cycle, 3.0);
         assert_eq!(st.x_toggles_per_cycle, 0.0);
+    }
+
+    #[test]
+    fn accumulator_toggles_follow_the_running_sum() {
+        let s = spec(Repr::Twos, 4, 16);
+        // Accumulator after each edge: 0 (operands loading), 1, 0, 1: bit 0 flips on each
+        // of the three transitions.
+        let st = StreamStats::from_pairs(&s, &[(1, 1), (1, -1), (1, 1), (0, 0)]);
+        assert_eq!(st.acc_reg_toggles_per_cycle, 1.0);
+        // 1 then -1 then 1 again: 0 -> 1 (1 bit), 1 -> 0 (1), 0 -> -1 (16 bits).
+        let st = StreamStats::from_pairs(&s, &[(1, 1), (1, -1), (1, -1), (0, 0)]);
+        assert_eq!(st.acc_reg_toggles_per_cycle, 18.0 / 3.0);
     }
 
     #[test]

@@ -20,20 +20,22 @@
 //!   check the models away from the axes (they are fitted like any other point and show up in
 //!   the held-out error).
 //!
-//! Every point is measured until the standard error of its mean total energy per operation
-//! is below `target_rel_se` (1 %): the stream is simulated in independent chunks with
-//! different seeds (batch means), at least `min_chunks` and at most `max_chunks` of them; the
-//! cycles used and whether the target was met are recorded with the point.
+//! Every point is measured until the standard error of the mean energy per operation of
+//! **every component** (and of the total) is below `target_rel_se` (1 %): the stream is
+//! simulated in independent chunks with different seeds (batch means), at least `min_chunks`
+//! and at most `max_chunks` of them; the cycles used, the worst component's relative standard
+//! error and whether the target was met are recorded with the point.
 //!
 //! [`run_sweep`] runs the points in parallel (rayon) and returns them in input order, so the
-//! output is identical whatever the thread count. The measurement is a parameter:
-//! [`measure_zero_delay`] is the prototype built on today's `simulate` API; the experiment
-//! layer's runner can replace it without touching the sweep or the fit.
+//! output is identical whatever the thread count. The measurement is a parameter; [`measure`]
+//! runs each chunk through the experiment layer ([`crate::experiment::run`]), so a point's
+//! delay model (zero, unit, cells), library corner and dataflow are the experiment's own.
 
 use super::model::{Features, Observation};
 use super::stats::StreamStats;
 use super::FitError;
-use crate::circuits::{self, MacSpec, Repr, ValidMacSpec};
+use crate::circuits::{MacSpec, Repr, ValidMacSpec};
+use crate::experiment::{self, Circuit, DelayKind, Request};
 use crate::stream::{Dataflow, Dist, StreamSpec};
 use rand::{Rng, SeedableRng};
 use rayon::prelude::*;
@@ -55,6 +57,10 @@ pub struct SweepPoint {
     pub wire_cap_ff: f64,
     /// Base seed; chunk k uses a seed derived from it and k.
     pub seed: u64,
+    /// Delay model of the activity.
+    pub delay: DelayKind,
+    /// Operand order.
+    pub dataflow: Dataflow,
     /// Name of the sweep design the point belongs to (provenance).
     pub design: String,
 }
@@ -68,17 +74,18 @@ pub struct Convergence {
     pub min_chunks: u32,
     /// Most chunks.
     pub max_chunks: u32,
-    /// Stop once SE(mean total fJ/op) / mean is below this (default 0.01).
+    /// Stop once SE(mean fJ/op) / mean is below this for every component and the total
+    /// (default 0.01).
     pub target_rel_se: f64,
 }
 
 impl Default for Convergence {
-    /// 20,000-cycle chunks, 3 to 50 of them, 1 % target.
+    /// 20,000-cycle chunks, 3 to 200 of them, 1 % target.
     fn default() -> Self {
         Convergence {
             chunk_cycles: 20_000,
             min_chunks: 3,
-            max_chunks: 50,
+            max_chunks: 200,
             target_rel_se: 0.01,
         }
     }
@@ -122,8 +129,10 @@ pub struct Measurement {
     pub cycles: u64,
     /// Chunks simulated.
     pub chunks: u32,
-    /// Whether the standard-error target was met.
+    /// Whether every component's standard-error target was met.
     pub converged: bool,
+    /// The largest relative standard error of any component's mean (and the total's).
+    pub worst_rel_se: f64,
     /// Condition of the numbers.
     pub provenance: Provenance,
 }
@@ -181,6 +190,8 @@ pub struct SweepDesign {
     pub extra_random: usize,
     /// Name of the design (provenance column `design`): `grid` or `quick`.
     pub name: String,
+    /// Delay model of every point.
+    pub delay: DelayKind,
 }
 
 impl Default for SweepDesign {
@@ -195,6 +206,7 @@ impl Default for SweepDesign {
             reprs: Repr::ALL.to_vec(),
             extra_random: 24,
             name: "grid".into(),
+            delay: DelayKind::Zero,
         }
     }
 }
@@ -234,6 +246,8 @@ impl SweepDesign {
             clock_ns: self.clock_ns,
             wire_cap_ff: self.wire_cap_ff,
             seed: self.seed,
+            delay: self.delay,
+            dataflow: Dataflow::OutputStationary,
             design: self.name.clone(),
         })
     }
@@ -339,12 +353,34 @@ pub struct Converged {
     pub stats: StreamStats,
     /// Chunks run.
     pub chunks: u32,
-    /// Whether the target was met.
+    /// Whether every component met the target.
     pub converged: bool,
 }
 
+impl Converged {
+    /// The largest relative standard error over the components (0 when every mean is 0).
+    pub fn worst_rel_se(&self) -> f64 {
+        self.means
+            .values()
+            .map(|&(m, se)| rel_se(m, se))
+            .fold(0.0, f64::max)
+    }
+}
+
+/// `se / |m|`; 0 for an exactly constant zero (a component with no cells or no activity),
+/// infinite for a zero mean with spread.
+fn rel_se(m: f64, se: f64) -> f64 {
+    if se == 0.0 {
+        0.0
+    } else {
+        se / m.abs()
+    }
+}
+
 /// Run chunks of `one_chunk(seed)` (energy fJ/op by component incl. `total`, and stream
-/// statistics) until the relative SE of the mean total meets `conv`.
+/// statistics) until the relative standard error of the mean of **every** component (and of
+/// `total`) meets `conv`: the clock and leakage are nearly constant, so a target on the
+/// total alone would stop while the data-dependent components are still noisy.
 pub fn converge<E>(
     seed: u64,
     conv: &Convergence,
@@ -360,8 +396,11 @@ pub fn converge<E>(
         }
         stats.push(s);
         k += 1;
-        let (m, se) = mean_se(samples.get("total").map_or(&[][..], |v| v));
-        if k >= conv.min_chunks.max(2) && se <= conv.target_rel_se * m.abs() {
+        let all_met = samples.values().all(|v| {
+            let (m, se) = mean_se(v);
+            rel_se(m, se) <= conv.target_rel_se
+        });
+        if k >= conv.min_chunks.max(2) && all_met {
             break true;
         }
         if k >= conv.max_chunks {
@@ -377,43 +416,45 @@ pub fn converge<E>(
 }
 
 // ---------------------------------------------------------------------------------------
-// Prototype measurement on today's `simulate` API. The experiment layer's `run` replaces
-// exactly this function; nothing else in `fit` touches the simulator.
+// Measurement through the experiment layer: nothing else in `fit` touches the simulator.
 
-/// Measure `p` at zero delay with today's [`crate::simulate::simulate`], chunk by chunk.
-pub fn measure_zero_delay(p: &SweepPoint, conv: &Convergence) -> Result<Measurement, FitError> {
-    use crate::energy::{CellLibrary, EnergyMeter, EnergyOptions, ENERGY_MODEL_VERSION};
-    use crate::simulate::{open_stream, simulate, SimConfig};
-    let n = circuits::build(&p.spec);
-    let lib = CellLibrary::load(&p.library).map_err(|e| FitError::Measure(e.to_string()))?;
-    let opts = EnergyOptions {
-        clock_ns: p.clock_ns,
+/// The experiment request of chunk `seed` of `p` (`cycles` operand pairs).
+pub fn request(p: &SweepPoint, circuit: &Circuit, cycles: u64, seed: u64) -> Request {
+    Request {
+        stream: StreamSpec::Synthetic { dist: p.dist },
+        dataflow: p.dataflow,
+        cycles: Some(cycles),
+        seed,
+        cells: p.library.clone(),
+        delay: p.delay,
+        clock_ns: Some(p.clock_ns),
         wire_cap_ff: p.wire_cap_ff,
-        input_slew_ns: 0.0,
-    };
-    let meter = EnergyMeter::new(&n, &lib, opts);
+        ..Request::new(circuit.clone())
+    }
+}
+
+/// Measure `p` through [`crate::experiment::run`] (its delay model, library, clock and
+/// dataflow), chunk by chunk with independent seeds, until every component's mean energy
+/// per operation meets `conv` ([`converge`]).
+pub fn measure(p: &SweepPoint, conv: &Convergence) -> Result<Measurement, FitError> {
+    use crate::energy::{CellLibrary, ENERGY_MODEL_VERSION};
+    use crate::simulate::open_stream;
+    let circuit = Circuit::generated(p.spec);
+    let err = |e: &dyn std::fmt::Display| FitError::Measure(format!("{}: {e}", p.spec.describe()));
+    let lib = CellLibrary::load(&p.library).map_err(|e| err(&e))?;
     let c = converge(p.seed, conv, |seed| {
-        let cfg = SimConfig {
-            spec: p.spec,
-            stream: StreamSpec::Synthetic { dist: p.dist },
-            dataflow: Dataflow::OutputStationary,
-            cycles: conv.chunk_cycles,
-            seed,
-            imported: None,
-            data_dir: None,
-        };
-        let err =
-            |e: &dyn std::fmt::Display| FitError::Measure(format!("{}: {e}", p.spec.describe()));
-        let (act, _) = simulate(&n, &cfg, &mut |_| {}).map_err(|e| err(&e))?;
-        let pairs = open_stream(&cfg)
+        let req = request(p, &circuit, conv.chunk_cycles, seed);
+        let report = experiment::run(&req, &mut |_| {}).map_err(|e| err(&e))?;
+        let pairs = open_stream(&report.config)
             .and_then(|mut s| s.take_pairs(conv.chunk_cycles))
             .map_err(|e| err(&e))?;
-        let r = meter.measure(&act);
-        let mut e = r.fj_per_op_by_component.clone();
-        e.insert("total".into(), r.total_fj_per_op);
+        let e = report
+            .energy_fj_per_op
+            .ok_or_else(|| err(&"the run reported no energy"))?;
         Ok((e, StreamStats::from_pairs(&p.spec, &pairs)))
     })?;
-    let features = Features::of(&p.spec, &n, p.clock_ns, c.stats);
+    let features = Features::of(&p.spec, circuit.netlist(), p.clock_ns, c.stats.clone());
+    let worst_rel_se = c.worst_rel_se();
     let (means, chunks) = (c.means, c.chunks);
     Ok(Measurement {
         observation: Observation {
@@ -424,13 +465,14 @@ pub fn measure_zero_delay(p: &SweepPoint, conv: &Convergence) -> Result<Measurem
         cycles: chunks as u64 * conv.chunk_cycles,
         chunks,
         converged: c.converged,
+        worst_rel_se,
         provenance: Provenance {
             library: lib.id.clone(),
             corner: super::voltage::corner_of(&lib.id),
             voltage_v: lib.voltage_v,
             temperature_c: lib.temperature_c,
             clock_ns: p.clock_ns,
-            delay: "zero".into(),
+            delay: p.delay.model_name().into(),
             wire_cap_ff: p.wire_cap_ff,
             energy_model: ENERGY_MODEL_VERSION.into(),
             pann_version: env!("CARGO_PKG_VERSION").into(),
@@ -441,42 +483,30 @@ pub fn measure_zero_delay(p: &SweepPoint, conv: &Convergence) -> Result<Measurem
     })
 }
 
-/// Dynamic energy per operation (fJ; total minus leakage) of one zero-delay run of `p`'s
-/// circuit and stream (`cycles`, seed `p.seed`), metered with each library in `libraries`:
-/// `(library id, supply V, fJ/op)`. Zero-delay activity does not depend on the library, so
-/// one simulation serves every corner.
+/// Dynamic energy per operation (fJ; total minus leakage) of one run of `p`'s circuit and
+/// stream (`cycles`, seed `p.seed`, `p`'s delay model) through the experiment layer under
+/// each library in `libraries`: `(library id, supply V, fJ/op)`.
 pub fn dynamic_across_libraries(
     p: &SweepPoint,
     cycles: u64,
     libraries: &[String],
 ) -> Result<Vec<(String, f64, f64)>, FitError> {
-    use crate::energy::{CellLibrary, EnergyMeter, EnergyOptions};
-    use crate::simulate::{simulate, SimConfig};
-    let n = circuits::build(&p.spec);
-    let cfg = SimConfig {
-        spec: p.spec,
-        stream: StreamSpec::Synthetic { dist: p.dist },
-        dataflow: Dataflow::OutputStationary,
-        cycles,
-        seed: p.seed,
-        imported: None,
-        data_dir: None,
-    };
-    let (act, _) = simulate(&n, &cfg, &mut |_| {}).map_err(|e| FitError::Measure(e.to_string()))?;
-    let opts = EnergyOptions {
-        clock_ns: p.clock_ns,
-        wire_cap_ff: p.wire_cap_ff,
-        input_slew_ns: 0.0,
-    };
+    let circuit = Circuit::generated(p.spec);
     libraries
         .iter()
         .map(|id| {
-            let lib = CellLibrary::load(id).map_err(|e| FitError::Measure(e.to_string()))?;
-            let r = EnergyMeter::new(&n, &lib, opts).measure(&act);
+            let req = Request {
+                cells: id.clone(),
+                ..request(p, &circuit, cycles, p.seed)
+            };
+            let r = experiment::run(&req, &mut |_| {})
+                .map_err(|e| FitError::Measure(format!("{}: {e}", p.spec.describe())))?;
+            let e = r.energy_fj_per_op.unwrap_or_default();
+            let get = |k: &str| e.get(k).copied().unwrap_or(0.0);
             Ok((
-                lib.id.clone(),
-                lib.voltage_v,
-                r.total_fj_per_op - r.leakage_fj_per_op,
+                r.condition.library.clone(),
+                r.condition.voltage_v,
+                get("total") - get("leakage"),
             ))
         })
         .collect()
@@ -505,6 +535,66 @@ mod tests {
         );
     }
 
+    /// A constant 1000 fJ total with a ±5 % component: the total meets 1 % at once, the
+    /// component needs (0.05 / 0.01)² = 25 chunks of alternating ±5 % to reach it.
+    #[test]
+    fn convergence_waits_for_every_component_not_just_the_total() {
+        let conv = Convergence {
+            chunk_cycles: 1,
+            min_chunks: 2,
+            max_chunks: 1000,
+            target_rel_se: 0.01,
+        };
+        let mut k = 0;
+        let c = converge::<()>(7, &conv, |_| {
+            k += 1;
+            let noisy = if k % 2 == 0 { 1.05 } else { 0.95 };
+            let e = [
+                ("total".to_string(), 1000.0),
+                ("acc_reg".to_string(), noisy),
+            ];
+            Ok((e.into_iter().collect(), StreamStats::default()))
+        })
+        .unwrap();
+        assert!(c.converged);
+        assert!(c.chunks >= 25, "stopped after {} chunks", c.chunks);
+        assert!(c.worst_rel_se() <= 0.01);
+        let (m, se) = c.means["acc_reg"];
+        assert!(se / m <= 0.01);
+    }
+
+    #[test]
+    fn a_timed_point_is_measured_through_the_experiment_layer() {
+        let d = SweepDesign {
+            delay: DelayKind::Unit,
+            ..SweepDesign::default()
+        };
+        let p = d.point(Repr::Twos, 3, 3, 16, Dist::Uniform).unwrap();
+        let conv = Convergence {
+            chunk_cycles: 500,
+            min_chunks: 2,
+            max_chunks: 2,
+            target_rel_se: 1.0,
+        };
+        let unit = measure(&p, &conv).unwrap();
+        let zero = measure(
+            &SweepPoint {
+                delay: DelayKind::Zero,
+                ..p.clone()
+            },
+            &conv,
+        )
+        .unwrap();
+        assert_eq!(unit.provenance.delay, "unit");
+        let mult = |m: &Measurement| m.observation.fj_per_op["multiplier"];
+        assert!(
+            mult(&unit) > mult(&zero),
+            "glitches cost energy: unit {} vs zero {}",
+            mult(&unit),
+            mult(&zero)
+        );
+    }
+
     #[test]
     fn sweep_rows_come_back_in_point_order() {
         let d = SweepDesign::default();
@@ -517,7 +607,7 @@ mod tests {
             max_chunks: 2,
             target_rel_se: 1.0,
         };
-        let rows = run_sweep(&pts, |p| measure_zero_delay(p, &conv), &|_, _| {}).unwrap();
+        let rows = run_sweep(&pts, |p| measure(p, &conv), &|_, _| {}).unwrap();
         let widths: Vec<u32> = rows.iter().map(|r| r.point.spec.bx).collect();
         assert_eq!(widths, vec![2, 3, 4, 5, 6]);
         assert!(rows.iter().all(|r| r.measurement.cycles == 1000));
