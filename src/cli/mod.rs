@@ -4,6 +4,7 @@ mod args;
 mod bench;
 mod cells;
 mod compare;
+mod curve;
 mod fit;
 mod netlist;
 mod nn;
@@ -42,6 +43,8 @@ enum Command {
     Fit(fit::FitArgs),
     /// fJ/op per component from fitted power models; --check compares with the simulation.
     Predict(predict::PredictArgs),
+    /// Accuracy against energy per inference: uniform b-bit, unsigned, PANN over R and at each budget.
+    Curve(Box<curve::CurveArgs>),
     #[command(flatten)]
     Nn(nn::NnCommand),
 }
@@ -56,6 +59,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(a) => bench::run_bench(a),
         Command::Fit(a) => fit::run_fit(a),
         Command::Predict(a) => predict::run_predict(a),
+        Command::Curve(a) => curve::run(*a),
         Command::Nn(c) => nn::run(c),
     }
 }
