@@ -9,6 +9,7 @@ mod fit;
 mod netlist;
 mod nn;
 mod predict;
+mod reproduce;
 mod simulate;
 
 use clap::{Parser, Subcommand};
@@ -45,6 +46,8 @@ enum Command {
     Predict(predict::PredictArgs),
     /// Accuracy against energy per inference: uniform b-bit, unsigned, PANN over R and at each budget.
     Curve(Box<curve::CurveArgs>),
+    /// Measure the paper's claims (1–8) and write claims.md, claims.csv and the curves.
+    Reproduce(reproduce::ReproduceArgs),
     #[command(flatten)]
     Nn(nn::NnCommand),
 }
@@ -60,6 +63,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Fit(a) => fit::run_fit(a),
         Command::Predict(a) => predict::run_predict(a),
         Command::Curve(a) => curve::run(*a),
+        Command::Reproduce(a) => reproduce::run(a),
         Command::Nn(c) => nn::run(c),
     }
 }

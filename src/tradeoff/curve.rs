@@ -65,6 +65,9 @@ pub struct CurveConfig {
     pub act_bits: Vec<u32>,
     /// R values of the deployment-time traversal (also the grid E_add is measured on).
     pub r_grid: Vec<f64>,
+    /// Evaluate every b̃x of a budget on the test set (otherwise only the chosen one; the
+    /// others' test top-1 is NaN).
+    pub test_every_candidate: bool,
 }
 
 impl CurveConfig {
@@ -100,6 +103,7 @@ impl CurveConfig {
                     0.25, 0.35, 0.5, 0.7, 1.0, 1.4, 2.0, 2.8, 4.0, 5.6, 8.0, 11.0, 16.0,
                 ]
             },
+            test_every_candidate: !quick,
         }
     }
 
@@ -337,7 +341,13 @@ impl Run<'_> {
     /// A PANN network at (b̃x, R): accuracy on the held-out split (and the test set when
     /// `test`), and its layers' energy (`energy`: sample and simulate its streams; otherwise
     /// interpolate from `grid`).
-    fn pann(&self, act_bits: u32, r: f64, grid: Option<&PannGrid>) -> Result<Point, TradeoffError> {
+    fn pann(
+        &self,
+        act_bits: u32,
+        r: f64,
+        grid: Option<&PannGrid>,
+        test: bool,
+    ) -> Result<Point, TradeoffError> {
         let p = PannNet::build(
             &self.d.net,
             &pann_config(self.c, act_bits, r),
@@ -370,7 +380,11 @@ impl Run<'_> {
                 energy,
             });
         }
-        let (pred, _) = p.predict(&self.d.test);
+        let t1 = if test {
+            top1(&p.predict(&self.d.test).0, &self.d.test)
+        } else {
+            f64::NAN
+        };
         let (hpred, _) = p.predict(&self.d.heldout);
         Ok(Point {
             method: "pann".into(),
@@ -382,7 +396,7 @@ impl Run<'_> {
             accounting: None,
             budget_fj: None,
             chosen: false,
-            top1: top1(&pred, &self.d.test),
+            top1: t1,
             calib_top1: Some(top1(&hpred, &self.d.heldout)),
             layers,
             bops,
@@ -517,7 +531,7 @@ pub fn run_curve(c: &CurveConfig, progress: Progress<'_>) -> Result<Curve, Trade
         let mut rows = Vec::new();
         for (j, &r) in c.r_grid.iter().enumerate() {
             progress("PANN over R", i * c.r_grid.len() + j, total);
-            let p = run.pann(ab, r, None)?;
+            let p = run.pann(ab, r, None, true)?;
             let energies = inner_macs
                 .iter()
                 .map(|&(m, _)| (m, p.layers[m].energy.clone()))
@@ -550,7 +564,7 @@ pub fn run_curve(c: &CurveConfig, progress: Progress<'_>) -> Result<Curve, Trade
             let mut found = Vec::new();
             for (ab, g) in &grids {
                 let r = g.solve(budget - edge, a);
-                let mut p = run.pann(*ab, r, Some(g))?;
+                let mut p = run.pann(*ab, r, Some(g), c.test_every_candidate)?;
                 p.budget = u.budget.clone();
                 p.accounting = Some(a);
                 p.budget_fj = Some(budget);
@@ -566,6 +580,14 @@ pub fn run_curve(c: &CurveConfig, progress: Progress<'_>) -> Result<Curve, Trade
                 .map(|(i, _)| i)
                 .unwrap_or(0);
             found[best].chosen = true;
+            if found[best].top1.is_nan() {
+                let (ab, r) = (
+                    found[best].act_bits.unwrap_or(8),
+                    found[best].r.unwrap_or(1.0),
+                );
+                let g = &grids.iter().find(|(b, _)| *b == ab).expect("grid").1;
+                found[best].top1 = run.pann(ab, r, Some(g), true)?.top1;
+            }
             points.extend(found);
         }
     }

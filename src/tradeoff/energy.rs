@@ -122,12 +122,27 @@ pub struct EnergySource {
 }
 
 impl EnergySource {
-    /// Simulated fJ/op of `spec` fed `pairs` (zero delay, the experiment API).
+    /// Simulated fJ/op of `spec` fed `pairs` (zero delay, the experiment API), the idle
+    /// accumulator of an unsigned split clock-gated ([`gate_idle_accumulator`]).
     pub fn simulate(
         &self,
         spec: ValidMacSpec,
         pairs: &[(i64, i64)],
     ) -> Result<OpEnergy, TradeoffError> {
+        let report = self.report(spec, pairs)?;
+        let mut e = report.energy_fj_per_op.unwrap_or_default();
+        e.remove("total");
+        gate_idle_accumulator(spec, &mut e);
+        Ok(OpEnergy::from_components(e))
+    }
+
+    /// The experiment report of `spec` fed `pairs` (zero delay; toggles and energy as
+    /// simulated, no clock gating applied).
+    pub fn report(
+        &self,
+        spec: ValidMacSpec,
+        pairs: &[(i64, i64)],
+    ) -> Result<crate::experiment::Report, TradeoffError> {
         let mut f = tempfile::Builder::new()
             .prefix("pann-tradeoff-")
             .suffix(".csv")
@@ -149,11 +164,7 @@ impl EnergySource {
             wire_cap_ff: self.wire_cap_ff,
             ..Request::new(Circuit::generated(spec))
         };
-        let report = run(&req, &mut |_| {}).map_err(|e| TradeoffError::Sim(e.to_string()))?;
-        let mut e = report.energy_fj_per_op.unwrap_or_default();
-        e.remove("total");
-        gate_idle_accumulator(spec, &mut e);
-        Ok(OpEnergy::from_components(e))
+        run(&req, &mut |_| {}).map_err(|e| TradeoffError::Sim(e.to_string()))
     }
 
     /// Predicted fJ/op of `spec` fed `pairs` from the fitted models (`None` without models).

@@ -83,7 +83,11 @@ pub fn curve_rows(c: &Curve) -> Vec<Vec<String>> {
                 opt(em.map(f)),
                 opt(err),
                 opt(e.map(|e| f(e / c.macs_per_image as f64))),
-                format!("{:.2}", p.top1),
+                if p.top1.is_nan() {
+                    String::new()
+                } else {
+                    format!("{:.2}", p.top1)
+                },
                 opt(p.calib_top1.map(|t| format!("{t:.2}"))),
                 p.chosen.to_string(),
                 p.bops.to_string(),
@@ -191,7 +195,7 @@ pub fn budget_table(c: &Curve) -> String {
         .find(|p| p.method == "float")
         .map_or(f64::NAN, |p| p.top1);
     let mut s = format!(
-        "{} on {} ({} test images, {} held-out), float top-1 {float:.2} %\n{:<12} {:<9} {:>14} {:>9} {:>5} {:>7} {:>9} {:>10}  test top-1 per b̃x\n",
+        "{} on {} ({} test images, {} held-out), float top-1 {float:.2} %\n{:<12} {:<9} {:>14} {:>9} {:>5} {:>7} {:>9} {:>10}  held-out top-1 per b̃x\n",
         c.model, c.dataset, c.images, c.heldout_images, "budget", "account.", "fJ/inference", "uniform", "b̃x", "R", "PANN", "PANN-float"
     );
     for u in c.points.iter().filter(|p| p.method.starts_with("uniform")) {
@@ -206,7 +210,13 @@ pub fn budget_table(c: &Curve) -> String {
             };
             let per: Vec<String> = cands
                 .iter()
-                .map(|p| format!("{}:{:.1}", p.act_bits.unwrap_or(0), p.top1))
+                .map(|p| {
+                    format!(
+                        "{}:{:.1}",
+                        p.act_bits.unwrap_or(0),
+                        p.calib_top1.unwrap_or(f64::NAN)
+                    )
+                })
                 .collect();
             s += &format!(
                 "{:<12} {:<9} {:>14.0} {:>8.2}% {:>5} {:>7.3} {:>8.2}% {:>+10.2}  {}\n",

@@ -1,6 +1,6 @@
 //! The power–accuracy figure of a [`Curve`]: top-1 against energy per inference (log scale),
 //! one panel per accounting; uniform b-bit networks on a two's-complement and on an unsigned
-//! MAC, the PANN traversal over R (at the b̃x the held-out split chose for the 2-bit budget)
+//! MAC, the PANN traversal over R (at the b̃x the held-out split chose most often)
 //! and PANN at each budget (the chosen b̃x), float as a horizontal line.
 
 use super::curve::{Curve, Point};
@@ -19,14 +19,23 @@ fn err(e: impl std::fmt::Display) -> String {
     format!("plot: {e}")
 }
 
-/// The b̃x of the curve drawn: the one chosen at the smallest two's-complement datapath budget.
+/// The b̃x of the curve drawn: the one the held-out split chose most often over all budgets
+/// (ties: the larger).
 pub fn curve_act_bits(c: &Curve) -> Option<u32> {
-    c.points
-        .iter()
-        .filter(|p| p.chosen && p.accounting == Some(Accounting::Datapath))
-        .filter(|p| p.budget.starts_with("twos-"))
-        .min_by_key(|p| p.budget_fj.map(|b| b as u64))
-        .and_then(|p| p.act_bits)
+    let mut count = std::collections::BTreeMap::new();
+    for p in c.points.iter().filter(|p| p.chosen) {
+        *count.entry(p.act_bits?).or_insert(0) += 1;
+    }
+    count
+        .into_iter()
+        .max_by_key(|&(b, n)| (n, b))
+        .map(|(b, _)| b)
+        .or_else(|| {
+            c.points
+                .iter()
+                .find(|p| p.method == "pann")
+                .and_then(|p| p.act_bits)
+        })
 }
 
 /// The figure's bytes in `format`.
