@@ -218,8 +218,14 @@ pub fn budget_table(c: &Curve) -> String {
                     )
                 })
                 .collect();
+            // `*`: the smallest R of the grid already spends more than the budget.
+            let over = if best.energy(a) > 1.01 * u.energy(a) {
+                "*"
+            } else {
+                " "
+            };
             s += &format!(
-                "{:<12} {:<9} {:>14.0} {:>8.2}% {:>5} {:>7.3} {:>8.2}% {:>+10.2}  {}\n",
+                "{:<12} {:<9} {:>14.0} {:>8.2}% {:>5} {:>6.3}{over} {:>8.2}% {:>+10.2}  {}\n",
                 u.budget,
                 a.name(),
                 u.energy(a),
@@ -232,6 +238,7 @@ pub fn budget_table(c: &Curve) -> String {
             );
         }
     }
+    s += "(* = over budget: PANN's smallest R on the grid already spends more than the budget)\n";
     for a in Accounting::ALL {
         let errs: Vec<f64> = c
             .points
