@@ -13,9 +13,11 @@ use pann::tradeoff::output::CURVE_COLUMNS;
 use pann::tradeoff::sample::{addition_pairs, mac_pairs, SampleSize};
 use std::process::Command;
 
-/// Energy per inference ÷ R may vary this much across R ∈ {2, 4, 8} (fJ per addition falls
-/// slightly with R: repeated inputs toggle nothing).
-const LINEARITY_TOLERANCE: f64 = 0.25;
+/// Energy per inference ÷ R may vary this much across R ∈ {2, 4, 8} under the `total`
+/// accounting (clock and leakage: the same every addition). Under `datapath` the fJ per
+/// addition falls with R (each input repeats |q| times and a repeat toggles nothing), so
+/// the datapath energy grows with R, but sub-linearly: that is asserted, not linearity.
+const LINEARITY_TOLERANCE: f64 = 0.10;
 /// Fitted models (quick design) against simulation, `total` accounting, per layer.
 const MODEL_TOLERANCE_TOTAL: f64 = 0.20;
 
@@ -44,7 +46,7 @@ fn pann_energy_is_linear_in_r_and_the_models_agree_with_simulation() {
     let calib = calibration_slice(&train, 64, 0);
     let src = source(true);
     let spec = mac(8, 2, Repr::Unsigned).unwrap();
-    let mut per_r = Vec::new();
+    let (mut per_r, mut datapath) = (Vec::new(), Vec::new());
     for r in [2.0, 4.0, 8.0] {
         let cfg = PannConfig {
             model: ModelId::Mlp,
@@ -68,14 +70,20 @@ fn pann_energy_is_linear_in_r_and_the_models_agree_with_simulation() {
             err.abs() <= MODEL_TOLERANCE_TOTAL,
             "R {r}: model error {err}"
         );
-        per_r.push(adds * e.sim.get(Accounting::Datapath) / p.layers[m].r_reached);
+        let r_reached = p.layers[m].r_reached;
+        per_r.push(adds * e.sim.get(Accounting::Total) / r_reached);
+        datapath.push(adds * e.sim.get(Accounting::Datapath));
     }
+    assert!(
+        datapath.windows(2).all(|w| w[1] > w[0]),
+        "datapath energy grows with R: {datapath:?}"
+    );
     let (lo, hi) = per_r
         .iter()
         .fold((f64::INFINITY, 0.0f64), |(l, h), &v| (l.min(v), h.max(v)));
     assert!(
         (hi - lo) / lo <= LINEARITY_TOLERANCE,
-        "energy / R across R: {per_r:?}"
+        "total energy / R across R: {per_r:?}"
     );
 }
 

@@ -90,6 +90,9 @@ where
     root.present().map_err(err)
 }
 
+/// A series: points, colour, legend label, joined by a line.
+type Style<'a> = (&'a Vec<(f64, f64)>, RGBColor, &'a str, bool);
+
 fn series(c: &Curve, a: Accounting, keep: impl Fn(&Point) -> bool) -> Vec<(f64, f64)> {
     let mut v: Vec<(f64, f64)> = c
         .points
@@ -165,7 +168,7 @@ where
             .label(format!("float {f:.2} %"))
             .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], BLACK));
     }
-    let styles: [(&Vec<(f64, f64)>, RGBColor, &str, bool); 4] = [
+    let styles: [Style<'_>; 4] = [
         (&twos, TWOS, "uniform b-bit, two's-compl. MAC", true),
         (&uns, UNS, "uniform b-bit, unsigned MAC", true),
         (&curve, PANN, "PANN over R", true),
