@@ -95,7 +95,7 @@ pub fn run(a: ReproduceArgs) -> Result<()> {
             c
         };
         list.push(tag(claims::claim4(curve)));
-        list.push(tag(claims::claim5(curve, *gap)));
+        list.push(tag(claims::claim5(curve, *gap, 0.5)));
         list.push(tag(claims::claim6(curve, 0.5)));
         list.push(tag(claims::claim7(curve)));
     }

@@ -298,7 +298,10 @@ fn uniform<'a>(c: &'a Curve, budget: &str) -> Option<&'a Point> {
 
 /// Claim 5: at the 2-bit budget PANN is within a small gap of float, and beats uniform b-bit
 /// at equal energy for b ∈ {2, 3, 4}; `gap` = allowed top-1 loss (points).
-pub fn claim5(c: &Curve, gap: f64) -> Claim {
+///
+/// A budget where PANN is below uniform by at most `tol` points (test-set noise: one image
+/// of 300 is 0.33 points) makes the verdict `partly`, not `holds`.
+pub fn claim5(c: &Curve, gap: f64, tol: f64) -> Claim {
     let float = c
         .points
         .iter()
@@ -309,6 +312,7 @@ pub fn claim5(c: &Curve, gap: f64) -> Claim {
     let mut ok = std::collections::BTreeMap::new();
     for a in Accounting::ALL {
         let mut wins = true;
+        let mut near = true;
         let mut small = true;
         for repr in ["twos", "unsigned"] {
             for b in [2, 3, 4] {
@@ -317,6 +321,7 @@ pub fn claim5(c: &Curve, gap: f64) -> Claim {
                     continue;
                 };
                 wins &= p.top1 >= u.top1;
+                near &= p.top1 + tol >= u.top1;
                 if b == 2 {
                     small &= float - p.top1 <= gap;
                     text.push(format!(
@@ -328,21 +333,25 @@ pub fn claim5(c: &Curve, gap: f64) -> Claim {
                 numbers.push((format!("uniform_top1_{name}"), u.top1));
             }
         }
-        ok.insert(a, (wins, small));
+        ok.insert(a, (wins, near, small));
         text.push(format!(
             "{}: PANN ≥ uniform at every 2/3/4-bit budget: {}",
             a.name(),
-            if wins { "yes" } else { "no" }
+            match (wins, near) {
+                (true, _) => "yes".to_string(),
+                (false, true) => format!("no, but within {tol} points everywhere"),
+                _ => "no".to_string(),
+            }
         ));
     }
-    let (dw, ds) = ok[&Accounting::Datapath];
-    let (tw, ts) = ok[&Accounting::Total];
+    let (dw, dn, ds) = ok[&Accounting::Datapath];
+    let (tw, tn, ts) = ok[&Accounting::Total];
     Claim {
         id: 5,
         claim: format!("At the power of a 2-bit network PANN stays within a small gap ({gap} point) of full precision, and beats uniform b-bit at equal energy for b ∈ {{2, 3, 4}}"),
         numbers,
         measured: text.join("; "),
-        verdict: verdict(dw && ds && tw && ts, dw && ds),
+        verdict: verdict(dw && ds && tw && ts, dn && ds && tn),
         command: "pann curve --model M --dataset D (budget rows with chosen=true vs uniform rows)".into(),
     }
 }
