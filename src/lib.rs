@@ -22,3 +22,4 @@ pub mod report;
 pub mod sim;
 pub mod simulate;
 pub mod stream;
+pub mod tradeoff;

@@ -36,7 +36,7 @@ impl PlotFormat {
 
 static FONT: &[u8] = include_bytes!("../data/fonts/DejaVuSans.ttf");
 
-fn register_font() -> Result<(), String> {
+pub(crate) fn register_font() -> Result<(), String> {
     static ONCE: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
     ONCE.get_or_init(|| {
         plotters::style::register_font("sans-serif", FontStyle::Normal, FONT)

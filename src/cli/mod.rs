@@ -4,10 +4,12 @@ mod args;
 mod bench;
 mod cells;
 mod compare;
+mod curve;
 mod fit;
 mod netlist;
 mod nn;
 mod predict;
+mod reproduce;
 mod simulate;
 
 use clap::{Parser, Subcommand};
@@ -42,6 +44,10 @@ enum Command {
     Fit(fit::FitArgs),
     /// fJ/op per component from fitted power models; --check compares with the simulation.
     Predict(predict::PredictArgs),
+    /// Accuracy against energy per inference: uniform b-bit, unsigned, PANN over R and at each budget.
+    Curve(Box<curve::CurveArgs>),
+    /// Measure the paper's claims (1–8) and write claims.md, claims.csv and the curves.
+    Reproduce(reproduce::ReproduceArgs),
     #[command(flatten)]
     Nn(nn::NnCommand),
 }
@@ -56,6 +62,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(a) => bench::run_bench(a),
         Command::Fit(a) => fit::run_fit(a),
         Command::Predict(a) => predict::run_predict(a),
+        Command::Curve(a) => curve::run(*a),
+        Command::Reproduce(a) => reproduce::run(a),
         Command::Nn(c) => nn::run(c),
     }
 }

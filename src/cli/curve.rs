@@ -1,0 +1,174 @@
+//! `pann curve`: power–accuracy curves of one network ([`pann::tradeoff::run_curve`]) written
+//! as `curve.csv`, `layers.csv`, `curve.svg` and `curve.png` into one folder.
+
+use super::args::{count_bar, data_dir, EnergyArgs};
+use anyhow::{Context, Result};
+use clap::Args;
+use pann::fit::predict::CoefficientTable;
+use pann::nn::idx::DatasetId;
+use pann::nn::model::ModelId;
+use pann::plot::PlotFormat;
+use pann::report::write_atomic;
+use pann::tradeoff::output::{csv_text, curve_rows, layer_rows, CURVE_COLUMNS, LAYER_COLUMNS};
+use pann::tradeoff::plot::curve_plot;
+use pann::tradeoff::{energy, run_curve, Curve, CurveConfig, EnergySource};
+use std::path::{Path, PathBuf};
+
+/// Arguments shared by `pann curve` and `pann reproduce`.
+#[derive(Args, Debug, Clone)]
+pub struct CurveArgs {
+    /// Network: ccexam-cnn | lenet5 | mlp.
+    #[arg(long, default_value = "ccexam-cnn")]
+    pub model: String,
+    /// Dataset: mnist | fashion-mnist.
+    #[arg(long, default_value = "mnist")]
+    pub dataset: String,
+    /// Output folder (created; must not be a file).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Evaluate only the first N test images.
+    #[arg(long)]
+    pub limit: Option<usize>,
+    /// Small settings for CI: 128 calibration and 500 held-out images, 4096 sampled pairs
+    /// per layer, a 7-point R grid.
+    #[arg(long)]
+    pub quick: bool,
+    /// Coefficients CSV of `pann fit` (default: fit the quick design on the fly).
+    #[arg(long)]
+    pub models: Option<PathBuf>,
+    /// Cell library.
+    #[arg(long, default_value = pann::energy::DEFAULT_LIBRARY)]
+    pub cells: String,
+    #[command(flatten)]
+    pub energy: EnergyArgs,
+    /// R values of the traversal (comma-separated, each > 0).
+    #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
+    pub r: Option<Vec<f64>>,
+    /// PANN activation bits searched (comma-separated, 2..=8).
+    #[arg(long, value_delimiter = ',')]
+    pub act_bits: Option<Vec<u32>>,
+    /// Seed of the calibration and held-out images and of the quick fit.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Data directory (default: ./data, else the crate's data/).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+impl CurveArgs {
+    /// Validated configuration; loads or fits the power models.
+    pub fn config(&self) -> Result<CurveConfig> {
+        let model = ModelId::parse(&self.model).context("--model")?;
+        let dataset = DatasetId::parse(&self.dataset).context("--dataset")?;
+        let opts = self.energy.options()?;
+        pann::energy::CellLibrary::load(&self.cells)
+            .with_context(|| format!("--cells {}", self.cells))?;
+        let source = EnergySource {
+            cells: self.cells.clone(),
+            clock_ns: opts.clock_ns,
+            wire_cap_ff: opts.wire_cap_ff,
+            models: None,
+        };
+        let mut c = CurveConfig::new(model, dataset, source, self.quick);
+        c.limit = self.limit;
+        c.seed = self.seed;
+        c.data_dir = data_dir(&self.data_dir);
+        if let Some(r) = &self.r {
+            c.r_grid = r.clone();
+            c.r_grid
+                .sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+        }
+        if let Some(a) = &self.act_bits {
+            c.act_bits = a.clone();
+        }
+        c.validate()?;
+        // Fail on missing weights before fitting anything.
+        model.load(&c.data_dir, dataset).context("--model")?;
+        c.source.models = Some(match &self.models {
+            Some(p) => {
+                let t = CoefficientTable::read(p)?;
+                for repr in [pann::circuits::Repr::Twos, pann::circuits::Repr::Unsigned] {
+                    t.select(repr, Some(&self.cells))
+                        .with_context(|| format!("--models {}", p.display()))?;
+                }
+                t
+            }
+            None => energy::quick_models(&self.cells, opts.clock_ns, opts.wire_cap_ff, self.seed)?,
+        });
+        Ok(c)
+    }
+}
+
+/// Create `dir` (refusing a file) before any work.
+pub fn prepare_dir(dir: &Path) -> Result<()> {
+    anyhow::ensure!(
+        !dir.exists() || dir.is_dir(),
+        "--out {}: exists and is not a folder",
+        dir.display()
+    );
+    std::fs::create_dir_all(dir).with_context(|| format!("--out {}", dir.display()))
+}
+
+/// Write `bytes` to `path` atomically.
+pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic::<_, anyhow::Error>(path, |w| Ok(w.write_all(bytes)?))
+        .with_context(|| format!("writing {}", path.display()))
+}
+
+/// Run the curve with a progress bar (hidden when quiet or not on a terminal).
+pub fn compute(c: &CurveConfig, quiet: bool) -> Result<Curve> {
+    let pb = count_bar(1, "steps", quiet);
+    let mut last = String::new();
+    let curve = run_curve(c, &mut |stage, done, total| {
+        if stage != last {
+            pb.set_message(stage.to_string());
+            pb.set_prefix(stage.to_string());
+            last = stage.to_string();
+        }
+        pb.set_length(total as u64);
+        pb.set_position(done as u64);
+    })?;
+    pb.finish_and_clear();
+    Ok(curve)
+}
+
+/// Write curve.csv, layers.csv, curve.svg, curve.png into `dir`.
+pub fn write_curve(dir: &Path, c: &Curve) -> Result<()> {
+    let csv = csv_text(&CURVE_COLUMNS, &curve_rows(c))?;
+    let layers = csv_text(&LAYER_COLUMNS, &layer_rows(c))?;
+    let svg = curve_plot(c, PlotFormat::Svg).map_err(anyhow::Error::msg)?;
+    let png = curve_plot(c, PlotFormat::Png).map_err(anyhow::Error::msg)?;
+    write_file(&dir.join("curve.csv"), csv.as_bytes())?;
+    write_file(&dir.join("layers.csv"), layers.as_bytes())?;
+    write_file(&dir.join("curve.svg"), &svg)?;
+    write_file(&dir.join("curve.png"), &png)
+}
+
+/// `pann curve`.
+pub fn run(a: CurveArgs) -> Result<()> {
+    anyhow::ensure!(
+        !a.out.exists() || a.out.is_dir(),
+        "--out {}: exists and is not a folder",
+        a.out.display()
+    );
+    let start = std::time::Instant::now();
+    let c = a.config()?;
+    let curve = compute(&c, a.quiet)?;
+    prepare_dir(&a.out)?;
+    write_curve(&a.out, &curve)?;
+    print!("{}", pann::tradeoff::output::budget_table(&curve));
+    if !a.quiet {
+        eprintln!(
+            "{} on {}: {} points in {:.1} s; wrote curve.csv, layers.csv, curve.svg, curve.png in {}",
+            curve.model,
+            curve.dataset,
+            curve.points.len(),
+            start.elapsed().as_secs_f64(),
+            a.out.display()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,201 @@
+//! The power–accuracy figure of a [`Curve`]: top-1 against energy per inference (log scale),
+//! one panel per accounting; uniform b-bit networks on a two's-complement and on an unsigned
+//! MAC, the PANN traversal over R (at the b̃x the held-out split chose most often)
+//! and PANN at each budget (the chosen b̃x), float as a horizontal line.
+
+use super::curve::{Curve, Point};
+use super::energy::Accounting;
+use crate::plot::PlotFormat;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+const SIZE: (u32, u32) = (1100, 520);
+const TWOS: RGBColor = RGBColor(0xc4, 0x4e, 0x52);
+const UNS: RGBColor = RGBColor(0xdd, 0x84, 0x52);
+const PANN: RGBColor = RGBColor(0x4c, 0x72, 0xb0);
+const BUDGET: RGBColor = RGBColor(0x55, 0xa8, 0x68);
+
+fn err(e: impl std::fmt::Display) -> String {
+    format!("plot: {e}")
+}
+
+/// The b̃x of the curve drawn: the one the held-out split chose most often over all budgets
+/// (ties: the larger).
+pub fn curve_act_bits(c: &Curve) -> Option<u32> {
+    let mut count = std::collections::BTreeMap::new();
+    for p in c.points.iter().filter(|p| p.chosen) {
+        *count.entry(p.act_bits?).or_insert(0) += 1;
+    }
+    count
+        .into_iter()
+        .max_by_key(|&(b, n)| (n, b))
+        .map(|(b, _)| b)
+        .or_else(|| {
+            c.points
+                .iter()
+                .find(|p| p.method == "pann")
+                .and_then(|p| p.act_bits)
+        })
+}
+
+/// The figure's bytes in `format`.
+pub fn curve_plot(c: &Curve, format: PlotFormat) -> Result<Vec<u8>, String> {
+    crate::plot::register_font()?;
+    match format {
+        PlotFormat::Svg => {
+            let mut svg = String::new();
+            draw(
+                SVGBackend::with_string(&mut svg, SIZE).into_drawing_area(),
+                c,
+            )?;
+            Ok(svg.into_bytes())
+        }
+        PlotFormat::Png => {
+            let mut rgb = vec![0u8; SIZE.0 as usize * SIZE.1 as usize * 3];
+            draw(
+                BitMapBackend::with_buffer(&mut rgb, SIZE).into_drawing_area(),
+                c,
+            )?;
+            let mut out = Vec::new();
+            let mut enc = png::Encoder::new(&mut out, SIZE.0, SIZE.1);
+            enc.set_color(png::ColorType::Rgb);
+            enc.set_depth(png::BitDepth::Eight);
+            let mut w = enc.write_header().map_err(err)?;
+            w.write_image_data(&rgb).map_err(err)?;
+            w.finish().map_err(err)?;
+            Ok(out)
+        }
+    }
+}
+
+fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, c: &Curve) -> Result<(), String>
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE).map_err(err)?;
+    let (head, body) = root.split_vertically(36);
+    head.draw(&Text::new(
+        format!(
+            "{} on {}: top-1 vs energy per inference ({} test images, {}, clock {} ns, B = 32)",
+            c.model, c.dataset, c.images, c.library, c.clock_ns
+        ),
+        (10, 10),
+        ("sans-serif", 15).into_font().color(&BLACK),
+    ))
+    .map_err(err)?;
+    let panels = body.split_evenly((1, 2));
+    for (area, a) in panels.iter().zip(Accounting::ALL) {
+        panel(area, c, a)?;
+    }
+    root.present().map_err(err)
+}
+
+/// A series: points, colour, legend label, joined by a line.
+type Style<'a> = (&'a Vec<(f64, f64)>, RGBColor, &'a str, bool);
+
+fn series(c: &Curve, a: Accounting, keep: impl Fn(&Point) -> bool) -> Vec<(f64, f64)> {
+    let mut v: Vec<(f64, f64)> = c
+        .points
+        .iter()
+        .filter(|p| keep(p))
+        .filter(|p| p.accounting.is_none_or(|x| x == a))
+        .map(|p| (p.energy(a), p.top1))
+        .collect();
+    v.sort_by(|x, y| x.0.partial_cmp(&y.0).expect("finite"));
+    v
+}
+
+fn panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    c: &Curve,
+    a: Accounting,
+) -> Result<(), String>
+where
+    DB::ErrorType: 'static,
+{
+    let ab = curve_act_bits(c);
+    let twos = series(c, a, |p| p.method == "uniform");
+    let uns = series(c, a, |p| p.method == "uniform-unsigned");
+    let curve = series(c, a, |p| {
+        p.method == "pann" && p.budget == "curve" && p.act_bits == ab
+    });
+    let budget = series(c, a, |p| p.method == "pann" && p.chosen);
+    let float = c
+        .points
+        .iter()
+        .find(|p| p.method == "float")
+        .map(|p| p.top1);
+    let all: Vec<&(f64, f64)> = twos
+        .iter()
+        .chain(&uns)
+        .chain(&curve)
+        .chain(&budget)
+        .collect();
+    let xmin = all
+        .iter()
+        .map(|p| p.0)
+        .fold(f64::INFINITY, f64::min)
+        .max(1e-3)
+        / 1.3;
+    let xmax = all.iter().map(|p| p.0).fold(0.0, f64::max).max(xmin * 2.0) * 1.3;
+    let ymin = all
+        .iter()
+        .map(|p| p.1)
+        .fold(100.0, f64::min)
+        .min(float.unwrap_or(100.0));
+    let ymin = (ymin - 3.0).max(0.0);
+    let mut chart = ChartBuilder::on(area)
+        .caption(format!("{} accounting", a.name()), ("sans-serif", 15))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(52)
+        .build_cartesian_2d((xmin..xmax).log_scale(), ymin..100.5)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc("energy per inference (fJ, log)")
+        .y_desc("top-1 (%)")
+        .x_label_formatter(&|v| format!("{v:.1e}"))
+        .draw()
+        .map_err(err)?;
+    if let Some(f) = float {
+        chart
+            .draw_series(LineSeries::new(
+                [(xmin, f), (xmax, f)],
+                BLACK.stroke_width(1),
+            ))
+            .map_err(err)?
+            .label(format!("float {f:.2} %"))
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], BLACK));
+    }
+    let styles: [Style<'_>; 4] = [
+        (&twos, TWOS, "uniform b-bit, two's-compl. MAC", true),
+        (&uns, UNS, "uniform b-bit, unsigned MAC", true),
+        (&curve, PANN, "PANN over R", true),
+        (&budget, BUDGET, "PANN at each budget (chosen b̃x)", false),
+    ];
+    for (pts, color, label, line) in styles {
+        if line {
+            chart
+                .draw_series(LineSeries::new(pts.iter().copied(), color.stroke_width(2)))
+                .map_err(err)?;
+        }
+        chart
+            .draw_series(pts.iter().map(|&p| Circle::new(p, 4, color.filled())))
+            .map_err(err)?
+            .label(match (label, ab) {
+                ("PANN over R", Some(b)) => format!("PANN over R (b̃x = {b})"),
+                _ => label.to_string(),
+            })
+            .legend(move |(x, y)| Circle::new((x + 8, y), 4, color.filled()));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 12))
+        .draw()
+        .map_err(err)?;
+    Ok(())
+}
