@@ -244,7 +244,7 @@ pub fn quick_models(
     seed: u64,
 ) -> Result<CoefficientTable, TradeoffError> {
     use crate::fit::output::{write_coefficients_csv, FittedRowSource};
-    use crate::fit::sweep::{measure_zero_delay, Convergence, SweepDesign};
+    use crate::fit::sweep::{measure, Convergence, SweepDesign};
     use crate::fit::{fit_all, run_sweep, Dataset};
     let models = |e: crate::fit::FitError| TradeoffError::Models(e.to_string());
     let mut fitted = Vec::new();
@@ -259,12 +259,7 @@ pub fn quick_models(
             ..SweepDesign::default()
         };
         let conv = Convergence::quick(0.01);
-        let rows = run_sweep(
-            &d.quick_grid(),
-            |p| measure_zero_delay(p, &conv),
-            &|_, _| {},
-        )
-        .map_err(models)?;
+        let rows = run_sweep(&d.quick_grid(), |p| measure(p, &conv), &|_, _| {}).map_err(models)?;
         let data = Dataset {
             obs: rows
                 .iter()

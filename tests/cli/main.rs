@@ -5,4 +5,5 @@ mod cli;
 mod energy_cli;
 mod nn_cli;
 mod notebooks;
+mod tradeoff;
 mod yosys_cli;
