@@ -239,7 +239,7 @@ impl CsvStream {
             let v = parse_i64(t).ok_or_else(|| {
                 err(format!(
                     "'{}' is not an integer",
-                    String::from_utf8_lossy(t)
+                    crate::report::quote(&String::from_utf8_lossy(t))
                 ))
             })?;
             in_range(v, r).map_err(err)
@@ -392,9 +392,12 @@ impl OperandStream for CsvReference {
             let field = |i: usize, name: &str, r: (i64, i64)| -> Result<i64, StreamError> {
                 let text = rec.get(i).unwrap_or("");
                 let err = |why: String| row_err(&self.path, line, name, why);
-                let v: i64 = text
-                    .parse()
-                    .map_err(|_| err(format!("'{text}' is not an integer")))?;
+                let v: i64 = text.parse().map_err(|_| {
+                    err(format!(
+                        "'{}' is not an integer",
+                        crate::report::quote(text)
+                    ))
+                })?;
                 in_range(v, r).map_err(err)
             };
             let x = field(self.xi, "x", self.ranges.x)?;
