@@ -22,9 +22,21 @@ fn main() {
         rev
     };
     println!("cargo:rustc-env=PANN_GIT_REV={rev}");
-    for p in [".git/HEAD", ".git/index", ".git/refs"] {
-        if std::path::Path::new(p).exists() {
-            println!("cargo:rerun-if-changed={p}");
+    // The git directory (a worktree's is not ./.git): rebuild when HEAD, the refs or the
+    // index move.
+    let git_dir = std::process::Command::new("git")
+        .args(["rev-parse", "--git-dir", "--git-common-dir"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .unwrap_or_default();
+    for dir in git_dir.lines() {
+        for f in ["HEAD", "index", "refs", "packed-refs"] {
+            let p = std::path::Path::new(dir.trim()).join(f);
+            if p.exists() {
+                println!("cargo:rerun-if-changed={}", p.display());
+            }
         }
     }
     println!("cargo:rerun-if-changed=build.rs");
