@@ -2,15 +2,22 @@
 
 mod args;
 mod bench;
+mod bench_nn;
 mod cells;
 mod compare;
 mod curve;
+mod eval;
 mod fit;
 mod netlist;
 mod nn;
 mod predict;
+mod quant_args;
+mod quant_table;
 mod reproduce;
 mod simulate;
+mod streams;
+#[cfg(feature = "train")]
+mod train;
 
 use clap::{Parser, Subcommand};
 
