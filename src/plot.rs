@@ -45,36 +45,45 @@ pub(crate) fn register_font() -> Result<(), String> {
     .clone()
 }
 
+/// The bytes of a figure of `size` pixels in `format`, drawn by `draw(area)` (a closure over
+/// a backend-generic drawing function, expanded once per backend), text laid out with the
+/// embedded font. Shared by every figure of the crate.
+macro_rules! render {
+    ($format:expr, $size:expr, $draw:expr) => {{
+        use plotters::prelude::{BitMapBackend, IntoDrawingArea, SVGBackend};
+        $crate::plot::register_font()?;
+        let size: (u32, u32) = $size;
+        match $format {
+            $crate::plot::PlotFormat::Svg => {
+                let mut svg = String::new();
+                $draw(SVGBackend::with_string(&mut svg, size).into_drawing_area())?;
+                Ok(svg.into_bytes())
+            }
+            $crate::plot::PlotFormat::Png => {
+                let mut rgb = vec![0u8; size.0 as usize * size.1 as usize * 3];
+                $draw(BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area())?;
+                $crate::plot::encode_png(&rgb, size)
+            }
+        }
+    }};
+}
+pub(crate) use render;
+
+/// An RGB buffer of `size` pixels as PNG bytes.
+pub(crate) fn encode_png(rgb: &[u8], size: (u32, u32)) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    let mut enc = png::Encoder::new(&mut out, size.0, size.1);
+    enc.set_color(png::ColorType::Rgb);
+    enc.set_depth(png::BitDepth::Eight);
+    let mut w = enc.write_header().map_err(err)?;
+    w.write_image_data(rgb).map_err(err)?;
+    w.finish().map_err(err)?;
+    Ok(out)
+}
+
 /// The report drawn in `format`: the file's bytes.
 pub fn simulate_plot(r: &SimReport, format: PlotFormat) -> Result<Vec<u8>, String> {
-    // Both backends lay text out with the embedded font's metrics.
-    register_font()?;
-    let size = figure_size(r);
-    match format {
-        PlotFormat::Svg => {
-            let mut svg = String::new();
-            draw(
-                SVGBackend::with_string(&mut svg, size).into_drawing_area(),
-                r,
-            )?;
-            Ok(svg.into_bytes())
-        }
-        PlotFormat::Png => {
-            let mut rgb = vec![0u8; size.0 as usize * size.1 as usize * 3];
-            draw(
-                BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area(),
-                r,
-            )?;
-            let mut out = Vec::new();
-            let mut enc = png::Encoder::new(&mut out, size.0, size.1);
-            enc.set_color(png::ColorType::Rgb);
-            enc.set_depth(png::BitDepth::Eight);
-            let mut w = enc.write_header().map_err(err)?;
-            w.write_image_data(&rgb).map_err(err)?;
-            w.finish().map_err(err)?;
-            Ok(out)
-        }
-    }
+    render!(format, figure_size(r), |area| draw(area, r))
 }
 
 fn panels(r: &SimReport) -> u32 {

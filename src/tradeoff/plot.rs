@@ -40,32 +40,7 @@ pub fn curve_act_bits(c: &Curve) -> Option<u32> {
 
 /// The figure's bytes in `format`.
 pub fn curve_plot(c: &Curve, format: PlotFormat) -> Result<Vec<u8>, String> {
-    crate::plot::register_font()?;
-    match format {
-        PlotFormat::Svg => {
-            let mut svg = String::new();
-            draw(
-                SVGBackend::with_string(&mut svg, SIZE).into_drawing_area(),
-                c,
-            )?;
-            Ok(svg.into_bytes())
-        }
-        PlotFormat::Png => {
-            let mut rgb = vec![0u8; SIZE.0 as usize * SIZE.1 as usize * 3];
-            draw(
-                BitMapBackend::with_buffer(&mut rgb, SIZE).into_drawing_area(),
-                c,
-            )?;
-            let mut out = Vec::new();
-            let mut enc = png::Encoder::new(&mut out, SIZE.0, SIZE.1);
-            enc.set_color(png::ColorType::Rgb);
-            enc.set_depth(png::BitDepth::Eight);
-            let mut w = enc.write_header().map_err(err)?;
-            w.write_image_data(&rgb).map_err(err)?;
-            w.finish().map_err(err)?;
-            Ok(out)
-        }
-    }
+    crate::plot::render!(format, SIZE, |area| draw(area, c))
 }
 
 fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, c: &Curve) -> Result<(), String>
