@@ -88,18 +88,10 @@ pub struct EnergyArgs {
 impl EnergyArgs {
     /// The energy options, checked: a positive finite clock, a finite wire load >= 0.
     pub fn options(&self) -> Result<pann::energy::EnergyOptions> {
+        pann::experiment::condition::check_energy_options(self.clock_ns, self.wire_cap_ff)?;
         let clock_ns = self
             .clock_ns
             .unwrap_or(pann::experiment::condition::DEFAULT_CLOCK_NS);
-        anyhow::ensure!(
-            clock_ns.is_finite() && clock_ns > 0.0,
-            "--clock-ns {clock_ns}: must be a positive finite number of ns"
-        );
-        anyhow::ensure!(
-            self.wire_cap_ff.is_finite() && self.wire_cap_ff >= 0.0,
-            "--wire-cap-ff {}: must be a finite number of fF >= 0",
-            self.wire_cap_ff
-        );
         Ok(pann::energy::EnergyOptions {
             clock_ns,
             wire_cap_ff: self.wire_cap_ff,

@@ -159,7 +159,6 @@ pub fn run_predict(a: PredictArgs) -> Result<()> {
             data_dir: Some(data_dir(&a.data_dir)),
             ..Request::new(Circuit::generated(spec))
         };
-        req.validate()?;
         let report = run(&req, &mut |_| {})?;
         let sim = report.energy_fj_per_op.unwrap_or_default();
         for l in &mut lines {

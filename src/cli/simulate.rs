@@ -139,7 +139,6 @@ pub fn run_simulate(a: SimulateArgs) -> Result<()> {
     };
     a.output.check()?;
     let req = a.request()?;
-    req.validate()?;
     let pb = progress_bar(req.cycle_limit(), a.quiet);
     let report = run(&req, &mut |d| pb.set_position(d))?;
     pb.finish_and_clear();

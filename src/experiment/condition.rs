@@ -19,6 +19,32 @@ pub const DEFAULT_IMAGES: usize = 16;
 /// Seed of synthetic streams and of the calibration of `nn:` streams when none is given.
 pub const DEFAULT_SEED: u64 = 1;
 
+/// Check a clock period (ns, `None` = the default) and a wire load (fF): a positive finite
+/// period, a finite load >= 0. The error names the flag and value.
+pub fn check_energy_options(
+    clock_ns: Option<f64>,
+    wire_cap_ff: f64,
+) -> Result<(), super::ExperimentError> {
+    let bad = |flag, value: f64, why: &str| super::ExperimentError::Input {
+        flag,
+        value: value.to_string(),
+        why: why.to_string(),
+    };
+    if let Some(c) = clock_ns {
+        if !(c.is_finite() && c > 0.0) {
+            return Err(bad("clock-ns", c, "must be a positive finite number of ns"));
+        }
+    }
+    if !(wire_cap_ff.is_finite() && wire_cap_ff >= 0.0) {
+        return Err(bad(
+            "wire-cap-ff",
+            wire_cap_ff,
+            "must be a finite number of fF >= 0",
+        ));
+    }
+    Ok(())
+}
+
 /// Which delay each gate has (the choice; [`DelayModel`] is the resolved table).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]

@@ -115,22 +115,7 @@ impl Request {
                 ));
             }
         }
-        if let Some(c) = self.clock_ns {
-            if !(c.is_finite() && c > 0.0) {
-                return Err(bad(
-                    "clock-ns",
-                    c.to_string(),
-                    "must be a positive finite number of ns",
-                ));
-            }
-        }
-        if !(self.wire_cap_ff.is_finite() && self.wire_cap_ff >= 0.0) {
-            return Err(bad(
-                "wire-cap-ff",
-                self.wire_cap_ff.to_string(),
-                "must be a finite number of fF >= 0",
-            ));
-        }
+        condition::check_energy_options(self.clock_ns, self.wire_cap_ff)?;
         if matches!(self.stream, StreamSpec::File { .. })
             && self.dataflow != Dataflow::OutputStationary
         {

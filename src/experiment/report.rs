@@ -150,6 +150,11 @@ fn key_for(unit: Option<Unit>, key: &str) -> String {
     }
 }
 
+/// The generated unit of a run, `None` for an imported netlist.
+fn unit_of(cfg: &SimConfig) -> Option<Unit> {
+    cfg.imported.is_none().then_some(cfg.spec.unit)
+}
+
 fn rename<V: Copy>(unit: Option<Unit>, m: &BTreeMap<String, V>) -> BTreeMap<String, V> {
     m.iter().map(|(k, v)| (key_for(unit, k), *v)).collect()
 }
@@ -164,7 +169,7 @@ impl Report {
         condition: Condition,
         provenance: Provenance,
     ) -> Report {
-        let unit = Self::generated_unit(circuit);
+        let unit = unit_of(cfg);
         let comps = match unit {
             None => &[Component::Logic][..],
             Some(u) => components_of(u),
@@ -210,19 +215,9 @@ impl Report {
         }
     }
 
-    fn generated_unit(circuit: &Circuit) -> Option<Unit> {
-        match circuit {
-            Circuit::Generated { spec, .. } => Some(spec.unit),
-            Circuit::Imported(_) => None,
-        }
-    }
-
     /// The generated unit, if the circuit was generated.
     fn unit(&self) -> Option<Unit> {
-        self.config
-            .imported
-            .is_none()
-            .then_some(self.config.spec.unit)
+        unit_of(&self.config)
     }
 
     /// Attach energy: `e` from the run's activity, `zero` from zero-delay activity when the
