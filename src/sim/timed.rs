@@ -7,15 +7,14 @@
 //! ([`ZeroDelaySim`], including its register fixed point). Cycle `c`'s timed run starts from
 //! cycle `c − 1`'s settled state — the settled block shifted by one lane — with inputs and
 //! flip-flop outputs taking their new values at tick 0. Then ticks `t = 1, 2, …` are stepped
-//! for all lanes at once, visiting a gate only at the ticks its arrival window
-//! `[earliest, latest]` (plus `d − 1` ticks of history) can change it, in descending net order
-//! so every gate reads its inputs' values of tick `t − 1` in place. Unit delay is one gate
-//! evaluation per visit; a gate of delay `d > 1` also keeps the previous value of its function
-//! and a ring of pending output changes, one lane mask per tick: a change of the function
-//! schedules the output `d − 1` ticks later and cancels the lane's change in flight, if any
-//! (semantics in [`super::delay`]). A gate is evaluated
-//! only when one of its inputs changed at tick `t − 1` in some lane, and otherwise visited
-//! only when a change of its output is due. Toggles are `popcount(old ^ new)`; settle times
+//! for all lanes at once. Unit delay visits a gate only at the ticks its arrival window
+//! `[earliest, latest]` can change it, in descending net order so every gate reads its inputs'
+//! values of tick `t − 1` in place, and evaluates it when one of its inputs changed at
+//! `t − 1` in some lane. Delays `d > 1` are stepped event-driven: a gate is evaluated only at
+//! the ticks after one of its inputs changed (in some lane), keeps the previous value of its
+//! function, and a change of the function schedules the output `d − 1` ticks later (one lane
+//! mask on a timing wheel) and cancels the lane's change in flight, if any (semantics in
+//! [`super::delay`]). Toggles are `popcount(old ^ new)`; settle times
 //! are the last tick with any change, per lane. Streams are cut into one segment per thread
 //! (each starting from the driver's known state), so runs use every core and give the same
 //! result at any thread count.
@@ -142,9 +141,9 @@ pub struct TimedSim {
     sources: Vec<u32>,
     /// Some delay exceeds 1 (the inertial stepper is needed).
     inertial: bool,
-    /// `slot_base[k] .. slot_base[k + 1]` = op `k`'s ring of pending-fire masks, a power of
-    /// two ≥ its delay long (slot `t & (len − 1)` holds the lanes changing at tick `t`).
-    slot_base: Vec<usize>,
+    /// `fanout[fanout_at[i] .. fanout_at[i + 1]]` = the ops reading net `i` (each once).
+    fanout_at: Vec<u32>,
+    fanout: Vec<u32>,
     visits: u64,
     min_segment: u64,
     per_cycle: bool,
@@ -155,11 +154,30 @@ pub struct TimedSim {
 struct Scratch {
     y: Vec<Word>,
     rprev: Vec<Word>,
-    /// Per op, `d` masks: slot `t mod d` holds the lanes whose output changes at tick `t`.
-    slots: Vec<Word>,
-    /// Occupancy of the slots, one bit each.
-    occ: Vec<u64>,
+    /// Pending output changes: `ev_mask[e]` = the lanes of op `ev_op[e]` whose output changes
+    /// at the tick of the wheel entry listing `e` (all zero once every lane was cancelled).
+    ev_mask: Vec<Word>,
+    ev_op: Vec<u32>,
+    /// The op's next pending change (later tick), or [`NONE`].
+    ev_next: Vec<u32>,
+    /// Unused entries of the event pool.
+    ev_free: Vec<u32>,
+    /// Per op, its pending changes, oldest (earliest tick) first: `head` … `tail`.
+    head: Vec<u32>,
+    tail: Vec<u32>,
+    /// Per op, the lanes whose pending change was cancelled but is still listed (each lane
+    /// is listed in at most one of its op's changes).
+    stale: Vec<Word>,
     tick_change: Vec<Word>,
+    /// Ticks whose `tick_change` is set in this block, ascending.
+    touched: Vec<u32>,
+    /// Inertial stepper: ops to evaluate at the current / the next tick (an input changed at
+    /// the tick before), and the tick + 1 each op was last queued for (0 = not this block).
+    evals: Vec<u32>,
+    next_evals: Vec<u32>,
+    queued: Vec<u32>,
+    /// Inertial stepper: `wheel[t]` = the pending changes due at tick `t`.
+    wheel: Vec<Vec<u32>>,
     /// Tick stamp + 1 of each net's last change in any lane (0 = not in this block).
     changed_at: Vec<u32>,
     carry: Vec<u64>,
@@ -211,13 +229,21 @@ impl TimedSim {
             sched_at.push(sched.len());
         }
         let inertial = ops.iter().any(|o| o.d > 1);
-        let mut slot_base = Vec::with_capacity(ops.len());
-        let mut total = 0;
-        for o in &ops {
-            slot_base.push(total);
-            total += (o.d as usize).next_power_of_two();
+        let mut fanout_at = vec![0u32];
+        let mut fanout = Vec::new();
+        let mut readers: Vec<Vec<u32>> = vec![Vec::new(); n.len()];
+        for (k, o) in ops.iter().enumerate() {
+            for x in n.gates()[o.out as usize].inputs() {
+                let r = &mut readers[x.idx()];
+                if r.last() != Some(&(k as u32)) {
+                    r.push(k as u32);
+                }
+            }
         }
-        slot_base.push(total);
+        for r in readers {
+            fanout.extend(r);
+            fanout_at.push(fanout.len() as u32);
+        }
         TimedSim {
             zd: ZeroDelaySim::new(n),
             model: model.clone(),
@@ -227,7 +253,8 @@ impl TimedSim {
             sched_at,
             sources,
             inertial,
-            slot_base,
+            fanout_at,
+            fanout,
             visits,
             min_segment: 1 << 14,
             per_cycle: false,
@@ -274,23 +301,26 @@ impl TimedSim {
         Scratch {
             y: vec![[0; K]; self.nets],
             rprev: vec![[0; K]; if self.inertial { nops } else { 0 }],
-            slots: vec![
-                [0; K];
-                if self.inertial {
-                    self.slot_base[nops]
-                } else {
-                    0
-                }
-            ],
-            occ: vec![
-                0;
-                if self.inertial {
-                    self.slot_base[nops].div_ceil(64)
-                } else {
-                    0
-                }
-            ],
+            ev_mask: Vec::new(),
+            ev_op: Vec::new(),
+            ev_next: Vec::new(),
+            ev_free: Vec::new(),
+            head: vec![NONE; if self.inertial { nops } else { 0 }],
+            tail: vec![NONE; if self.inertial { nops } else { 0 }],
+            stale: vec![[0; K]; if self.inertial { nops } else { 0 }],
             tick_change: vec![[0; K]; self.sched_at.len()],
+            touched: Vec::new(),
+            evals: Vec::new(),
+            next_evals: Vec::new(),
+            queued: vec![0; if self.inertial { nops } else { 0 }],
+            wheel: vec![
+                Vec::new();
+                if self.inertial {
+                    self.sched_at.len()
+                } else {
+                    0
+                }
+            ],
             changed_at: vec![0; self.nets],
             carry: vec![0; self.nets],
             first: vec![0; self.nets],
@@ -392,7 +422,10 @@ impl TimedSim {
             *y = shift_lanes(w, *c);
         }
         s.changed_at.iter_mut().for_each(|c| *c = 0);
-        s.tick_change.iter_mut().for_each(|w| *w = [0; K]);
+        for &t in &s.touched {
+            s.tick_change[t as usize] = [0; K];
+        }
+        s.touched.clear();
         if self.levels {
             for (l, y) in s.levels.iter_mut().zip(&s.y) {
                 l.high_at_start += (0..K)
@@ -432,7 +465,8 @@ impl TimedSim {
             s.settle.resize(base + valid.saturating_sub(first), 0);
         }
         let mut left = *mask;
-        for t in (1..s.tick_change.len()).rev() {
+        for &t in s.touched.iter().rev() {
+            let t = t as usize;
             let mut hits = 0u32;
             for k in 0..K {
                 let mut h = s.tick_change[t][k] & left[k];
@@ -494,134 +528,205 @@ impl TimedSim {
                     s.changed_at[o.out as usize] = stamp + 1;
                 }
             }
-            s.tick_change[t] = tc;
+            if tc.iter().any(|&w| w != 0) {
+                s.tick_change[t] = tc;
+                s.touched.push(t as u32);
+            }
         }
     }
 
     /// Inertial delays `d ≥ 1`: `y(t) = r(t − d)` when `r` was stable for the last `d` ticks.
     ///
-    /// At a visit the gate computes `r` from its inputs' values of the previous tick. Lanes
-    /// where `r` changed cancel whatever output change they had pending and, if `r` now
-    /// differs from the output, schedule the output to follow `d − 1` ticks later, in a ring
-    /// of lane masks per gate (a power of two ≥ `d` long; slot `t mod len` = the lanes whose
-    /// output changes at tick `t`). A lane has at most one change pending, so a fired lane's output simply flips.
-    /// The gate is evaluated only at ticks when an input changed, and otherwise visited only
-    /// when a change is due.
+    /// Event-driven over ticks, bit-parallel over lanes: each tick first evaluates the gates
+    /// an input of which changed at the tick before (in some lane), all reading the values of
+    /// the tick before, then fires the output changes due at this tick; gates with nothing to
+    /// do are never visited. At an evaluation the gate computes `r`; lanes where `r` changed
+    /// cancel whatever output change they had pending and, if `r` now differs from the
+    /// output, schedule the output to follow `d − 1` ticks later: a pending change is one
+    /// lane mask in a pool, listed on the timing wheel at its tick and in its gate's list of
+    /// pending changes (oldest first, so a firing change is always its gate's first). A lane
+    /// has at most one change pending, so a fired lane's output simply flips. Evaluating every gate before any fires is the same as the descending-net-order
+    /// sweep of [`Self::ticks_unit`]: an evaluation at tick `t` reads only values of `t − 1`.
     #[inline(never)]
     fn ticks_inertial<const LEVELS: bool>(&self, mask: &Word, s: &mut Scratch) {
         for (k, o) in self.ops.iter().enumerate() {
             s.rprev[k] = s.y[o.out as usize];
         }
         debug_assert!(
-            s.occ.iter().all(|&a| a == 0),
+            s.head.iter().all(|&e| e == NONE),
             "every change fired last block"
         );
-        for t in 1..self.sched_at.len() - 1 {
-            let stamp = t as u32;
-            let mut tc = [0u64; K];
-            for &k in &self.sched[self.sched_at[t]..self.sched_at[t + 1]] {
+        s.queued.iter_mut().for_each(|q| *q = 0);
+        s.evals.clear();
+        s.next_evals.clear();
+        for &i in &self.sources {
+            if s.changed_at[i as usize] == 1 {
+                self.queue_readers(i, 1, &mut s.queued, &mut s.evals);
+            }
+        }
+        let last = self.sched_at.len() - 2;
+        let mut pending = 0usize; // changes not yet due
+        for t in 1..=last {
+            if s.evals.is_empty() && pending == 0 {
+                break;
+            }
+            // Evaluate: every read is of tick t − 1.
+            for &k in &s.evals {
                 let ki = k as usize;
                 let o = self.ops[ki];
-                let d = o.d as usize;
-                let base = self.slot_base[ki];
-                let ring = self.slot_base[ki + 1] - base;
-                let due = base + (t & (ring - 1));
-                let ca = &s.changed_at;
-                let inputs_changed = ca[o.a as usize] == stamp
-                    || ca[o.b as usize] == stamp
-                    || ca[o.c as usize] == stamp;
-                if !inputs_changed && !bit(&s.occ, due) {
+                let y = &s.y;
+                let r = eval_word(o.kind, &y[o.a as usize], &y[o.b as usize], &y[o.c as usize]);
+                let rp = &mut s.rprev[ki];
+                let mut rch = [0u64; K];
+                let mut anych = 0;
+                for w in 0..K {
+                    rch[w] = r[w] ^ rp[w];
+                    anych |= rch[w];
+                }
+                if anych == 0 {
                     continue;
                 }
-                if inputs_changed {
-                    let y = &s.y;
-                    let r = eval_word(o.kind, &y[o.a as usize], &y[o.b as usize], &y[o.c as usize]);
-                    let rp = &mut s.rprev[ki];
-                    let mut rch = [0u64; K];
-                    let mut anych = 0;
-                    for w in 0..K {
-                        rch[w] = r[w] ^ rp[w];
-                        anych |= rch[w];
-                    }
-                    if anych != 0 {
-                        *rp = r;
-                        // A lane whose r moved back to the output had a change in flight
-                        // (r is binary): cancel it. Other changed lanes had none.
-                        let out = &s.y[o.out as usize];
-                        let mut cancel = [0u64; K];
-                        let mut anyc = 0;
+                *rp = r;
+                // A lane whose r moved back to the output had a change in flight (r is
+                // binary): cancel it. Other changed lanes had none.
+                let out = &s.y[o.out as usize];
+                let mut cancel = [0u64; K];
+                let mut sched = [0u64; K];
+                let mut anys = 0;
+                for w in 0..K {
+                    let differs = r[w] ^ out[w];
+                    cancel[w] = rch[w] & !differs;
+                    sched[w] = rch[w] & differs;
+                    anys |= sched[w];
+                }
+                // Cancelled lanes are only marked stale; a lane scheduled again is first
+                // taken out of the change it is still listed in.
+                let st = &mut s.stale[ki];
+                let mut again = [0u64; K];
+                let mut anya = 0;
+                for w in 0..K {
+                    again[w] = sched[w] & st[w];
+                    anya |= again[w];
+                    st[w] = (st[w] | cancel[w]) & !sched[w];
+                }
+                if anya != 0 {
+                    let mut e = s.head[ki];
+                    while e != NONE {
+                        let m = &mut s.ev_mask[e as usize];
+                        let mut left = 0;
                         for w in 0..K {
-                            cancel[w] = rch[w] & !(r[w] ^ out[w]);
-                            anyc |= cancel[w];
+                            let hit = m[w] & again[w];
+                            m[w] &= !hit;
+                            again[w] &= !hit;
+                            left |= again[w];
                         }
-                        if anyc != 0 {
-                            // Visit only the occupied slots of this gate's ring.
-                            let (mut j, end) = (base, base + ring);
-                            while j < end {
-                                let span = (64 - j % 64).min(end - j);
-                                let keep = if span == 64 { !0 } else { (1u64 << span) - 1 };
-                                let mut bits = (s.occ[j / 64] >> (j % 64)) & keep;
-                                while bits != 0 {
-                                    let slot = j + bits.trailing_zeros() as usize;
-                                    bits &= bits - 1;
-                                    let sl = &mut s.slots[slot];
-                                    let mut left = 0;
-                                    for w in 0..K {
-                                        sl[w] &= !cancel[w];
-                                        left |= sl[w];
-                                    }
-                                    if left == 0 {
-                                        s.occ[slot / 64] &= !(1u64 << (slot % 64));
-                                    }
-                                }
-                                j += span;
-                            }
+                        if left == 0 {
+                            break;
                         }
-                        let at = base + ((t + d - 1) & (ring - 1));
-                        let out = &s.y[o.out as usize];
-                        let sl = &mut s.slots[at];
-                        let mut any = 0;
-                        for w in 0..K {
-                            let v = rch[w] & (r[w] ^ out[w]);
-                            sl[w] |= v;
-                            any |= v;
-                        }
-                        if any != 0 {
-                            s.occ[at / 64] |= 1u64 << (at % 64);
-                        }
+                        e = s.ev_next[e as usize];
                     }
                 }
-                if bit(&s.occ, due) {
-                    s.occ[due / 64] &= !(1u64 << (due % 64));
-                    let fire = std::mem::replace(&mut s.slots[due], [0; K]);
-                    let out = &mut s.y[o.out as usize];
-                    let mut cnt = 0u32;
-                    let mut ups = 0u32;
-                    for w in 0..K {
-                        out[w] ^= fire[w];
-                        tc[w] |= fire[w];
-                        cnt += (fire[w] & mask[w]).count_ones();
-                        if LEVELS {
-                            ups += (fire[w] & out[w] & mask[w]).count_ones();
+                if anys != 0 {
+                    let when = t + o.d as usize - 1;
+                    debug_assert!(when <= last, "a change past the latest arrival");
+                    let e = match s.ev_free.pop() {
+                        Some(e) => {
+                            s.ev_mask[e as usize] = sched;
+                            s.ev_op[e as usize] = k;
+                            s.ev_next[e as usize] = NONE;
+                            e
                         }
+                        None => {
+                            s.ev_mask.push(sched);
+                            s.ev_op.push(k);
+                            s.ev_next.push(NONE);
+                            (s.ev_mask.len() - 1) as u32
+                        }
+                    };
+                    match s.tail[ki] {
+                        NONE => s.head[ki] = e,
+                        prev => s.ev_next[prev as usize] = e,
                     }
-                    if LEVELS {
-                        s.levels[o.out as usize].record(t as u32, ups, cnt);
-                    }
-                    s.toggles[o.out as usize] += cnt as u64;
-                    s.changed_at[o.out as usize] = stamp + 1;
+                    s.tail[ki] = e;
+                    s.wheel[when].push(e);
+                    pending += 1;
                 }
             }
-            s.tick_change[t] = tc;
+            s.evals.clear();
+            // Fire the changes due now (each the oldest of its op); their readers evaluate
+            // at t + 1.
+            let mut due_now = std::mem::take(&mut s.wheel[t]);
+            pending -= due_now.len();
+            let mut tc = [0u64; K];
+            let mut fired = false;
+            for &e in &due_now {
+                let ki = s.ev_op[e as usize] as usize;
+                debug_assert_eq!(s.head[ki], e, "changes of one op fire in order");
+                s.head[ki] = s.ev_next[e as usize];
+                if s.head[ki] == NONE {
+                    s.tail[ki] = NONE;
+                }
+                s.ev_free.push(e);
+                let st = &mut s.stale[ki];
+                let listed = &s.ev_mask[e as usize];
+                let mut fire = [0u64; K];
+                let mut anyf = 0;
+                for w in 0..K {
+                    fire[w] = listed[w] & !st[w];
+                    st[w] &= !listed[w];
+                    anyf |= fire[w];
+                }
+                if anyf == 0 {
+                    continue; // every lane cancelled
+                }
+                fired = true;
+                let out_net = self.ops[ki].out;
+                let out = &mut s.y[out_net as usize];
+                let mut cnt = 0u32;
+                let mut ups = 0u32;
+                for w in 0..K {
+                    out[w] ^= fire[w];
+                    tc[w] |= fire[w];
+                    cnt += (fire[w] & mask[w]).count_ones();
+                    if LEVELS {
+                        ups += (fire[w] & out[w] & mask[w]).count_ones();
+                    }
+                }
+                if LEVELS {
+                    s.levels[out_net as usize].record(t as u32, ups, cnt);
+                }
+                s.toggles[out_net as usize] += cnt as u64;
+                self.queue_readers(out_net, t as u32 + 1, &mut s.queued, &mut s.next_evals);
+            }
+            due_now.clear();
+            s.wheel[t] = due_now;
+            std::mem::swap(&mut s.evals, &mut s.next_evals);
+            if fired {
+                s.tick_change[t] = tc;
+                s.touched.push(t as u32);
+            }
+        }
+        debug_assert!(s.evals.is_empty() && pending == 0, "the block settled");
+    }
+
+    /// Queue the ops reading net `net` for evaluation at tick `t` (once each).
+    #[inline(always)]
+    fn queue_readers(&self, net: u32, t: u32, queued: &mut [u32], list: &mut Vec<u32>) {
+        let (a, b) = (
+            self.fanout_at[net as usize] as usize,
+            self.fanout_at[net as usize + 1] as usize,
+        );
+        for &k in &self.fanout[a..b] {
+            if queued[k as usize] != t {
+                queued[k as usize] = t;
+                list.push(k);
+            }
         }
     }
 }
 
-/// Bit `i` of a bitset.
-#[inline]
-fn bit(set: &[u64], i: usize) -> bool {
-    (set[i / 64] >> (i % 64)) & 1 == 1
-}
+/// No event (end of an op's list of pending changes).
+const NONE: u32 = u32::MAX;
 
 /// Lanes `start .. start + len` of another driver.
 struct Window<'a> {
