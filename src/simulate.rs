@@ -10,6 +10,7 @@ use crate::sim::{Activity, Driver, PortVectors, ZeroDelaySim};
 use crate::stream::{
     Dataflow, FileStream, IterStream, OperandStream, Ranges, StreamError, StreamSpec, Synthetic,
 };
+use rayon::prelude::*;
 
 /// Pairs per batch (about 14 MB of driver state for a MAC).
 pub const BATCH: usize = 1 << 18;
@@ -169,14 +170,50 @@ pub type BatchFn<'a> = &'a mut dyn FnMut(&dyn Driver, Vec<bool>, bool) -> Option
 /// first lane; every batch after the first starts with the previous batch's last cycle as its
 /// baseline, so the caller subtracts one cycle per merged batch (see [`merge_batch`]).
 /// `progress` receives the number of cycles done after every batch.
+///
+/// The stream is generated or read on a thread of its own, one batch ahead of the simulation
+/// (at most two batches in flight, so memory stays flat); the batches, their order and so the
+/// results are the same as drawing them in turn.
 pub fn for_each_batch(
     n: &Netlist,
     cfg: &SimConfig,
     progress: &mut dyn FnMut(u64),
     each: BatchFn<'_>,
 ) -> Result<(), SimError> {
-    let spec = &cfg.spec;
     let mut stream = open_stream(cfg)?;
+    type Batch = Result<Vec<(i64, i64)>, StreamError>;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(1);
+    let (back_tx, back_rx) = std::sync::mpsc::channel::<Vec<(i64, i64)>>();
+    std::thread::scope(|scope| {
+        scope.spawn(move || loop {
+            let mut buf = back_rx
+                .try_recv()
+                .unwrap_or_else(|_| Vec::with_capacity(BATCH));
+            let got = stream.next_batch(&mut buf, BATCH);
+            let end = got.is_err() || buf.is_empty();
+            // A closed channel means the consumer stopped (an error): stop too.
+            if tx.send(got.map(|()| buf)).is_err() || end {
+                break;
+            }
+        });
+        // Each batch's buffer goes back to the reader once simulated.
+        let recycle = |pairs| {
+            let _ = back_tx.send(pairs);
+        };
+        simulate_batches(n, cfg, progress, each, rx.into_iter(), &recycle)
+    })
+}
+
+/// The consumer side of [`for_each_batch`]: encode, drive and simulate each batch in turn.
+fn simulate_batches(
+    n: &Netlist,
+    cfg: &SimConfig,
+    progress: &mut dyn FnMut(u64),
+    each: BatchFn<'_>,
+    batches: impl Iterator<Item = Result<Vec<(i64, i64)>, StreamError>>,
+    recycle: &dyn Fn(Vec<(i64, i64)>),
+) -> Result<(), SimError> {
+    let spec = &cfg.spec;
     // Generated circuits only: imported netlists have no register labels.
     let map = match cfg.imported {
         None => Some(RegisterMap::new(spec, n)),
@@ -184,7 +221,6 @@ pub fn for_each_batch(
     };
     let mut state = MacState::default();
     let mut prev: Option<(u64, u64)> = None;
-    let mut pairs = Vec::with_capacity(BATCH);
     let mut driver: Option<MacDriver<'_>> = None;
     let mut done = 0u64;
     let mut imported_state = vec![false; n.dffs().len()];
@@ -192,19 +228,20 @@ pub fn for_each_batch(
         Some(ip) => Some(ip.plan(n).map_err(|e| SimError::Drive(e.to_string()))?),
         None => None,
     };
-    loop {
-        stream.next_batch(&mut pairs, BATCH)?;
+    let mut enc: Vec<(u64, u64)> = Vec::with_capacity(BATCH + 1);
+    for pairs in batches {
+        let pairs = pairs?;
         if pairs.is_empty() {
             return Ok(());
         }
-        let enc: Vec<(u64, u64)> = prev
-            .into_iter()
-            .chain(
-                pairs
-                    .iter()
-                    .map(|&(x, w)| (spec.encode_x(x), spec.encode_w(w))),
-            )
-            .collect();
+        enc.clear();
+        enc.extend(prev);
+        enc.par_extend(
+            pairs
+                .par_iter()
+                .with_min_len(1 << 12)
+                .map(|&(x, w)| (spec.encode_x(x), spec.encode_w(w))),
+        );
         if let Some(plan) = &plan {
             // Any netlist: operands on the x and w ports, the other inputs tied; flip-flops
             // found by the simulator's fixed point from reset.
@@ -240,8 +277,10 @@ pub fn for_each_batch(
         }
         prev = enc.last().copied();
         done += pairs.len() as u64;
+        recycle(pairs);
         progress(done);
     }
+    Ok(())
 }
 
 /// Add one batch's activity to a running total; `overlap` = the batch re-simulated the

@@ -151,16 +151,24 @@ impl<'a> MacDriver<'a> {
         let padded = pairs.len().div_ceil(LANES) * LANES + LANES;
         self.len = pairs.len();
         self.init = init;
-        fill_planes(&mut self.x_bytes, padded, pairs, |p| p.0);
-        fill_planes(&mut self.w_bytes, padded, pairs, |p| p.1);
+        let (xb, wb) = (&mut self.x_bytes, &mut self.w_bytes);
+        let mut planes = || {
+            fill_planes(xb, padded, pairs, |p| p.0);
+            fill_planes(wb, padded, pairs, |p| p.1);
+        };
         if self.spec.unit != Unit::Mac {
+            planes();
             self.next = init;
             return;
         }
-        // The accumulator sequence is inherently serial: one cheap step per lane.
+        // The accumulator sequence is inherently serial (one cheap step per lane): it runs
+        // next to the operand planes.
         let mut seq = std::mem::take(&mut self.acc_seq);
-        seq.clear();
-        let s = self.spec.acc_sequence(init, pairs, &mut seq);
+        let spec = self.spec;
+        let ((), s) = rayon::join(planes, || {
+            seq.clear();
+            spec.acc_sequence(init, pairs, &mut seq)
+        });
         self.next = s;
         if self.spec.operand_isolation {
             let mut held = Vec::with_capacity(pairs.len());
