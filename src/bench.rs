@@ -144,9 +144,10 @@ pub fn run(cfg: &BenchConfig) -> Vec<BenchRow> {
     }
     let mut r = row("pann", cfg, &n, cfg.cycles, best);
     r.note = format!(
-        "kernel, best of {}, {} threads",
+        "kernel, best of {}, {} threads, {}",
         cfg.repeats.max(1),
-        rayon::current_num_threads()
+        rayon::current_num_threads(),
+        kernel_isa()
     );
     rows.push(r);
     if cfg.delay == DelayModel::Zero {
@@ -190,6 +191,23 @@ pub fn run(cfg: &BenchConfig) -> Vec<BenchRow> {
         r.vs_kernel = r.vectors_per_s / kernel;
     }
     rows
+}
+
+/// The vector instructions the kernels were compiled for. There is one kernel path, chosen at
+/// build time (`.cargo/config.toml` builds for the build machine's CPU), not at run time.
+pub fn kernel_isa() -> &'static str {
+    if cfg!(all(
+        target_feature = "avx512f",
+        target_feature = "avx512vpopcntdq"
+    )) {
+        "AVX-512 + vector popcount (compile-time)"
+    } else if cfg!(target_feature = "avx512f") {
+        "AVX-512 (compile-time)"
+    } else if cfg!(target_feature = "avx2") {
+        "AVX2 (compile-time)"
+    } else {
+        "portable (compile-time)"
+    }
 }
 
 /// Peak resident set size of this process in MB (`VmHWM`; NaN off Linux).
