@@ -183,3 +183,37 @@ fn batched_timed_runs_equal_one_run_of_the_whole_stream() {
     assert_eq!(out.timed.settle_hist, whole.settle_hist);
     assert_eq!(out.timed.levels, whole.levels);
 }
+
+/// One gate whose function pulses several times within its delay: a change scheduled, then
+/// cancelled (the function moved back), then scheduled again (it moved away again) before
+/// the first would have fired, for every delay from 2 to 8 ticks, equal to the event
+/// reference per net.
+#[test]
+fn changes_cancelled_and_scheduled_again_within_one_delay_equal_the_event_reference() {
+    use pann::netlist::Builder;
+    let mut b = Builder::new();
+    let a = b.input("a", 1)[0];
+    let e = b.input("e", 1)[0];
+    // Taps of `a` 0..4 buffer delays late; their XOR pulses at several ticks after `a` moves.
+    let mut taps = vec![a];
+    for _ in 0..4 {
+        let prev = *taps.last().unwrap();
+        taps.push(b.push(GateKind::Buf, [prev]));
+    }
+    let x1 = b.push(GateKind::Xor2, [taps[0], taps[2]]);
+    let x2 = b.push(GateKind::Xor2, [taps[3], taps[4]]);
+    let x = b.push(GateKind::Xor2, [x1, x2]);
+    let y = b.push(GateKind::Or2, [x, e]);
+    b.output("y", &[y]);
+    let n = b.finish().unwrap();
+    let vecs = random_vectors(7, &n, 700);
+    for d in 2..=8 {
+        let t = DelayTable::uniform(1, 0.01).with(GateKind::Or2, d);
+        check(
+            &n,
+            &DelayModel::Cells(t),
+            vecs.clone(),
+            &format!("or2 delay {d}"),
+        );
+    }
+}
