@@ -6,7 +6,10 @@
 //! - switching energy ½·C_load·V², `C_load` = Σ fan-out input-pin capacitances (worst edge,
 //!   as OpenSTA) + `wire_cap_ff` per fan-out; charged to `g`'s component (a primary input's
 //!   net to the input's component); primary outputs add no load;
-//! - input-pin internal energy of every cell reading `n`, charged to that cell's component.
+//! - input-pin internal energy of every cell reading `n`, charged to that cell's component;
+//! - with [`EnergyMeter::measure_with_open`], per toggle of a cell's open output (GF180's
+//!   `maj3` is a full adder's carry, its sum is left open) that output's internal energy: the
+//!   cell is there, so is the power its other output dissipates (OpenSTA charges it too).
 //!
 //! Every cycle (one per operation): flip-flop clock-pin internal energy plus the clock net's
 //! C·V² (clock pins + `wire_cap_ff` each), reported as `clock`; and Σ leakage × `clock_ns`,
@@ -192,6 +195,14 @@ impl<'a> EnergyMeter<'a> {
 
     /// Energy charged to each net's driving gate over the whole run, fJ.
     pub fn per_net(&self, a: &Activity) -> Vec<NetEnergy> {
+        self.per_net_with_open(a, None)
+    }
+
+    /// [`Self::per_net`], also charging the internal energy of cells' open outputs (a GF180
+    /// full adder's sum, when `maj3` is its carry): `open[i]` = toggles of the open output
+    /// of the cell driving net `i` (see [`crate::experiment::open_output_toggles`]), added to
+    /// that net's `internal_fj`. `None` charges none (they are unknown).
+    pub fn per_net_with_open(&self, a: &Activity, open: Option<&[u64]>) -> Vec<NetEnergy> {
         let v2 = self.lib.voltage_v * self.lib.voltage_v;
         let gates = self.netlist.gates();
         debug_assert_eq!(a.toggles.len(), gates.len());
@@ -221,6 +232,10 @@ impl<'a> EnergyMeter<'a> {
             let er: f64 = (0..3).map(|s| w[s] * m.arc_rise_fj[s]).sum();
             let ef: f64 = (0..3).map(|s| w[s] * m.arc_fall_fj[s]).sum();
             out[i].internal_fj = r * er + f * ef;
+            if let Some(t) = open.map(|o| o[i] as f64).filter(|t| *t > 0.0) {
+                let e: f64 = (0..3).map(|s| w[s] * m.open_fj[s]).sum();
+                out[i].internal_fj += t * e;
+            }
             out[i].input_pin_fj = ins
                 .iter()
                 .enumerate()
@@ -235,11 +250,17 @@ impl<'a> EnergyMeter<'a> {
 
     /// Measure one activity.
     pub fn measure(&self, a: &Activity) -> EnergyReport {
+        self.measure_with_open(a, None)
+    }
+
+    /// [`Self::measure`] with the toggles of cells' open outputs (see
+    /// [`Self::per_net_with_open`]).
+    pub fn measure_with_open(&self, a: &Activity, open: Option<&[u64]>) -> EnergyReport {
         let ops = a.transitions();
         let per = |e: f64| if ops == 0 { 0.0 } else { e / ops as f64 };
         let mut by: BTreeMap<String, f64> = BTreeMap::new();
         let (mut int, mut inp, mut sw, mut port_sw) = (0.0, 0.0, 0.0, 0.0);
-        for (i, e) in self.per_net(a).iter().enumerate() {
+        for (i, e) in self.per_net_with_open(a, open).iter().enumerate() {
             let k = self.netlist.components()[i].key().to_string();
             *by.entry(k).or_insert(0.0) += e.internal_fj + e.input_pin_fj + e.switching_fj;
             int += e.internal_fj;
