@@ -95,6 +95,11 @@ pub struct EnergyReport {
     /// Of the components: switching of the nets the input ports drive (½·C·V² per toggle),
     /// fJ/op; not charged by sign-off tools either.
     pub input_nets_fj_per_op: f64,
+    /// What a sign-off tool charges the cell instances of each component (`Component::key()`),
+    /// fJ/op: the component's energy without the switching of port-driven nets, plus its
+    /// flip-flops' clock-pin internal energy and its cells' leakage. Sums to
+    /// [`Self::cells_total_fj_per_op`].
+    pub cells_fj_per_op_by_component: BTreeMap<String, f64>,
 }
 
 impl EnergyReport {
@@ -259,15 +264,27 @@ impl<'a> EnergyMeter<'a> {
         let ops = a.transitions();
         let per = |e: f64| if ops == 0 { 0.0 } else { e / ops as f64 };
         let mut by: BTreeMap<String, f64> = BTreeMap::new();
+        let mut cells: BTreeMap<String, f64> = BTreeMap::new();
         let (mut int, mut inp, mut sw, mut port_sw) = (0.0, 0.0, 0.0, 0.0);
+        let sequential = self.netlist.is_sequential();
         for (i, e) in self.per_net_with_open(a, open).iter().enumerate() {
             let k = self.netlist.components()[i].key().to_string();
-            *by.entry(k).or_insert(0.0) += e.internal_fj + e.input_pin_fj + e.switching_fj;
+            let all = e.internal_fj + e.input_pin_fj + e.switching_fj;
+            *by.entry(k.clone()).or_insert(0.0) += all;
             int += e.internal_fj;
             inp += e.input_pin_fj;
             sw += e.switching_fj;
+            let m = &self.models[i];
+            let per_cycle = if ops == 0 {
+                0.0
+            } else {
+                m.leakage_nw * self.opts.clock_ns * 1e-3 + m.clock_fj * sequential as u8 as f64
+            };
             if self.netlist.gates()[i].kind == GateKind::Input {
                 port_sw += e.switching_fj;
+                *cells.entry(k).or_insert(0.0) += per(all - e.switching_fj) + per_cycle;
+            } else {
+                *cells.entry(k).or_insert(0.0) += per(all) + per_cycle;
             }
         }
         let v2 = self.lib.voltage_v * self.lib.voltage_v;
@@ -309,6 +326,7 @@ impl<'a> EnergyMeter<'a> {
             leakage_fj_per_op: leak,
             clock_net_fj_per_op: clock_net,
             input_nets_fj_per_op: per(port_sw),
+            cells_fj_per_op_by_component: cells,
         }
     }
 
@@ -332,4 +350,39 @@ pub fn measure(
     activity: &Activity,
 ) -> EnergyReport {
     EnergyMeter::new(netlist, lib, opts).measure(activity)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::circuits::{self, MacSpec};
+    use crate::simulate::{simulate, SimConfig};
+
+    #[test]
+    fn per_component_cell_energies_sum_to_the_sign_off_total() {
+        let spec = MacSpec::default().validate().unwrap();
+        let n = circuits::build(&spec);
+        let cfg = SimConfig {
+            spec,
+            stream: crate::stream::StreamSpec::Synthetic {
+                dist: crate::stream::Dist::Uniform,
+            },
+            dataflow: crate::stream::Dataflow::OutputStationary,
+            cycles: 300,
+            seed: 1,
+            imported: None,
+            data_dir: None,
+        };
+        let act = simulate(&n, &cfg, &mut |_| {}).unwrap().0;
+        let lib = CellLibrary::load("gf180_tt_025C_5v00").unwrap();
+        let r = EnergyMeter::new(&n, &lib, EnergyOptions::default()).measure(&act);
+        let sum: f64 = r.cells_fj_per_op_by_component.values().sum();
+        assert!(
+            (sum - r.cells_total_fj_per_op()).abs() < 1e-9 * sum,
+            "{r:?}"
+        );
+        // Registers hold the clock pins: more than their share of the components' energy.
+        let regs = r.cells_fj_per_op_by_component["acc_reg"];
+        assert!(regs > r.fj_per_op_by_component["acc_reg"]);
+    }
 }

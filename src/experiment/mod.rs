@@ -282,6 +282,7 @@ pub fn run(req: &Request, progress: &mut dyn FnMut(u64)) -> Result<Report, Exper
             .with_glitches(GlitchSummary::new(n, t, &model)),
         None => report.with_energy(e_zero, None),
     };
+    report.physical = Some(crate::energy::physical::physical(n, &lib)?);
     report.warnings = warnings;
     req.outputs
         .write(n, &cfg, &model, &lib, &act, timed.as_ref(), opts.clock_ns)?;
