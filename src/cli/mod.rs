@@ -5,6 +5,7 @@ mod bench;
 mod bench_nn;
 mod cells;
 mod compare;
+mod crosscheck;
 mod curve;
 mod eval;
 mod fit;
@@ -45,6 +46,8 @@ enum Command {
     Simulate(Box<simulate::SimulateArgs>),
     /// Print a generated circuit as structural Verilog, Graphviz dot or statistics.
     Netlist(netlist::NetlistArgs),
+    /// Run a simulation through OpenSTA too (mapped netlist + pin-level SAIF/VCD) and print both side by side.
+    Crosscheck(Box<crosscheck::CrosscheckArgs>),
     /// Throughput of the simulator next to Icarus Verilog and Verilator on the same vectors.
     Bench(bench::BenchArgs),
     /// Sweep MACs through the simulator and fit every component's power model (coefficients CSV).
@@ -66,6 +69,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Compare(a) => compare::compare(a),
         Command::Simulate(a) => simulate::run_simulate(*a),
         Command::Netlist(a) => netlist::run_netlist(a),
+        Command::Crosscheck(a) => crosscheck::run_crosscheck(*a),
         Command::Bench(a) => bench::run_bench(a),
         Command::Fit(a) => fit::run_fit(a),
         Command::Predict(a) => predict::run_predict(a),

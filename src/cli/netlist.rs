@@ -21,7 +21,9 @@ pub enum NetlistFormat {
     Verilog,
     /// Graphviz dot.
     Dot,
-    /// Cell counts by kind and component, logic depth.
+    /// Cell counts by kind and component, logic depth; with --cells, the cell area (µm², the
+    /// library's cell areas summed over the instances of the mapped netlist) and the longest
+    /// combinational path (ns, the library's delays as `pann simulate --delay cells` uses them).
     Stats,
 }
 
@@ -116,7 +118,21 @@ pub fn run_netlist(a: NetlistArgs) -> Result<()> {
             write_verilog(n, &opts, &mut buf)?;
         }
         (NetlistFormat::Dot, _) => write_dot(n, &mut buf)?,
-        (NetlistFormat::Stats, _) => buf.extend(stats(spec, n).into_bytes()),
+        (NetlistFormat::Stats, cells) => {
+            let mut s = stats(spec, n);
+            if let Some(cells) = cells {
+                let lib = CellLibrary::load(cells)?;
+                let p = pann::energy::physical::physical(n, &lib)?;
+                s += &format!(
+                    "library {}\nlibrary_cells {}\narea_um2 {:.4}\nlongest_path_ns {:.3}\n",
+                    p.library, p.instances, p.area_um2, p.longest_path_ns
+                );
+                for (c, a) in &p.area_by_component {
+                    s += &format!("area_um2.{c} {a:.4}\n");
+                }
+            }
+            buf.extend(s.into_bytes())
+        }
     }
     emit(&a.out, &String::from_utf8(buf)?)
 }

@@ -112,9 +112,11 @@ fn measure_unit(spec: MacSpec, lib: &CellLibrary, o: &CompareOptions) -> f64 {
             ]
         })
         .collect();
+    let open = super::mapped::open_output_toggles(&n, lib, &vecs, None)
+        .expect("compare's libraries map every primitive");
     let act = ZeroDelaySim::new(&n).run(&PortVectors::new(&n, vecs)).0;
     EnergyMeter::new(&n, lib, o.energy)
-        .measure(&act)
+        .measure_with_open(&act, open.as_deref())
         .total_fj_per_op
 }
 

@@ -168,6 +168,10 @@ pub struct LibCell {
     /// without `when` is used only if there are no conditional ones), else
     /// `cell_leakage_power`.
     pub leakage_nw: f64,
+    /// Cell `area` as the library gives it (µm² for SKY130, GF180 and ASAP7); 0 if absent
+    /// (and in cell tables imported before areas were recorded).
+    #[serde(default)]
+    pub area_um2: f64,
 }
 
 impl LibCell {
@@ -769,11 +773,16 @@ impl Cx<'_> {
                 }
             }
         }
+        let area_um2 = match g.simple("area") {
+            Some(v) => self.num(v, "area")?,
+            None => 0.0,
+        };
         Ok(LibCell {
             name: self.cell.clone(),
             inputs,
             outputs,
             leakage_nw,
+            area_um2,
         })
     }
 

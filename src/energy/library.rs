@@ -94,6 +94,10 @@ pub struct GateModel {
     pub clock_fj: f64,
     /// Flip-flops: clock-pin capacitance, fF.
     pub clock_cap_ff: f64,
+    /// Internal energy of the cell's other, unused output (GF180's `maj3` is a full adder's
+    /// carry: its open sum `S`) per toggle of that output caused by slot `s`: mean of the
+    /// rise and fall tables at no load, as OpenSTA charges it, fJ. Zero for single-output cells.
+    pub open_fj: [f64; 3],
 }
 
 fn lib_cell<'a>(p: &'a Prim, name: &str) -> &'a LibCell {
@@ -217,6 +221,14 @@ impl Prim {
                 let c = lib_cell(self, &core.cell);
                 for s in 0..k {
                     self.direct_slot(&mut m, c, core, s, sl(s), load_ff);
+                    // A full adder's sum switches too (open, no load; the outputs
+                    // `MappedNetlist` leaves open: only maj3's).
+                    let open = c.outputs.iter().filter(|o| o.name != core.out);
+                    for o in open.filter(|_| self.kind == GateKind::Maj3) {
+                        let (er, _, _) = arc_eval(c, &o.name, &core.pins[s], true, sl(s), 0.0);
+                        let (ef, _, _) = arc_eval(c, &o.name, &core.pins[s], false, sl(s), 0.0);
+                        m.open_fj[s] += 0.5 * (er + ef);
+                    }
                 }
             }
             Recipe::InvIn { core, inv, slots } => {

@@ -12,14 +12,17 @@
 //! NAND-NAND mux has `_inv_s` (`n<id>_sn`), `_nand_a` (`n<id>_ma`), `_nand_b` (`n<id>_mb`) and
 //! the output NAND `<component>_n<id>`. Constant inputs are tied as `1'b0`/`1'b1` (pann charges
 //! no tie cells); a full adder used for its carry (GF180 `maj3`) leaves `S` open (its value,
-//! the parity of the inputs, still goes into pin-level VCDs). Flip-flop clock pins are on the
+//! the parity of the inputs, still goes into pin-level VCDs, and the meter charges its internal
+//! power: [`open_output_toggles`]). Flip-flop clock pins are on the
 //! port `clk`.
 
 use super::library::CellLibrary;
 use super::mapping::Recipe;
 use super::EnergyError;
 use crate::netlist::{GateKind, NetId, Netlist};
-use crate::sim::pins::{Derived, PinNames, Source};
+use crate::sim::event::{self, baseline_values};
+use crate::sim::pins::{Derived, DerivedActivity, PinNames, Source};
+use crate::sim::reference::{self, PortValues};
 use std::io::{self, Write};
 
 /// What a cell pin is connected to.
@@ -244,6 +247,19 @@ impl MappedNetlist {
         }
     }
 
+    /// Open outputs: (the net whose gate's cell has it, internal node it carries).
+    pub fn open_outputs(&self) -> Vec<(NetId, usize)> {
+        let mut v = Vec::new();
+        for inst in &self.instances {
+            for (_, c) in &inst.pins {
+                if let Conn::Open(j) = c {
+                    v.push((inst.gate, *j));
+                }
+            }
+        }
+        v
+    }
+
     /// The Verilog text of a connection.
     fn conn(&self, c: Conn) -> String {
         match c {
@@ -362,6 +378,42 @@ impl MappedNetlist {
     }
 }
 
+/// Toggles of the cells' open outputs (a GF180 full adder's sum, where `maj3` is its carry)
+/// when `vectors` run through `n` from reset, per net of the gate whose cell has one, for
+/// [`super::EnergyMeter::measure_with_open`]; `None` when no cell of `n` under `lib` has an
+/// open output. Zero delay (`delays` = `None`) or event-driven with per-net `delays` (ticks).
+/// The fast simulators count nets only, so this is a second run through the reference
+/// simulators, following the parity of each such cell's inputs as the pin-level VCD and SAIF
+/// write it ([`DerivedActivity`]): the waveform a sign-off tool is given.
+pub fn open_output_toggles(
+    n: &Netlist,
+    lib: &CellLibrary,
+    vectors: &[PortValues],
+    delays: Option<&[u32]>,
+) -> Result<Option<Vec<u64>>, EnergyError> {
+    let mapped = MappedNetlist::new(n, lib, "pann")?;
+    let open = mapped.open_outputs();
+    let Some(first) = vectors.first().filter(|_| !open.is_empty()) else {
+        return Ok(None);
+    };
+    let names = mapped.pin_names(n);
+    // Only toggles are used: any period longer than a cycle's settle time will do.
+    let mut d = DerivedActivity::new(&names, &baseline_values(n, first), u32::MAX / 4);
+    match delays {
+        None => {
+            reference::simulate_with(n, vectors, &mut d);
+        }
+        Some(delays) => {
+            event::simulate(n, delays, vectors, &mut d);
+        }
+    }
+    let mut t = vec![0u64; n.len()];
+    for &(g, j) in &open {
+        t[g.idx()] += d.records[j].1;
+    }
+    Ok(Some(t))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -419,6 +471,82 @@ mod tests {
         let all: std::collections::BTreeSet<String> = names.all().map(|x| x.0).collect();
         assert_eq!(all.len(), names.all().count(), "names are unique");
         assert!(all.contains("clk") && all.contains("x[0]") && all.contains("acc[31]"));
+    }
+
+    /// One `maj3` on three input ports a, b, c (one bit each).
+    fn full_adder_carry() -> Netlist {
+        use crate::netlist::{Component, Gate, Port};
+        let input = Gate {
+            kind: GateKind::Input,
+            ins: [NetId::NONE; 3],
+        };
+        let maj = Gate {
+            kind: GateKind::Maj3,
+            ins: [NetId(0), NetId(1), NetId(2)],
+        };
+        let port = |name: &str, i: u32| Port {
+            name: name.into(),
+            bits: vec![NetId(i)],
+        };
+        Netlist::from_parts(
+            vec![input, input, input, maj],
+            vec![Component::Logic; 4],
+            vec![port("a", 0), port("b", 1), port("c", 2)],
+            vec![port("y", 3)],
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn open_sum_toggles_once_per_change_of_input_parity_with_and_without_delays() {
+        let n = full_adder_carry();
+        let gf = CellLibrary::load("gf180_tt_025C_5v00").unwrap();
+        let sky = CellLibrary::load("sky130_tt_025C_1v80").unwrap();
+        // Every pair of consecutive vectors of the 8 input states, in both orders.
+        let mut vecs: Vec<PortValues> = Vec::new();
+        for i in 0..8u128 {
+            for j in 0..8u128 {
+                for v in [i, j] {
+                    vecs.push(vec![v & 1, (v >> 1) & 1, (v >> 2) & 1]);
+                }
+            }
+        }
+        let parity = |v: &PortValues| v.iter().sum::<u128>() % 2;
+        let want = vecs
+            .windows(2)
+            .filter(|w| parity(&w[0]) != parity(&w[1]))
+            .count() as u64;
+        let zero = open_output_toggles(&n, &gf, &vecs, None).unwrap().unwrap();
+        assert_eq!(zero, vec![0, 0, 0, want]);
+        // Inputs switching together at the same instant: no zero-width pulse on the sum.
+        let timed = open_output_toggles(&n, &gf, &vecs, Some(&[0, 0, 0, 5]))
+            .unwrap()
+            .unwrap();
+        assert_eq!(timed, zero);
+        // SKY130 has a majority cell: nothing open.
+        assert_eq!(open_output_toggles(&n, &sky, &vecs, None).unwrap(), None);
+    }
+
+    #[test]
+    fn the_open_sum_is_charged_per_toggle_at_its_internal_energy() {
+        use crate::energy::{EnergyMeter, EnergyOptions};
+        let n = full_adder_carry();
+        let gf = CellLibrary::load("gf180_tt_025C_5v00").unwrap();
+        let m = EnergyMeter::new(&n, &gf, EnergyOptions::default());
+        let model = &m.models()[3];
+        assert!(model.open_fj.iter().all(|e| *e > 10.0), "{model:?}");
+        let mut act = crate::sim::Activity::new(n.len());
+        act.cycles = 11;
+        act.toggles = vec![4, 2, 2, 3];
+        act.rises = vec![2, 1, 1, 2];
+        let base = m.per_net(&act)[3].internal_fj;
+        let open = [0, 0, 0, 6];
+        let with = m.per_net_with_open(&act, Some(&open))[3].internal_fj;
+        let per_toggle = 0.5 * model.open_fj[0] + 0.25 * (model.open_fj[1] + model.open_fj[2]);
+        assert!((with - base - 6.0 * per_toggle).abs() < 1e-9 * with);
+        let sky = CellLibrary::load("sky130_tt_025C_1v80").unwrap();
+        let m = EnergyMeter::new(&n, &sky, EnergyOptions::default());
+        assert_eq!(m.models()[3].open_fj, [0.0; 3]);
     }
 
     #[test]

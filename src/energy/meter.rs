@@ -6,7 +6,10 @@
 //! - switching energy ½·C_load·V², `C_load` = Σ fan-out input-pin capacitances (worst edge,
 //!   as OpenSTA) + `wire_cap_ff` per fan-out; charged to `g`'s component (a primary input's
 //!   net to the input's component); primary outputs add no load;
-//! - input-pin internal energy of every cell reading `n`, charged to that cell's component.
+//! - input-pin internal energy of every cell reading `n`, charged to that cell's component;
+//! - with [`EnergyMeter::measure_with_open`], per toggle of a cell's open output (GF180's
+//!   `maj3` is a full adder's carry, its sum is left open) that output's internal energy: the
+//!   cell is there, so is the power its other output dissipates (OpenSTA charges it too).
 //!
 //! Every cycle (one per operation): flip-flop clock-pin internal energy plus the clock net's
 //! C·V² (clock pins + `wire_cap_ff` each), reported as `clock`; and Σ leakage × `clock_ns`,
@@ -92,6 +95,11 @@ pub struct EnergyReport {
     /// Of the components: switching of the nets the input ports drive (½·C·V² per toggle),
     /// fJ/op; not charged by sign-off tools either.
     pub input_nets_fj_per_op: f64,
+    /// What a sign-off tool charges the cell instances of each component (`Component::key()`),
+    /// fJ/op: the component's energy without the switching of port-driven nets, plus its
+    /// flip-flops' clock-pin internal energy and its cells' leakage. Sums to
+    /// [`Self::cells_total_fj_per_op`].
+    pub cells_fj_per_op_by_component: BTreeMap<String, f64>,
 }
 
 impl EnergyReport {
@@ -192,6 +200,14 @@ impl<'a> EnergyMeter<'a> {
 
     /// Energy charged to each net's driving gate over the whole run, fJ.
     pub fn per_net(&self, a: &Activity) -> Vec<NetEnergy> {
+        self.per_net_with_open(a, None)
+    }
+
+    /// [`Self::per_net`], also charging the internal energy of cells' open outputs (a GF180
+    /// full adder's sum, when `maj3` is its carry): `open[i]` = toggles of the open output
+    /// of the cell driving net `i` (see [`crate::experiment::open_output_toggles`]), added to
+    /// that net's `internal_fj`. `None` charges none (they are unknown).
+    pub fn per_net_with_open(&self, a: &Activity, open: Option<&[u64]>) -> Vec<NetEnergy> {
         let v2 = self.lib.voltage_v * self.lib.voltage_v;
         let gates = self.netlist.gates();
         debug_assert_eq!(a.toggles.len(), gates.len());
@@ -221,6 +237,10 @@ impl<'a> EnergyMeter<'a> {
             let er: f64 = (0..3).map(|s| w[s] * m.arc_rise_fj[s]).sum();
             let ef: f64 = (0..3).map(|s| w[s] * m.arc_fall_fj[s]).sum();
             out[i].internal_fj = r * er + f * ef;
+            if let Some(t) = open.map(|o| o[i] as f64).filter(|t| *t > 0.0) {
+                let e: f64 = (0..3).map(|s| w[s] * m.open_fj[s]).sum();
+                out[i].internal_fj += t * e;
+            }
             out[i].input_pin_fj = ins
                 .iter()
                 .enumerate()
@@ -235,18 +255,36 @@ impl<'a> EnergyMeter<'a> {
 
     /// Measure one activity.
     pub fn measure(&self, a: &Activity) -> EnergyReport {
+        self.measure_with_open(a, None)
+    }
+
+    /// [`Self::measure`] with the toggles of cells' open outputs (see
+    /// [`Self::per_net_with_open`]).
+    pub fn measure_with_open(&self, a: &Activity, open: Option<&[u64]>) -> EnergyReport {
         let ops = a.transitions();
         let per = |e: f64| if ops == 0 { 0.0 } else { e / ops as f64 };
         let mut by: BTreeMap<String, f64> = BTreeMap::new();
+        let mut cells: BTreeMap<String, f64> = BTreeMap::new();
         let (mut int, mut inp, mut sw, mut port_sw) = (0.0, 0.0, 0.0, 0.0);
-        for (i, e) in self.per_net(a).iter().enumerate() {
+        let sequential = self.netlist.is_sequential();
+        for (i, e) in self.per_net_with_open(a, open).iter().enumerate() {
             let k = self.netlist.components()[i].key().to_string();
-            *by.entry(k).or_insert(0.0) += e.internal_fj + e.input_pin_fj + e.switching_fj;
+            let all = e.internal_fj + e.input_pin_fj + e.switching_fj;
+            *by.entry(k.clone()).or_insert(0.0) += all;
             int += e.internal_fj;
             inp += e.input_pin_fj;
             sw += e.switching_fj;
+            let m = &self.models[i];
+            let per_cycle = if ops == 0 {
+                0.0
+            } else {
+                m.leakage_nw * self.opts.clock_ns * 1e-3 + m.clock_fj * sequential as u8 as f64
+            };
             if self.netlist.gates()[i].kind == GateKind::Input {
                 port_sw += e.switching_fj;
+                *cells.entry(k).or_insert(0.0) += per(all - e.switching_fj) + per_cycle;
+            } else {
+                *cells.entry(k).or_insert(0.0) += per(all) + per_cycle;
             }
         }
         let v2 = self.lib.voltage_v * self.lib.voltage_v;
@@ -288,6 +326,7 @@ impl<'a> EnergyMeter<'a> {
             leakage_fj_per_op: leak,
             clock_net_fj_per_op: clock_net,
             input_nets_fj_per_op: per(port_sw),
+            cells_fj_per_op_by_component: cells,
         }
     }
 
@@ -311,4 +350,39 @@ pub fn measure(
     activity: &Activity,
 ) -> EnergyReport {
     EnergyMeter::new(netlist, lib, opts).measure(activity)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::circuits::{self, MacSpec};
+    use crate::simulate::{simulate, SimConfig};
+
+    #[test]
+    fn per_component_cell_energies_sum_to_the_sign_off_total() {
+        let spec = MacSpec::default().validate().unwrap();
+        let n = circuits::build(&spec);
+        let cfg = SimConfig {
+            spec,
+            stream: crate::stream::StreamSpec::Synthetic {
+                dist: crate::stream::Dist::Uniform,
+            },
+            dataflow: crate::stream::Dataflow::OutputStationary,
+            cycles: 300,
+            seed: 1,
+            imported: None,
+            data_dir: None,
+        };
+        let act = simulate(&n, &cfg, &mut |_| {}).unwrap().0;
+        let lib = CellLibrary::load("gf180_tt_025C_5v00").unwrap();
+        let r = EnergyMeter::new(&n, &lib, EnergyOptions::default()).measure(&act);
+        let sum: f64 = r.cells_fj_per_op_by_component.values().sum();
+        assert!(
+            (sum - r.cells_total_fj_per_op()).abs() < 1e-9 * sum,
+            "{r:?}"
+        );
+        // Registers hold the clock pins: more than their share of the components' energy.
+        let regs = r.cells_fj_per_op_by_component["acc_reg"];
+        assert!(regs > r.fj_per_op_by_component["acc_reg"]);
+    }
 }

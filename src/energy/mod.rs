@@ -43,6 +43,7 @@ pub mod mapped;
 pub mod mapping;
 pub mod meter;
 mod parse;
+pub mod physical;
 pub mod user_map;
 
 pub use crate::report::sha256_hex;

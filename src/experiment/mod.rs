@@ -14,7 +14,7 @@ pub mod report;
 
 pub use circuit::{Circuit, ImportedCircuit, PortNames};
 pub use condition::{Condition, DelayKind};
-pub use outputs::{NameStyle, Outputs};
+pub use outputs::{open_output_toggles, NameStyle, OpenToggles, Outputs};
 pub use report::{Provenance, Report};
 
 use crate::energy::{CellLibrary, EnergyError, EnergyMeter, EnergyOptions};
@@ -257,7 +257,8 @@ pub fn run(req: &Request, progress: &mut dyn FnMut(u64)) -> Result<Report, Exper
     }
     let opts = req.energy_options();
     let meter = EnergyMeter::new(n, &lib, opts);
-    let e_zero = meter.measure(&act);
+    let open = outputs::open_output_toggles(n, &cfg, &model, &lib)?;
+    let e_zero = meter.measure_with_open(&act, open.as_ref().map(|o| o.zero.as_slice()));
     let condition = Condition::new(
         &lib,
         req.delay,
@@ -271,10 +272,17 @@ pub fn run(req: &Request, progress: &mut dyn FnMut(u64)) -> Result<Report, Exper
     let mut report = Report::new(n, &req.circuit, &cfg, &act, condition, provenance);
     report = match &timed {
         Some(t) => report
-            .with_energy(meter.measure(&t.timed.activity), Some(e_zero))
+            .with_energy(
+                meter.measure_with_open(
+                    &t.timed.activity,
+                    open.as_ref().and_then(|o| o.timed.as_deref()),
+                ),
+                Some(e_zero),
+            )
             .with_glitches(GlitchSummary::new(n, t, &model)),
         None => report.with_energy(e_zero, None),
     };
+    report.physical = Some(crate::energy::physical::physical(n, &lib)?);
     report.warnings = warnings;
     req.outputs
         .write(n, &cfg, &model, &lib, &act, timed.as_ref(), opts.clock_ns)?;

@@ -10,7 +10,7 @@
 //! runs write the settled values at the start of each cycle.
 
 use super::{DelayKind, ExperimentError};
-use crate::energy::mapped::MappedNetlist;
+use crate::energy::mapped::{self, MappedNetlist};
 use crate::energy::CellLibrary;
 use crate::glitch::TimedOutcome;
 use crate::netlist::Netlist;
@@ -194,6 +194,39 @@ impl Outputs {
         }
         Ok(())
     }
+}
+
+/// Toggles of open cell outputs per net (see [`open_output_toggles`]).
+#[derive(Clone, Debug)]
+pub struct OpenToggles {
+    /// Zero delay.
+    pub zero: Vec<u64>,
+    /// Timed (`None` for a zero-delay run).
+    pub timed: Option<Vec<u64>>,
+}
+
+/// Toggles of the cells' open outputs in a run (see
+/// [`crate::energy::mapped::open_output_toggles`]): (zero delay, timed under `model` unless it
+/// is zero delay); `None` when no cell of `n` under `lib` has an open output.
+pub fn open_output_toggles(
+    n: &Netlist,
+    cfg: &SimConfig,
+    model: &DelayModel,
+    lib: &CellLibrary,
+) -> Result<Option<OpenToggles>, ExperimentError> {
+    if MappedNetlist::new(n, lib, "pann")?
+        .open_outputs()
+        .is_empty()
+    {
+        return Ok(None);
+    }
+    let vecs = vectors(n, cfg, cfg.cycles)?;
+    let zero = mapped::open_output_toggles(n, lib, &vecs, None)?;
+    let timed = match model {
+        DelayModel::Zero => None,
+        m => mapped::open_output_toggles(n, lib, &vecs, Some(&m.per_net(n)))?,
+    };
+    Ok(zero.map(|zero| OpenToggles { zero, timed }))
 }
 
 /// The clock period in ticks of `model`: `clock_ns` rounded down to whole ticks, at least the

@@ -3,6 +3,7 @@
 
 use super::{Circuit, Condition, Request};
 use crate::circuits::Unit;
+use crate::energy::physical::Physical;
 use crate::energy::{CellLibrary, EnergyReport};
 use crate::glitch::GlitchSummary;
 use crate::netlist::{Component, Netlist};
@@ -124,6 +125,9 @@ pub struct Report {
     /// Glitch report of a timed run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub glitches: Option<GlitchSummary>,
+    /// Cell area and longest combinational path of the circuit mapped on the run's library.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub physical: Option<Physical>,
     /// What the caller should know (the stream ended early, a default clock the circuit
     /// cannot meet); the CLI prints them on stderr.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -211,6 +215,7 @@ impl Report {
             port_nets_fj_per_op_zero_delay: None,
             energy: None,
             glitches: None,
+            physical: None,
             warnings: Vec::new(),
         }
     }
@@ -301,6 +306,7 @@ impl Report {
             let e = r.port_nets_fj_per_op.as_ref()?;
             Some(ComponentRow {
                 component: k.to_string(),
+                area_um2: None,
                 cells: None,
                 toggles: None,
                 toggles_per_op: None,
@@ -325,7 +331,16 @@ impl Report {
                         .find(|row| key_for(unit, row.component.key()) == k)
                         .map(|row| (row.zero_delay, row.timed)),
                 });
+                let area = r.physical.as_ref().and_then(|p| match k.as_str() {
+                    "total" => Some(p.area_um2),
+                    c => p
+                        .area_by_component
+                        .iter()
+                        .find(|(key, _)| key_for(unit, key) == c)
+                        .map(|(_, a)| *a),
+                });
                 ComponentRow {
+                    area_um2: area,
                     cells: match k.as_str() {
                         "total" => Some(r.gates),
                         c => r.cells.get(c).copied(),
@@ -364,6 +379,7 @@ impl Report {
                 opt(c.glitch_ratio.map(|v| format!("{v:.6}"))),
                 opt(c.energy_fj_per_op.map(|v| format!("{v:.6}"))),
                 opt(c.energy_zero_delay.map(|v| format!("{v:.6}"))),
+                opt(c.area_um2.map(|v| format!("{v:.4}"))),
             ]);
             w.write_record(&row)?;
         }
@@ -434,6 +450,13 @@ impl Report {
         if timed {
             s += "(zd: zero delay, functional toggles only; glitch: timed / zero-delay toggles)\n";
         }
+        if let Some(p) = &r.physical {
+            s += &format!(
+                "area      {:.2} um² ({} library cells), longest combinational path {:.3} ns \
+                 ({} ticks of the library's delays)\n",
+                p.area_um2, p.instances, p.longest_path_ns, p.longest_path_ticks
+            );
+        }
         if let Some(g) = &r.glitches {
             s += &format!(
                 "settle    max {} ticks = {:.3} ns, mean {:.1} ticks (tick {} ns, delay {})\n",
@@ -481,11 +504,13 @@ pub struct ComponentRow {
     pub energy_fj_per_op: Option<f64>,
     /// fJ per operation from zero-delay activity (timed runs).
     pub energy_zero_delay: Option<f64>,
+    /// Cell area of the component mapped on the run's library, µm².
+    pub area_um2: Option<f64>,
 }
 
 impl ComponentRow {
     /// The per-component CSV columns.
-    pub const COLUMNS: [&'static str; 8] = [
+    pub const COLUMNS: [&'static str; 9] = [
         "component",
         "cells",
         "toggles",
@@ -494,6 +519,7 @@ impl ComponentRow {
         "glitch_ratio",
         "energy_fj_per_op",
         "energy_fj_per_op_zero_delay",
+        "area_um2",
     ];
 }
 

@@ -118,6 +118,11 @@ pub struct DerivedActivity {
     value: Vec<bool>,
     last: Vec<u64>,
     period: u64,
+    /// Nodes whose inputs changed at time `now` (ticks), evaluated once that time is over: a
+    /// node changes at most once per instant, as in the pin-level VCD.
+    dirty: Vec<usize>,
+    is_dirty: Vec<bool>,
+    now: u64,
     /// Per node: (ticks at 1, toggles), valid after the run's totals.
     pub records: Vec<(u64, u64)>,
 }
@@ -134,15 +139,17 @@ impl DerivedActivity {
             derived: names.derived.clone(),
             nets: initial.to_vec(),
             period,
+            dirty: Vec::new(),
+            is_dirty: vec![false; names.derived.len()],
+            now: 0,
         }
     }
-}
 
-impl super::ActivitySink for DerivedActivity {
-    fn change(&mut self, cycle: u64, tick: u32, net: NetId, value: bool) {
-        self.nets[net.idx()] = value;
-        let t = cycle * self.period + tick as u64;
-        for &j in &self.by_net[net.idx()] {
+    /// Settle the nodes whose inputs changed at time `now`.
+    fn flush(&mut self) {
+        let t = self.now;
+        for j in self.dirty.drain(..) {
+            self.is_dirty[j] = false;
             let v = self.derived[j].value(&self.nets);
             if v != self.value[j] {
                 if self.value[j] {
@@ -154,7 +161,25 @@ impl super::ActivitySink for DerivedActivity {
             }
         }
     }
+}
+
+impl super::ActivitySink for DerivedActivity {
+    fn change(&mut self, cycle: u64, tick: u32, net: NetId, value: bool) {
+        let t = cycle * self.period + tick as u64;
+        if t != self.now {
+            self.flush();
+            self.now = t;
+        }
+        self.nets[net.idx()] = value;
+        for &j in &self.by_net[net.idx()] {
+            if !self.is_dirty[j] {
+                self.is_dirty[j] = true;
+                self.dirty.push(j);
+            }
+        }
+    }
     fn totals(&mut self, _n: &crate::netlist::Netlist, a: &super::Activity) {
+        self.flush();
         let end = a.cycles.max(1) * self.period;
         for j in 0..self.derived.len() {
             if self.value[j] {

@@ -45,6 +45,11 @@ struct PinState {
     /// Time (ticks) of the next clock edge; even edges rise.
     next_edge: u64,
     edges: u64,
+    /// Nodes whose inputs changed at the file's current time, written once that time is over
+    /// (a node changes at most once per instant: two inputs of a full adder's sum changing
+    /// together leave it as it was, no zero-width pulse).
+    dirty: Vec<usize>,
+    is_dirty: Vec<bool>,
 }
 
 /// The VCD identifier of net number `i` (printable ASCII `!`..`~`, base 94).
@@ -152,6 +157,8 @@ impl<W: Write> VcdWriter<W> {
             clock,
             next_edge: first * period as u64,
             edges: 0,
+            dirty: Vec::new(),
+            is_dirty: vec![false; names.derived.len()],
         };
         Self::finish_new(
             out,
@@ -230,21 +237,39 @@ impl<W: Write> VcdWriter<W> {
         if cycle >= self.first && !self.started {
             self.start()?;
         }
+        let ticks = cycle * self.period + tick as u64;
+        if self.now != Some(ticks * self.tick_ps) {
+            self.flush_derived()?;
+        }
         self.values[net.idx()] = value;
         if cycle < self.first || cycle > self.last {
             return Ok(());
         }
-        let ticks = cycle * self.period + tick as u64;
         self.clock_through(ticks)?;
         self.at(ticks)?;
         writeln!(self.out, "{}{}", value as u8, self.codes[net.idx()])?;
         if let Some(p) = &mut self.pins {
             for &j in &p.by_net[net.idx()] {
-                let v = p.derived[j].value(&self.values);
-                if v != p.values[j] {
-                    p.values[j] = v;
-                    writeln!(self.out, "{}{}", v as u8, p.codes[j])?;
+                if !p.is_dirty[j] {
+                    p.is_dirty[j] = true;
+                    p.dirty.push(j);
                 }
+            }
+        }
+        Ok(())
+    }
+
+    /// Write the internal nodes whose inputs changed at the current time, at that time.
+    fn flush_derived(&mut self) -> io::Result<()> {
+        let Some(p) = &mut self.pins else {
+            return Ok(());
+        };
+        for j in p.dirty.drain(..) {
+            p.is_dirty[j] = false;
+            let v = p.derived[j].value(&self.values);
+            if v != p.values[j] {
+                p.values[j] = v;
+                writeln!(self.out, "{}{}", v as u8, p.codes[j])?;
             }
         }
         Ok(())
@@ -294,6 +319,7 @@ impl<W: Write> ActivitySink for VcdWriter<W> {
     fn totals(&mut self, _n: &Netlist, a: &Activity) {
         if self.err.is_none() {
             let res = (|| {
+                self.flush_derived()?;
                 if !self.started {
                     self.start()?;
                 }

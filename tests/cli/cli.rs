@@ -180,7 +180,7 @@ fn bare_units_name_their_rows_adder_and_inputs() {
     let comps: Vec<&str> = text
         .lines()
         .skip(1)
-        .map(|l| l.split(',').rev().nth(7).unwrap())
+        .map(|l| l.split(',').rev().nth(8).unwrap())
         .collect();
     assert_eq!(
         comps,
