@@ -8,6 +8,7 @@ pub mod lsq;
 pub mod model;
 pub mod output;
 pub mod predict;
+pub mod shard;
 pub mod stats;
 pub mod sweep;
 pub mod voltage;

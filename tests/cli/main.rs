@@ -5,5 +5,6 @@ mod cli;
 mod energy_cli;
 mod nn_cli;
 mod notebooks;
+mod slurm;
 mod tradeoff;
 mod yosys_cli;
