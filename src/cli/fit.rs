@@ -61,6 +61,11 @@ pub struct FitArgs {
     /// component `dynamic_vs_voltage` in the same CSV.
     #[arg(long)]
     pub voltage: bool,
+    /// Also write a readable report here (a directory, created if missing): report.md with
+    /// the summary, the real-stream errors and the figures energy_vs_width, parity and (with
+    /// --voltage) voltage, each as PNG and SVG.
+    #[arg(long, value_name = "DIR")]
+    pub report: Option<PathBuf>,
     /// Hide the progress bar and the summary line on standard error.
     #[arg(long)]
     pub quiet: bool,
@@ -77,6 +82,8 @@ pub struct FitArgs {
 
 /// One fitted component model with what it was fitted on.
 struct Fitted {
+    /// The library as the sweep points name it.
+    lib: String,
     repr: Repr,
     provenance: Provenance,
     model: FittedPowerModel,
@@ -85,6 +92,10 @@ struct Fitted {
 /// Run `pann fit`.
 pub fn run_fit(a: FitArgs) -> Result<()> {
     check_target(&a.out)?;
+    anyhow::ensure!(
+        a.report.is_none() || a.shard.is_none(),
+        "--report: a --shard run fits nothing (give --report to the --merge run)"
+    );
     if let Some(p) = &a.sweep_out {
         check_target(p)?;
     }
@@ -242,7 +253,127 @@ pub fn run_fit(a: FitArgs) -> Result<()> {
             a.out.display()
         );
     }
-    print!("{}", summary(&fitted, &voltage, a.cells.len() > 1));
+    let table = summary(&fitted, &voltage, a.cells.len() > 1);
+    if let Some(dir) = &a.report {
+        write_report(
+            dir,
+            &a,
+            &rows,
+            &fitted,
+            &voltage,
+            voltage_runs.as_deref(),
+            &table,
+        )?;
+    }
+    print!("{table}");
+    Ok(())
+}
+
+/// `--report DIR`: report.md and its figures (PNG and SVG).
+fn write_report(
+    dir: &std::path::Path,
+    a: &FitArgs,
+    rows: &[SweepRow],
+    fitted: &[Fitted],
+    voltage: &[(FittedVoltageModel, Provenance)],
+    voltage_runs: Option<&[(String, f64, f64)]>,
+    table: &str,
+) -> Result<()> {
+    use pann::fit::plot::{parity_plot, parity_points, voltage_plot, width_plot};
+    use pann::plot::PlotFormat;
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let models: Vec<(&str, Repr, &FittedPowerModel)> = fitted
+        .iter()
+        .map(|f| (f.lib.as_str(), f.repr, &f.model))
+        .collect();
+    let parity = parity_points(rows, &models);
+    let vms: Vec<FittedVoltageModel> = voltage.iter().map(|v| v.0.clone()).collect();
+    let mut figures = vec!["energy_vs_width", "parity"];
+    if voltage_runs.is_some() {
+        figures.push("voltage");
+    }
+    for name in &figures {
+        for (ext, format) in [("png", PlotFormat::Png), ("svg", PlotFormat::Svg)] {
+            let bytes = match *name {
+                "energy_vs_width" => width_plot(rows, format),
+                "parity" => parity_plot(&parity, format),
+                _ => voltage_plot(voltage_runs.unwrap_or(&[]), &vms, format),
+            }
+            .map_err(anyhow::Error::msg)?;
+            let path = dir.join(format!("{name}.{ext}"));
+            write_atomic::<_, anyhow::Error>(&path, |w| Ok(w.write_all(&bytes)?))
+                .with_context(|| format!("writing {}", path.display()))?;
+        }
+    }
+    let path = dir.join("parity.csv");
+    write_atomic::<_, anyhow::Error>(&path, |w| {
+        Ok(pann::fit::plot::write_parity_csv(&parity, w)?)
+    })
+    .with_context(|| format!("writing {}", path.display()))?;
+    if let Some(runs) = voltage_runs {
+        let path = dir.join("voltage_runs.csv");
+        let mut text = String::from(
+            "library,corner,voltage_v,dynamic_fj_per_op
+",
+        );
+        for (id, v, e) in runs {
+            text += &format!(
+                "{id},{},{v},{e}
+",
+                pann::fit::voltage::corner_of(id)
+            );
+        }
+        write_atomic::<_, anyhow::Error>(&path, |w| Ok(w.write_all(text.as_bytes())?))
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    // Held-out (stream-group) error on the real layer streams, per component and repr.
+    let mut real = String::from(
+        "| component | repr | real-stream points | mean | max |\n|---|---|---|---|---|\n",
+    );
+    for f in fitted {
+        let key = f.model.component.key();
+        let errs: Vec<f64> = rows
+            .iter()
+            .filter(|r| r.point.spec.repr == f.repr && r.point.library == f.lib)
+            .filter(|r| r.measurement.observation.fj_per_op.contains_key(key))
+            .zip(&f.model.holdout_errs)
+            .filter(|(r, _)| r.point.nn.is_some())
+            .map(|(_, e)| e.abs())
+            .collect();
+        if errs.is_empty() {
+            continue;
+        }
+        real += &format!(
+            "| {key} | {} | {} | {:.2} % | {:.2} % |\n",
+            f.repr,
+            errs.len(),
+            100.0 * errs.iter().sum::<f64>() / errs.len() as f64,
+            100.0 * errs.iter().cloned().fold(0.0, f64::max)
+        );
+    }
+    let converged = rows.iter().filter(|r| r.measurement.converged).count();
+    let cycles: u64 = rows.iter().map(|r| r.measurement.cycles).sum();
+    let mut md = format!(
+        "# Power models (`pann fit`)\n\n{} design, {} points ({converged} met the {} standard-error target on every component), {cycles} cycles; seed {}, delay model {}, cells {}; model version {}.\n\n\
+         Held-out error: every component's model refitted without one stream group at a time \
+         (a synthetic distribution, or a whole network: every layer, both dataflows) and \
+         evaluated on the group left out; mean / max relative error.\n\n```\n{table}```\n\n\
+         ## Real layer streams, held out by network\n\n{real}\n## Figures\n\n",
+        if a.quick { "quick" } else { "grid" },
+        rows.len(),
+        a.max_rel_se,
+        a.seed,
+        a.delay.model_name(),
+        a.cells.join(", "),
+        pann::fit::model::POWER_MODEL_VERSION,
+    );
+    for name in &figures {
+        md += &format!("![{name}]({name}.svg) ([PNG]({name}.png))\n\n");
+    }
+    md += "Glitch factor by architecture: not drawn (the sweep runs one delay model per call; see `pann simulate --delay unit`).\n";
+    let path = dir.join("report.md");
+    write_atomic::<_, anyhow::Error>(&path, |w| Ok(w.write_all(md.as_bytes())?))
+        .with_context(|| format!("writing {}", path.display()))?;
     Ok(())
 }
 
@@ -276,6 +407,7 @@ fn fit_groups(rows: &[SweepRow]) -> Result<Vec<Fitted>> {
                 )
             })?;
             out.push(Fitted {
+                lib: lib.clone(),
                 repr,
                 provenance: group[0].measurement.provenance.clone(),
                 model,

@@ -7,6 +7,7 @@
 pub mod lsq;
 pub mod model;
 pub mod output;
+pub mod plot;
 pub mod predict;
 pub mod shard;
 pub mod stats;

@@ -862,6 +862,22 @@ rejects!(
     "old_model_version.csv: line 2: model_version \"pann-power-1\""
 );
 
+#[test]
+fn fit_quick_is_byte_identical_on_one_thread() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("one-thread.csv");
+    let o = Command::new(env!("CARGO_BIN_EXE_pann"))
+        .env("RAYON_NUM_THREADS", "1")
+        .args(["fit", "--quick", "--quiet", "-o", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        std::fs::read(&out).unwrap() == std::fs::read(quick_coefficients()).unwrap(),
+        "pann fit --quick on 1 thread differs from the default thread count"
+    );
+}
+
 /// Largest held-out relative error of the `--quick` models when a whole stream group is left
 /// out (a synthetic distribution, or a network: every layer of it, both dataflows), two's
 /// complement. Measured at commit time: multiplier 19.0 % (5.4 % mean), acc_adder 0.43 %
