@@ -245,11 +245,12 @@ pub fn run_fit(a: FitArgs) -> Result<()> {
             .map(|r| r.measurement.worst_rel_se)
             .fold(0.0, f64::max);
         eprintln!(
-            "{name} design: {} points ({converged} met --max-rel-se {} on every component; worst {:.2}%), {cycles} cycles, {:.1} s; coefficients in {}",
+            "{name} design: {} points ({converged} met --max-rel-se {} on every component; worst {:.2}%), {cycles} cycles, {:.1} s, peak memory {:.0} MB; coefficients in {}",
             rows.len(),
             a.max_rel_se,
             100.0 * worst,
             start.elapsed().as_secs_f64(),
+            pann::bench::peak_rss_mb(),
             a.out.display()
         );
     }
