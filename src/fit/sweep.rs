@@ -616,8 +616,9 @@ fn measurement(
     }
 }
 
-/// Measure a real-layer point: chunk k is the k-th of `conv.max_chunks` windows of
-/// `conv.chunk_cycles` consecutive pairs spread evenly over the whole layer stream (so the
+/// Measure a real-layer point: chunk k is the k-th of `conv.max_chunks` (at most
+/// [`NN_MAX_WINDOWS`]) windows of `conv.chunk_cycles` consecutive pairs (fewer windows, then
+/// shorter ones, on a layer too short for them) spread evenly over the whole layer stream (so the
 /// chunks are real consecutive pairs of the dataflow, and their batch means see the whole
 /// layer), each simulated through the experiment layer as a vector file.
 fn measure_nn(
@@ -635,8 +636,17 @@ fn measure_nn(
     let mut layer = crate::simulate::nn_stream(&dir, &p.spec, nn, NN_IMAGES, p.dataflow)
         .map_err(|e| err(&e))?;
     let total = layer.total();
+    // A short layer gets shorter or fewer windows, so they never run past its end.
+    let chunk = conv.chunk_cycles.min(total / 2).max(2);
+    let max_chunks = conv
+        .max_chunks
+        .min(NN_MAX_WINDOWS)
+        .min((total / chunk) as u32)
+        .max(2);
     let conv = &Convergence {
-        max_chunks: conv.max_chunks.min(NN_MAX_WINDOWS),
+        chunk_cycles: chunk,
+        max_chunks,
+        min_chunks: conv.min_chunks.min(max_chunks),
         ..*conv
     };
     let windows = conv.max_chunks.max(1) as u64;
