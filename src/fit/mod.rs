@@ -60,6 +60,18 @@ pub enum FitError {
         /// What is wrong.
         why: String,
     },
+    /// A `pann fit --shard` slice file is malformed or does not belong to this merge.
+    #[error("{path}: {field} {value:?}: {why}")]
+    Slice {
+        /// The file.
+        path: String,
+        /// Field.
+        field: String,
+        /// Offending value.
+        value: String,
+        /// What is wrong.
+        why: String,
+    },
     /// Reading a file failed.
     #[error("reading {path}: {cause}")]
     Read {

@@ -81,9 +81,8 @@ pub struct Slice {
 }
 
 fn slice_err(path: &Path, field: &str, value: &str, why: &str) -> FitError {
-    FitError::Coefficients {
+    FitError::Slice {
         path: path.display().to_string(),
-        line: 0,
         field: field.to_string(),
         value: value.to_string(),
         why: why.to_string(),

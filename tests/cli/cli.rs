@@ -736,7 +736,7 @@ rejects!(
 // ---------------------------------------------------------------------------------------
 // `pann fit` and `pann predict`.
 
-/// A coefficients CSV from `pann fit --quick` (about 2 s), written once per test run.
+/// A coefficients CSV from `pann fit --quick` (under a minute), written once per test run.
 pub(crate) fn quick_coefficients() -> &'static std::path::Path {
     static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
     let dir = DIR.get_or_init(|| {
