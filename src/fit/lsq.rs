@@ -194,6 +194,18 @@ pub fn holdout_rel_err(
     w: Option<&[f64]>,
     held: &dyn Fn(usize) -> bool,
 ) -> Result<f64, FitError> {
+    let e = holdout_rel_errs(rows, y, w, held)?;
+    Ok(e.iter().map(|(_, v)| v.abs()).sum::<f64>() / e.len() as f64)
+}
+
+/// Fit on the rows not `held`, predict the held rows: `(row index, (ŷ − y) / y)` per held
+/// row, in row order.
+pub fn holdout_rel_errs(
+    rows: &[Vec<f64>],
+    y: &[f64],
+    w: Option<&[f64]>,
+    held: &dyn Fn(usize) -> bool,
+) -> Result<Vec<(usize, f64)>, FitError> {
     let pick = |keep: bool| -> Vec<usize> { (0..y.len()).filter(|&i| held(i) != keep).collect() };
     let (train, test) = (pick(true), pick(false));
     if test.is_empty() {
@@ -203,11 +215,10 @@ pub fn holdout_rel_err(
     let tr_y: Vec<f64> = train.iter().map(|&i| y[i]).collect();
     let tr_w: Option<Vec<f64>> = w.map(|w| train.iter().map(|&i| w[i]).collect());
     let b = solve_qr(&tr_rows, &tr_y, tr_w.as_deref())?;
-    let err: f64 = test
+    Ok(test
         .iter()
-        .map(|&i| ((dot(&rows[i], &b) - y[i]) / y[i]).abs())
-        .sum();
-    Ok(err / test.len() as f64)
+        .map(|&i| (i, (dot(&rows[i], &b) - y[i]) / y[i]))
+        .collect())
 }
 
 /// k-fold cross-validated relative error: row i is in fold `i % k`; the mean over all

@@ -7,7 +7,9 @@
 pub mod lsq;
 pub mod model;
 pub mod output;
+pub mod plot;
 pub mod predict;
+pub mod shard;
 pub mod stats;
 pub mod sweep;
 pub mod voltage;
@@ -52,6 +54,18 @@ pub enum FitError {
         /// Line (1 = header).
         line: u64,
         /// Column.
+        field: String,
+        /// Offending value.
+        value: String,
+        /// What is wrong.
+        why: String,
+    },
+    /// A `pann fit --shard` slice file is malformed or does not belong to this merge.
+    #[error("{path}: {field} {value:?}: {why}")]
+    Slice {
+        /// The file.
+        path: String,
+        /// Field.
         field: String,
         /// Offending value.
         value: String,

@@ -9,8 +9,8 @@
 //!
 //! | component | terms | why |
 //! |---|---|---|
-//! | `multiplier` | `m_w·x_t + m_x·w_t`, `x_t·w_t`, `(m_x−1)(m_w−1)·(a_x+a_w)`, `(m_x−1)(m_w−1)·a_x·a_w`, `x_t`, `w_t` | m_x·m_w partial-product cells and ≈ (m_x−1)(m_w−1) reduction-adder cells (m = the bits the array multiplies: magnitudes for sign-magnitude and the unsigned split; `x_t`, `a_x` = their toggles and mean toggle rate); a two-input cell's output activity is, to second order, bilinear in its inputs' activities, hence first- and second-order terms per cell class; the operand edges (fan-out) carry the rest. A first-order-only form fits bit-width sweeps on one data condition ([`multiplier_size_terms`], held-out width 1.3–3 %) but misses data conditions (5-fold 17–38 %); the bilinear form holds a width out at 3–9 % under every data condition ([`multiplier_zero_gated_terms`] adds the first-order terms × the fraction of non-zero pairs; not the default, see there) |
-//! | `acc_adder` | `B·sign_change`, `product_toggles`, `acc_reg_toggles` | a product sign flip toggles all B − P sign-extension inputs and ripples through the upper adder; the low P bits follow the product's own toggles; the register feeds back into the adder, so its toggles move the adder too |
+//! | `multiplier` | `pp_toggles`, `pp_height_toggles`, `array_product_toggles` | a Dadda multiplier is m_x·m_w partial-product gates feeding a tree of adders: the energy follows the partial products' own toggles (computed exactly per pair: `x_i·w_j` moves only if `x_i` moves while `w_j` = 1 or the other way round, so a held weight silences every row whose bit is 0 and a zero operand silences all), the same toggles weighted by their column's height (how many adders a toggle ripples through) and the product word's toggles (the tree's output and final adder). The version-1 forms in per-operand toggle rates ([`multiplier_activity_terms`], [`multiplier_size_terms`]) fit synthetic data but miss real layer streams by 46–106 % (weight-stationary: predicted negative) |
+//! | `acc_adder` | `acc_input_toggles`, `adder_carry_toggles`, `adder_halfsum_toggles`, `acc_reg_toggles`, `P*sign_change` | the adder's full adders are driven by the addend bits (product and sign extension), the register fed back, their half-sums `acc XOR addend` and the carry chain: all four words are computed arithmetically from the stream per cycle; the product-width gates in front (negation, the unsigned split's routing) see the sign input move |
 //! | `acc_reg` | `acc_reg_toggles` | the register's data energy is its bit toggles, computed arithmetically from the stream ([`StreamStats::acc_reg_toggles_per_cycle`]): the running sum is never reset in a stream, so its upper bits flip when the *sum* changes sign, which depends on the accumulation length; the per-pair statistics (`B·sign_change`, `product_toggles`) missed this (5-fold 7–48 %, now 0.04–1 %) |
 //! | `operand_regs` | `x_toggles`, `w_toggles`, `m_w·x_toggles`, `m_x·w_toggles`, `b_x + b_w` | a register bit costs energy when its data toggles, in proportion to its output load: one partial product per bit of the other operand |
 //! | `clock` | `flip_flops` | the clock pin of every flip-flop toggles twice per cycle regardless of data |
@@ -67,8 +67,8 @@ impl PowerComponent {
     pub fn default_terms(self) -> Vec<Term> {
         use PowerComponent::*;
         match self {
-            Multiplier => multiplier_activity_terms(),
-            AccAdder => vec![T_B_SIGN, T_PRODUCT_TOGGLES, T_ACC_TOGGLES],
+            Multiplier => multiplier_pp_terms(),
+            AccAdder => vec![T_ACC_INPUT, T_CARRY, T_HALFSUM, T_ACC_TOGGLES, T_P_SIGN],
             AccReg => vec![T_ACC_TOGGLES],
             OperandRegs => vec![
                 T_X_TOGGLES,
@@ -84,7 +84,7 @@ impl PowerComponent {
 }
 
 /// The model inputs of one operating point: circuit sizes, clock and stream statistics.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Features {
     /// Activation width b_x (bits).
     pub bx: u32,
@@ -149,7 +149,16 @@ pub struct Term {
 }
 
 /// Every named term, for reading coefficient files back ([`Term::by_name`]).
-pub const TERMS: [Term; 23] = [
+pub const TERMS: [Term; 32] = [
+    T_PP_PREFIX,
+    T_P_SIGN,
+    T_PP_COLUMN,
+    T_PP,
+    T_PP_HEIGHT,
+    T_ARRAY_PRODUCT,
+    T_CARRY,
+    T_HALFSUM,
+    T_ACC_INPUT,
     T_ARRAY,
     T_REDUCTION,
     T_PP_FIRST,
@@ -276,7 +285,16 @@ fn mult_rates(f: &Features) -> (f64, f64) {
     (x / f.mult_bx.max(1) as f64, w / f.mult_bw.max(1) as f64)
 }
 
-/// The multiplier's default terms: first- and second-order activity of the partial-product
+/// The multiplier's default terms (model version 2): the partial products' toggles, the
+/// same weighted by their column's height, and the array product's toggles — all computed
+/// exactly from the stream ([`StreamStats::pp_toggles_per_cycle`] and after), so a held
+/// weight, correlated zeros or high bits that never move show up as what they do to the
+/// array, not as per-operand averages.
+pub fn multiplier_pp_terms() -> Vec<Term> {
+    vec![T_PP, T_PP_HEIGHT, T_ARRAY_PRODUCT]
+}
+
+/// The version-1 multiplier terms: first- and second-order activity of the partial-product
 /// and reduction cells, plus the operand edges. Needs data conditions that move the operand
 /// activities apart (the designed sweep's data axis); on uniform data alone the first- and
 /// second-order terms are nearly collinear, use [`multiplier_size_terms`] there.
@@ -309,6 +327,59 @@ pub fn multiplier_zero_gated_terms() -> Vec<Term> {
 pub fn multiplier_size_terms() -> Vec<Term> {
     vec![T_ARRAY, T_REDUCTION, T_MX_TOGGLES, T_MW_TOGGLES]
 }
+
+/// Partial-product bit toggles per operation ([`StreamStats::pp_toggles_per_cycle`]): the
+/// activity at the inputs of the array's reduction tree, exact for any stream (a held
+/// weight row with bit 0 stays silent, a zero operand silences all).
+pub const T_PP: Term = Term {
+    name: "pp_toggles",
+    eval: |f| f.stats.pp_toggles_per_cycle,
+};
+/// Partial-product toggles weighted by their column's height
+/// ([`StreamStats::pp_height_toggles_per_cycle`]): how far into the tree they ripple.
+pub const T_PP_HEIGHT: Term = Term {
+    name: "pp_height_toggles",
+    eval: |f| f.stats.pp_height_toggles_per_cycle,
+};
+/// Toggles of the array's product word per operation: the activity at the tree's output
+/// and through the final adder.
+pub const T_ARRAY_PRODUCT: Term = Term {
+    name: "array_product_toggles",
+    eval: |f| f.stats.array_product_toggles_per_cycle,
+};
+/// Column-count changes of the partial products per operation
+/// ([`StreamStats::pp_column_change_per_cycle`]).
+pub const T_PP_COLUMN: Term = Term {
+    name: "pp_column_change",
+    eval: |f| f.stats.pp_column_change_per_cycle,
+};
+/// Row-prefix-sum toggles of the partial products per operation
+/// ([`StreamStats::pp_prefix_toggles_per_cycle`]).
+pub const T_PP_PREFIX: Term = Term {
+    name: "pp_prefix_toggles",
+    eval: |f| f.stats.pp_prefix_toggles_per_cycle,
+};
+/// `P ×` product sign-change rate: the product-width gates in front of the accumulator
+/// (sign-magnitude negation, the unsigned split's routing) see their sign input move.
+pub const T_P_SIGN: Term = Term {
+    name: "P*sign_change",
+    eval: |f| f.product_bits as f64 * f.stats.product_sign_change_rate,
+};
+/// Carry-word toggles of the accumulator adder(s) per operation.
+pub const T_CARRY: Term = Term {
+    name: "adder_carry_toggles",
+    eval: |f| f.stats.adder_carry_toggles_per_cycle,
+};
+/// Half-sum (`acc XOR addend`) toggles of the accumulator adder(s) per operation.
+pub const T_HALFSUM: Term = Term {
+    name: "adder_halfsum_toggles",
+    eval: |f| f.stats.adder_halfsum_toggles_per_cycle,
+};
+/// Accumulator-input (addend) bit toggles per operation: product bits and sign extension.
+pub const T_ACC_INPUT: Term = Term {
+    name: "acc_input_toggles",
+    eval: |f| f.stats.product_toggles_per_cycle + f.stats.sext_toggles_per_cycle,
+};
 
 /// Toggles per operation of the activation bits the multiplier array sees.
 pub const T_MX_TOGGLES: Term = Term {
@@ -398,9 +469,17 @@ pub const T_CELL_NS: Term = Term {
     eval: |f| f.cells as f64 * f.clock_ns,
 };
 
+/// Version of the model forms (the terms per component), written with every coefficient
+/// row and checked when a coefficients file is read: `pann-power-2` = partial-product and
+/// adder-word statistics (multiplier, accumulator adder).
+pub const POWER_MODEL_VERSION: &str = "pann-power-2";
+
 /// One measured point: features and the measured energy per component.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Observation {
+    /// The stream, as `pann simulate --stream` names it (`uniform`, `nn:lenet5:mnist:conv2`):
+    /// what a network hold-out groups by ([`crate::fit::sweep::stream_group`]).
+    pub stream: String,
     /// Model inputs.
     pub features: Features,
     /// Measured energy per operation by component key (fJ).
@@ -435,6 +514,21 @@ pub enum Holdout {
     /// Hold out every point whose larger operand width `max(b_x, b_w)` is this; fit on the
     /// rest (extrapolation / interpolation in bit width).
     BitWidth(u32),
+    /// Leave one stream group out, for every group: a synthetic distribution (all its
+    /// points, every shape) or a whole network (every layer of it, both dataflows; see
+    /// [`crate::fit::sweep::stream_group`]).
+    StreamGroup,
+}
+
+impl Holdout {
+    /// Name in CSV output (`5-fold`, `bit-width 8`, `stream-group`).
+    pub fn name(&self) -> String {
+        match self {
+            Holdout::KFold(k) => format!("{k}-fold"),
+            Holdout::BitWidth(b) => format!("bit-width {b}"),
+            Holdout::StreamGroup => "stream-group".into(),
+        }
+    }
 }
 
 /// What to fit: the component, its terms (the feature set), weighting and hold-out.
@@ -446,7 +540,7 @@ pub struct PowerModelParams {
     pub terms: Vec<Term>,
     /// Row weighting (default [`Weighting::Relative`]).
     pub weighting: Weighting,
-    /// Held-out error scheme (default 5-fold).
+    /// Held-out error scheme (default [`Holdout::StreamGroup`]).
     pub holdout: Holdout,
 }
 
@@ -457,7 +551,7 @@ impl PowerModelParams {
             component,
             terms: component.default_terms(),
             weighting: Weighting::Relative,
-            holdout: Holdout::KFold(5),
+            holdout: Holdout::StreamGroup,
         }
     }
 
@@ -491,19 +585,50 @@ impl PowerModelParams {
         let y: Vec<f64> = obs.iter().map(|o| o.fj_per_op[key]).collect();
         let w = self.weights(&obs, &y)?;
         let fit = lsq::ols(&rows, &y, w.as_deref())?;
-        let holdout_rel_err = match self.holdout {
-            Holdout::KFold(k) => lsq::kfold_rel_err(&rows, &y, w.as_deref(), k)?,
+        let w = w.as_deref();
+        let mut errs: Vec<(usize, f64)> = Vec::new();
+        match self.holdout {
+            Holdout::KFold(k) => {
+                let k = k.clamp(2, y.len().max(2));
+                for f in 0..k {
+                    if (0..y.len()).any(|i| i % k == f) {
+                        errs.extend(lsq::holdout_rel_errs(&rows, &y, w, &|i| i % k == f)?);
+                    }
+                }
+            }
             Holdout::BitWidth(b) => {
                 let held = |i: usize| obs[i].features.bx.max(obs[i].features.bw) == b;
-                lsq::holdout_rel_err(&rows, &y, w.as_deref(), &held)?
+                errs = lsq::holdout_rel_errs(&rows, &y, w, &held)?;
             }
-        };
+            Holdout::StreamGroup => {
+                let group: Vec<String> = obs
+                    .iter()
+                    .map(|o| super::sweep::stream_group(&o.stream))
+                    .collect();
+                let mut groups = group.clone();
+                groups.sort();
+                groups.dedup();
+                if groups.len() < 2 {
+                    return Err(FitError::Shape(format!(
+                        "a stream-group hold-out needs 2+ stream groups, the {key} data has {}",
+                        groups.len()
+                    )));
+                }
+                for g in &groups {
+                    errs.extend(lsq::holdout_rel_errs(&rows, &y, w, &|i| &group[i] == g)?);
+                }
+            }
+        }
+        errs.sort_by_key(|e| e.0);
+        let n = errs.len().max(1) as f64;
         Ok(FittedPowerModel {
             component: self.component,
             terms: self.terms.clone(),
             points: obs.len(),
             holdout: self.holdout,
-            holdout_rel_err,
+            holdout_rel_err: errs.iter().map(|e| e.1.abs()).sum::<f64>() / n,
+            holdout_max_rel_err: errs.iter().map(|e| e.1.abs()).fold(0.0, f64::max),
+            holdout_errs: errs.iter().map(|e| e.1).collect(),
             fit,
         })
     }
@@ -553,6 +678,11 @@ pub struct FittedPowerModel {
     pub holdout: Holdout,
     /// Mean relative error |ŷ − y|/y on held-out points.
     pub holdout_rel_err: f64,
+    /// Largest |ŷ − y|/y on a held-out point.
+    pub holdout_max_rel_err: f64,
+    /// Signed held-out relative error (ŷ − y)/y of every point, in the order of the points
+    /// fitted (points without this component skipped).
+    pub holdout_errs: Vec<f64>,
     /// Coefficients (fJ per term unit), uncertainty, R², RMSE (fJ).
     pub fit: LsqFit,
 }
@@ -604,6 +734,7 @@ mod tests {
                     .collect();
                 let y = lsq::dot(&row, &truth) * noise.sample(&mut r);
                 obs.push(Observation {
+                    stream: "synthetic".into(),
                     features,
                     fj_per_op: [("multiplier".to_string(), y)].into(),
                     se_fj_per_op: BTreeMap::new(),
@@ -630,6 +761,7 @@ mod tests {
         let truth = [4.0, 9.0, 1.5, 2.5];
         let m = PowerModelParams::new(PowerComponent::Multiplier)
             .terms(multiplier_size_terms())
+            .holdout(Holdout::KFold(5))
             .fit(&synthetic(truth, 0.02))
             .unwrap();
         for (j, t) in truth.iter().enumerate() {
@@ -705,7 +837,7 @@ mod measured {
         run_sweep(&pts, |p| measure(p, &conv), &|_, _| {}).unwrap()
     }
 
-    /// Mean relative error allowed when the default (activity) multiplier model, fitted on
+    /// Mean relative error allowed when the version-1 (activity) multiplier model, fitted on
     /// [`mixed_sweep`] without the 8-bit shapes, predicts every point with max(b_x, b_w) = 8
     /// (any data condition). Measured at commit time: twos 3.2 %, unsigned 6.7 %,
     /// sign-magnitude 9.3 % (5-fold: 5.8 %, 7.5 %, 7.8 %).
@@ -716,6 +848,7 @@ mod measured {
         for repr in [Repr::Twos, Repr::Unsigned, Repr::Signmag] {
             let data = dataset(&mixed_sweep(repr));
             let m = PowerModelParams::new(PowerComponent::Multiplier)
+                .terms(multiplier_activity_terms())
                 .holdout(Holdout::BitWidth(8))
                 .fit(&data)
                 .unwrap();
@@ -758,6 +891,186 @@ mod measured {
                     m.holdout_rel_err < HELD_OUT_WIDTH_REL_TOL,
                     "{repr}: held-out width {held}: {}",
                     m.holdout_rel_err
+                );
+            }
+        }
+    }
+
+    /// Not a check: the `quick` design with its real layer streams, every candidate form of
+    /// the data-dependent components, held out by stream group and fitted on synthetic
+    /// streams only then applied to the real ones
+    /// (`cargo test --release --lib fit::model::measured::report_forms -- --ignored --nocapture`).
+    #[test]
+    #[ignore]
+    fn report_forms() {
+        let d = SweepDesign::default();
+        let conv = Convergence::quick(0.01);
+        for repr in [Repr::Twos, Repr::Unsigned, Repr::Signmag] {
+            let dr = SweepDesign {
+                reprs: vec![repr],
+                ..d.clone()
+            };
+            let mut pts = dr.quick_grid();
+            pts.extend(dr.quick_real());
+            let rows = run_sweep(&pts, |p| measure(p, &conv), &|_, _| {}).unwrap();
+            let data = dataset(&rows);
+            let synth = Dataset {
+                obs: data
+                    .obs
+                    .iter()
+                    .filter(|o| !o.stream.starts_with("nn:"))
+                    .cloned()
+                    .collect(),
+            };
+            let real: Vec<&Observation> = data
+                .obs
+                .iter()
+                .filter(|o| o.stream.starts_with("nn:"))
+                .collect();
+            let forms: Vec<(PowerComponent, &str, Vec<Term>)> = vec![
+                (
+                    PowerComponent::Multiplier,
+                    "old",
+                    multiplier_activity_terms(),
+                ),
+                (
+                    PowerComponent::Multiplier,
+                    "pp",
+                    vec![
+                        T_PP,
+                        T_PP_HEIGHT,
+                        T_ARRAY_PRODUCT,
+                        T_MX_TOGGLES,
+                        T_MW_TOGGLES,
+                    ],
+                ),
+                (
+                    PowerComponent::Multiplier,
+                    "pp2",
+                    vec![T_PP, T_PP_HEIGHT, T_ARRAY_PRODUCT],
+                ),
+                (
+                    PowerComponent::Multiplier,
+                    "m1",
+                    vec![T_PP, T_PP_COLUMN, T_ARRAY_PRODUCT, T_PP_FIRST],
+                ),
+                (
+                    PowerComponent::Multiplier,
+                    "m2",
+                    vec![T_PP, T_PP_HEIGHT, T_PP_COLUMN, T_ARRAY_PRODUCT, T_PP_FIRST],
+                ),
+                (
+                    PowerComponent::Multiplier,
+                    "m3",
+                    vec![T_PP, T_PP_PREFIX, T_ARRAY_PRODUCT, T_PP_FIRST],
+                ),
+                (
+                    PowerComponent::Multiplier,
+                    "m4",
+                    vec![T_PP, T_PP_PREFIX, T_PP_COLUMN, T_ARRAY_PRODUCT, T_PP_FIRST],
+                ),
+                (
+                    PowerComponent::Multiplier,
+                    "m5",
+                    vec![
+                        T_PP,
+                        T_PP_PREFIX,
+                        T_PP_COLUMN,
+                        T_ARRAY_PRODUCT,
+                        T_MX_TOGGLES,
+                        T_MW_TOGGLES,
+                        T_PP_FIRST,
+                    ],
+                ),
+                (
+                    PowerComponent::AccAdder,
+                    "carry",
+                    vec![T_ACC_INPUT, T_CARRY, T_HALFSUM, T_ACC_TOGGLES],
+                ),
+                (
+                    PowerComponent::AccAdder,
+                    "a1",
+                    vec![T_ACC_INPUT, T_CARRY, T_HALFSUM, T_ACC_TOGGLES, T_P_SIGN],
+                ),
+                (
+                    PowerComponent::AccAdder,
+                    "a2",
+                    vec![
+                        T_PRODUCT_TOGGLES,
+                        T_CARRY,
+                        T_HALFSUM,
+                        T_ACC_TOGGLES,
+                        T_P_SIGN,
+                        T_B_SIGN,
+                    ],
+                ),
+                (
+                    PowerComponent::AccReg,
+                    "old",
+                    PowerComponent::AccReg.default_terms(),
+                ),
+                (
+                    PowerComponent::OperandRegs,
+                    "old",
+                    PowerComponent::OperandRegs.default_terms(),
+                ),
+            ];
+            let only: Option<String> = std::env::var("PANN_FORMS").ok();
+            for (c, name, terms) in forms {
+                if only.as_deref().is_some_and(|o| !o.contains(c.key())) {
+                    continue;
+                }
+                let p = PowerModelParams::new(c).terms(terms);
+                let (Ok(g), Ok(s)) = (p.fit(&data), p.fit(&synth)) else {
+                    eprintln!("{repr} {:12} {name:7} cannot be fitted", c.key());
+                    continue;
+                };
+                let errs: Vec<f64> = real
+                    .iter()
+                    .map(|o| (s.predict(&o.features) - o.fj_per_op[c.key()]) / o.fj_per_op[c.key()])
+                    .collect();
+                let worst = errs.iter().map(|e| e.abs()).fold(0.0, f64::max);
+                let mut idx: Vec<usize> = (0..errs.len()).collect();
+                idx.sort_by(|a, b| errs[*b].abs().total_cmp(&errs[*a].abs()));
+                let top: Vec<String> = idx
+                    .iter()
+                    .take(3)
+                    .map(|&i| {
+                        let f = &real[i].features;
+                        format!(
+                            "{} b{} pp{:.1} {:+.1}%",
+                            real[i].stream,
+                            f.bx,
+                            f.stats.pp_toggles_per_cycle,
+                            100.0 * errs[i]
+                        )
+                    })
+                    .collect();
+                let gtop: Vec<String> = {
+                    let mut i: Vec<usize> = (0..g.holdout_errs.len()).collect();
+                    i.sort_by(|a, b| {
+                        g.holdout_errs[*b]
+                            .abs()
+                            .total_cmp(&g.holdout_errs[*a].abs())
+                    });
+                    i.iter()
+                        .take(2)
+                        .map(|&i| {
+                            format!(
+                                "{} {}x{} {:+.1}%",
+                                data.obs[i].stream,
+                                data.obs[i].features.bx,
+                                data.obs[i].features.bw,
+                                100.0 * g.holdout_errs[i]
+                            )
+                        })
+                        .collect()
+                };
+                eprintln!("      worst real: {top:?} worst group-out: {gtop:?}");
+                let mean = errs.iter().map(|e| e.abs()).sum::<f64>() / errs.len() as f64;
+                eprintln!(
+                    "{repr} {:12} {name:7} R² {:.4} group-out mean {:.2}% max {:.2}% | synth-only on real: mean {:.2}% max {:.2}%",
+                    c.key(), g.fit.r2, 100.0 * g.holdout_rel_err, 100.0 * g.holdout_max_rel_err, 100.0 * mean, 100.0 * worst
                 );
             }
         }

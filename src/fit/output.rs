@@ -1,7 +1,7 @@
 //! Tidy CSV output: the raw sweep (one row per point and component) and the fitted
 //! coefficients (one row per model term), each row with its provenance columns.
 
-use super::model::{FittedPowerModel, Holdout};
+use super::model::FittedPowerModel;
 use super::sweep::{Provenance, SweepRow};
 use super::voltage::FittedVoltageModel;
 use super::FitError;
@@ -95,7 +95,7 @@ pub fn write_sweep_csv<W: Write>(rows: &[SweepRow], out: W) -> Result<(), FitErr
             f.bw.to_string(),
             f.acc.to_string(),
             f.product_bits.to_string(),
-            crate::stream::StreamSpec::Synthetic { dist: p.dist }.to_string(),
+            p.stream_label(),
             p.dataflow.to_string(),
             f.flip_flops.to_string(),
             f.cells.to_string(),
@@ -131,7 +131,7 @@ pub fn write_sweep_csv<W: Write>(rows: &[SweepRow], out: W) -> Result<(), FitErr
 }
 
 /// Columns of the coefficient CSV before the provenance columns.
-pub const COEFFICIENT_COLUMNS: [&str; 13] = [
+pub const COEFFICIENT_COLUMNS: [&str; 15] = [
     "component",
     "repr",
     "term",
@@ -143,8 +143,10 @@ pub const COEFFICIENT_COLUMNS: [&str; 13] = [
     "rmse",
     "holdout",
     "holdout_rel_err",
+    "holdout_max_rel_err",
     "points",
     "unit",
+    "model_version",
 ];
 
 /// One fitted model with the representation and condition it was fitted at.
@@ -170,17 +172,15 @@ pub fn write_coefficients_csv<W: Write>(
         .collect();
     w.write_record(&header).map_err(&e)?;
     for m in models {
-        let (component, repr, terms, fit, holdout, err, points, unit, prov) = match m {
+        let (component, repr, terms, fit, holdout, err, max_err, points, unit, prov) = match m {
             FittedRowSource::Component(m, r, p) => (
                 m.component.key().to_string(),
                 r,
                 m.term_names(),
                 &m.fit,
-                match m.holdout {
-                    Holdout::KFold(k) => format!("{k}-fold"),
-                    Holdout::BitWidth(b) => format!("bit-width {b}"),
-                },
+                m.holdout.name(),
                 m.holdout_rel_err,
+                m.holdout_max_rel_err,
                 m.points,
                 "fJ/op per term unit",
                 provenance(p),
@@ -196,6 +196,7 @@ pub fn write_coefficients_csv<W: Write>(
                     &m.fit,
                     "leave-one-voltage-out".to_string(),
                     m.loo_rel_err,
+                    m.loo_rel_errs.iter().map(|e| e.abs()).fold(0.0, f64::max),
                     m.voltages.len(),
                     "fJ/op (E = f(V) per term names)",
                     prov,
@@ -215,8 +216,10 @@ pub fn write_coefficients_csv<W: Write>(
                 fit.rmse.to_string(),
                 holdout.clone(),
                 err.to_string(),
+                max_err.to_string(),
                 points.to_string(),
                 unit.to_string(),
+                super::model::POWER_MODEL_VERSION.to_string(),
             ];
             rec.extend(prov.iter().cloned());
             w.write_record(&rec).map_err(&e)?;
@@ -266,6 +269,7 @@ mod tests {
                 .collect(),
         };
         let m = PowerModelParams::new(PowerComponent::Clock)
+            .holdout(crate::fit::Holdout::KFold(2))
             .fit(&data)
             .unwrap();
         let prov = &rows[0].measurement.provenance;

@@ -50,7 +50,7 @@ pub struct CoefficientTable {
 }
 
 /// The columns [`CoefficientTable::read`] needs.
-pub const REQUIRED_COLUMNS: [&str; 9] = [
+pub const REQUIRED_COLUMNS: [&str; 10] = [
     "component",
     "repr",
     "term",
@@ -60,6 +60,7 @@ pub const REQUIRED_COLUMNS: [&str; 9] = [
     "library",
     "clock_ns",
     "wire_cap_ff",
+    "model_version",
 ];
 
 fn bad(path: &Path, line: u64, field: &str, value: &str, why: &str) -> FitError {
@@ -116,6 +117,19 @@ impl CoefficientTable {
             let line = rec.position().map_or(0, |p| p.line());
             let get = |k: usize| rec.get(idx[k]).unwrap_or("");
             let (component, term) = (get(0), get(2));
+            let version = get(9);
+            if version != super::model::POWER_MODEL_VERSION {
+                return Err(bad(
+                    path,
+                    line,
+                    "model_version",
+                    version,
+                    &format!(
+                        "this pann reads model version {} (regenerate the file with `pann fit`)",
+                        super::model::POWER_MODEL_VERSION
+                    ),
+                ));
+            }
             let coef = number(path, line, "coefficient", get(3))?;
             let Some(c) = PowerComponent::from_key(component) else {
                 if component == "dynamic_vs_voltage" {
@@ -238,7 +252,7 @@ mod tests {
     use super::*;
 
     const HEADER: &str =
-        "component,repr,term,coefficient,r2,holdout_rel_err,library,clock_ns,wire_cap_ff\n";
+        "component,repr,term,coefficient,r2,holdout_rel_err,library,clock_ns,wire_cap_ff,model_version\n";
 
     fn parse(body: &str) -> Result<CoefficientTable, FitError> {
         CoefficientTable::parse(Path::new("m.csv"), &format!("{HEADER}{body}"))
@@ -247,8 +261,8 @@ mod tests {
     #[test]
     fn models_read_back_evaluate_their_terms() {
         let t = parse(
-            "clock,twos,flip_flops,2.5,1,0,lib,10,0.3\n\
-             leakage,twos,cells*clock_ns,0.01,1,0,lib,10,0.3\n",
+            "clock,twos,flip_flops,2.5,1,0,lib,10,0.3,pann-power-2\n\
+             leakage,twos,cells*clock_ns,0.01,1,0,lib,10,0.3,pann-power-2\n",
         )
         .unwrap();
         let f = Features {
@@ -265,7 +279,7 @@ mod tests {
     #[test]
     fn a_bad_number_names_file_line_field_and_value() {
         let e =
-            parse("clock,twos,flip_flops,2.5,1,0,lib,10,0.3\nclock,twos,x,abc,1,0,lib,10,0.3\n")
+            parse("clock,twos,flip_flops,2.5,1,0,lib,10,0.3,pann-power-2\nclock,twos,x,abc,1,0,lib,10,0.3,pann-power-2\n")
                 .unwrap_err()
                 .to_string();
         assert!(
@@ -273,6 +287,17 @@ mod tests {
                 && e.contains("line 3")
                 && e.contains("coefficient")
                 && e.contains("abc"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_file_of_another_model_version_is_refused_by_name() {
+        let e = parse("clock,twos,flip_flops,2.5,1,0,lib,10,0.3,pann-power-1\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("line 2") && e.contains("model_version") && e.contains("pann-power-1"),
             "{e}"
         );
     }

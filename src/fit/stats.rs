@@ -12,7 +12,7 @@
 use crate::circuits::{Repr, ValidMacSpec};
 
 /// Activity statistics of one operand stream as a MAC's ports see it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StreamStats {
     /// Operand pairs the statistics were computed from.
     pub pairs: u64,
@@ -44,6 +44,37 @@ pub struct StreamStats {
     /// changes sign: this depends on the accumulation length (the stream length), not only
     /// on the per-pair statistics above.
     pub acc_reg_toggles_per_cycle: f64,
+    /// Mean toggles per transition of the multiplier array's partial-product bits
+    /// `x_i·w_j` (i < m_x, j < m_w over the bits the array multiplies): a partial product
+    /// moves only when its activation bit moves while its weight bit is 1, or the other way
+    /// round, so a held weight (weight-stationary) silences every row whose bit is 0, and a
+    /// zero operand silences all of them. Inverted partial products (Baugh–Wooley sign rows)
+    /// toggle alike.
+    pub pp_toggles_per_cycle: f64,
+    /// [`Self::pp_toggles_per_cycle`] with each partial product weighted by the height of its
+    /// column (the number of partial products summed there): a toggle in a tall column
+    /// ripples through more reduction adders.
+    pub pp_height_toggles_per_cycle: f64,
+    /// Mean toggles per transition of the array's product word (`m_x + m_w` bits: the
+    /// magnitude product, or the two's complement product).
+    pub array_product_toggles_per_cycle: f64,
+    /// Mean over transitions of `Σ_c |n_c(t) − n_c(t−1)|`, `n_c` = the number of partial
+    /// products that are 1 in column c: toggles that arrive together in a column cancel in
+    /// its adders (a full adder's sum is the parity of its inputs), so correlated streams
+    /// (a held weight moves whole rows at once) excite the tree less than their
+    /// partial-product toggles say.
+    pub pp_column_change_per_cycle: f64,
+    /// Mean toggles per transition of the row-prefix sums `Σ_{k ≤ j} row_k·2^k` of the
+    /// partial products (j < m_w; every intermediate word an array multiplier forms while
+    /// adding its rows one by one): the carries inside the reduction, arithmetically.
+    pub pp_prefix_toggles_per_cycle: f64,
+    /// Mean toggles per transition of the accumulator adders' internal carry words (carry
+    /// into each bit of `acc + addend + cin`, computed arithmetically from the stream, every
+    /// accumulator of the MAC).
+    pub adder_carry_toggles_per_cycle: f64,
+    /// Mean toggles per transition of the accumulator adders' half-sum words
+    /// (`acc XOR addend`, the first XOR of each full adder).
+    pub adder_halfsum_toggles_per_cycle: f64,
 }
 
 /// The words the accumulator adder(s) receive for one pair: `[acc, acc_neg]` (the second is
@@ -94,6 +125,7 @@ impl StreamStats {
         let mut wt = vec![0u64; bw];
         let (mut sign_changes, mut prod_t, mut sext_t) = (0u64, 0u64, 0u64);
         let acc_t = acc_register_toggles(spec, pairs);
+        let arr = array_toggles(spec, pairs);
         for win in pairs.windows(2) {
             let ((x0, w0), (x1, w1)) = (win[0], win[1]);
             let dx = spec.encode_x(x0) ^ spec.encode_x(x1);
@@ -124,7 +156,14 @@ impl StreamStats {
             product_sign_change_rate: sign_changes as f64 / tr,
             product_toggles_per_cycle: prod_t as f64 / tr,
             sext_toggles_per_cycle: sext_t as f64 / tr,
-            acc_reg_toggles_per_cycle: acc_t as f64 / tr,
+            acc_reg_toggles_per_cycle: acc_t.0 as f64 / tr,
+            pp_toggles_per_cycle: arr.0 as f64 / tr,
+            pp_height_toggles_per_cycle: arr.1 as f64 / tr,
+            array_product_toggles_per_cycle: arr.2 as f64 / tr,
+            pp_column_change_per_cycle: arr.3 as f64 / tr,
+            pp_prefix_toggles_per_cycle: arr.4 as f64 / tr,
+            adder_carry_toggles_per_cycle: acc_t.1 as f64 / tr,
+            adder_halfsum_toggles_per_cycle: acc_t.2 as f64 / tr,
         }
     }
 
@@ -150,6 +189,13 @@ impl StreamStats {
             product_toggles_per_cycle: avg(|s| s.product_toggles_per_cycle),
             sext_toggles_per_cycle: avg(|s| s.sext_toggles_per_cycle),
             acc_reg_toggles_per_cycle: avg(|s| s.acc_reg_toggles_per_cycle),
+            pp_toggles_per_cycle: avg(|s| s.pp_toggles_per_cycle),
+            pp_height_toggles_per_cycle: avg(|s| s.pp_height_toggles_per_cycle),
+            array_product_toggles_per_cycle: avg(|s| s.array_product_toggles_per_cycle),
+            pp_column_change_per_cycle: avg(|s| s.pp_column_change_per_cycle),
+            pp_prefix_toggles_per_cycle: avg(|s| s.pp_prefix_toggles_per_cycle),
+            adder_carry_toggles_per_cycle: avg(|s| s.adder_carry_toggles_per_cycle),
+            adder_halfsum_toggles_per_cycle: avg(|s| s.adder_halfsum_toggles_per_cycle),
         }
     }
 
@@ -160,25 +206,158 @@ impl StreamStats {
     }
 }
 
-/// Accumulator-register bit toggles over the transitions of `pairs` (the registers load
-/// the product of the pair registered one cycle earlier; the first transition is skipped, as
-/// the other statistics skip the first pair).
-fn acc_register_toggles(spec: &ValidMacSpec, pairs: &[(i64, i64)]) -> u64 {
-    if spec.unit != crate::circuits::Unit::Mac {
-        return 0;
+/// The bits the multiplier array multiplies, `(m_x, m_w)` (see
+/// [`crate::fit::Features::mult_bx`]): magnitudes for sign-magnitude, the weight's magnitude
+/// for the unsigned split, every bit for two's complement.
+pub fn array_bits(spec: &ValidMacSpec) -> (u32, u32) {
+    (
+        spec.bx - (spec.repr == Repr::Signmag) as u32,
+        spec.bw - (spec.repr != Repr::Twos) as u32,
+    )
+}
+
+fn low_mask(bits: u32) -> u64 {
+    if bits >= 64 {
+        !0
+    } else {
+        (1u64 << bits) - 1
     }
+}
+
+/// The array's product word of one encoded pair (`m_x + m_w` bits).
+fn array_product(spec: &ValidMacSpec, x: i64, w: i64) -> u64 {
+    let (mx, mw) = array_bits(spec);
+    let m = low_mask(mx + mw);
+    match spec.repr {
+        Repr::Twos => ((x * w) as u64) & m,
+        _ => (x.unsigned_abs() * w.unsigned_abs()) & m,
+    }
+}
+
+/// Partial-product toggles, height-weighted partial-product toggles and array-product
+/// toggles over the transitions of `pairs` ([`StreamStats::pp_toggles_per_cycle`] and
+/// after). Reference: a bit-by-bit double loop over the partial products.
+fn array_toggles(spec: &ValidMacSpec, pairs: &[(i64, i64)]) -> (u64, u64, u64, u64, u64) {
+    let (mx, mw) = array_bits(spec);
+    let (xm, wm) = (low_mask(mx), low_mask(mw));
+    // Column c = i + j holds min(c, mx-1, mw-1, mx+mw-2-c) + 1 partial products.
+    let height = |c: u32| -> u64 {
+        let top = (mx + mw).saturating_sub(2);
+        (c.min(mx.saturating_sub(1))
+            .min(mw.saturating_sub(1))
+            .min(top.saturating_sub(c))
+            + 1) as u64
+    };
+    let (mut pp, mut pph, mut prod, mut colc, mut pre) = (0u64, 0u64, 0u64, 0u64, 0u64);
+    let cols = (mx + mw) as usize;
+    let (mut n0, mut n1) = (vec![0i64; cols], vec![0i64; cols]);
+    for win in pairs.windows(2) {
+        n0.iter_mut().for_each(|v| *v = 0);
+        n1.iter_mut().for_each(|v| *v = 0);
+        let (mut s0, mut s1) = (0u64, 0u64);
+        let ((x0, w0), (x1, w1)) = (win[0], win[1]);
+        let (a0, a1) = (spec.encode_x(x0) & xm, spec.encode_x(x1) & xm);
+        let (b0, b1) = (spec.encode_w(w0) & wm, spec.encode_w(w1) & wm);
+        for j in 0..mw {
+            let r0 = if (b0 >> j) & 1 == 1 { a0 } else { 0 };
+            let r1 = if (b1 >> j) & 1 == 1 { a1 } else { 0 };
+            for (r, n) in [(r0, &mut n0), (r1, &mut n1)] {
+                let mut r = r;
+                while r != 0 {
+                    n[(r.trailing_zeros() + j) as usize] += 1;
+                    r &= r - 1;
+                }
+            }
+            s0 += r0 << j;
+            s1 += r1 << j;
+            if j > 0 {
+                pre += (s0 ^ s1).count_ones() as u64;
+            }
+            let mut d = r0 ^ r1;
+            pp += d.count_ones() as u64;
+            while d != 0 {
+                let i = d.trailing_zeros();
+                pph += height(i + j);
+                d &= d - 1;
+            }
+        }
+        prod += (array_product(spec, x0, w0) ^ array_product(spec, x1, w1)).count_ones() as u64;
+        colc += n0
+            .iter()
+            .zip(&n1)
+            .map(|(a, b)| (a - b).unsigned_abs())
+            .sum::<u64>();
+    }
+    (pp, pph, prod, colc, pre)
+}
+
+/// The accumulator adders' addends and carry-ins for the operands held in `s` (mirrors
+/// the circuit model's carry-propagate accumulator).
+fn addends(spec: &ValidMacSpec, s: &crate::circuits::MacState) -> [(u64, u64); 2] {
+    let m = low_mask(spec.acc);
+    if spec.operand_isolation && !s.x_nz {
+        return [(0, 0); 2];
+    }
+    let x = spec.decode(s.xr, spec.bx, false);
+    let w = spec.decode(s.wr, spec.bw, true);
+    match spec.repr {
+        Repr::Twos => [(((x * w) as u64) & m, 0), (0, 0)],
+        Repr::Signmag => {
+            let p = x.unsigned_abs() * w.unsigned_abs();
+            if (x < 0) ^ (w < 0) {
+                [(!p & m, 1), (0, 0)]
+            } else {
+                [(p, 0), (0, 0)]
+            }
+        }
+        Repr::Unsigned => {
+            let p = x.unsigned_abs() * w.unsigned_abs();
+            if w < 0 {
+                [(0, 0), (p, 0)]
+            } else {
+                [(p, 0), (0, 0)]
+            }
+        }
+    }
+}
+
+/// Accumulator-register bit toggles, adder carry-word toggles and adder half-sum toggles
+/// over the transitions of `pairs` (the registers load the product of the pair registered
+/// one cycle earlier; the first transition is skipped, as the other statistics skip the
+/// first pair). Carry and half-sum words are those of a carry-propagate accumulator.
+fn acc_register_toggles(spec: &ValidMacSpec, pairs: &[(i64, i64)]) -> (u64, u64, u64) {
+    if spec.unit != crate::circuits::Unit::Mac {
+        return (0, 0, 0);
+    }
+    let m = low_mask(spec.acc);
+    let cpa = spec.acc_style == crate::circuits::AccStyle::Cpa;
     let mut s = crate::circuits::MacState::default();
-    let mut toggles = 0u64;
+    let (mut toggles, mut carry_t, mut half_t) = (0u64, 0u64, 0u64);
+    let mut prev: Option<[(u64, u64); 2]> = None;
     for (i, &(x, w)) in pairs.iter().enumerate() {
         let next = spec.step(&s, spec.encode_x(x), spec.encode_w(w));
+        let mut words = [(0u64, 0u64); 2];
+        if cpa {
+            for (k, (a, cin)) in addends(spec, &s).iter().enumerate() {
+                let sum = s.acc[k].wrapping_add(*a).wrapping_add(*cin) & m;
+                words[k] = ((sum ^ s.acc[k] ^ a) & m, (s.acc[k] ^ a) & m);
+            }
+        }
         if i > 0 {
             toggles += (0..4)
                 .map(|k| (next.acc[k] ^ s.acc[k]).count_ones() as u64)
                 .sum::<u64>();
+            if let Some(p) = prev {
+                for k in 0..2 {
+                    carry_t += (p[k].0 ^ words[k].0).count_ones() as u64;
+                    half_t += (p[k].1 ^ words[k].1).count_ones() as u64;
+                }
+            }
         }
+        prev = Some(words);
         s = next;
     }
-    toggles
+    (toggles, carry_t, half_t)
 }
 
 fn count_bits(mut d: u64, counts: &mut [u64]) {
@@ -231,6 +410,35 @@ mod tests {
         // 1 then -1 then 1 again: 0 -> 1 (1 bit), 1 -> 0 (1), 0 -> -1 (16 bits).
         let st = StreamStats::from_pairs(&s, &[(1, 1), (1, -1), (1, -1), (0, 0)]);
         assert_eq!(st.acc_reg_toggles_per_cycle, 18.0 / 3.0);
+    }
+
+    #[test]
+    fn partial_product_toggles_count_the_array_bits_that_move() {
+        let s = spec(Repr::Unsigned, 3, 16);
+        // Unsigned split: x = 3 bits, the array sees w's 2 magnitude bits. x 011 -> 001
+        // under w magnitude 01: only x1·w0 moves (1 toggle); the product 3 -> 1 moves 1 bit.
+        let st = StreamStats::from_pairs(&s, &[(3, 1), (1, 1)]);
+        assert_eq!(st.pp_toggles_per_cycle, 1.0);
+        assert_eq!(st.array_product_toggles_per_cycle, 1.0);
+        // A held weight 0 silences every partial product whatever x does.
+        let st = StreamStats::from_pairs(&s, &[(7, 0), (0, 0), (5, 0)]);
+        assert_eq!(st.pp_toggles_per_cycle, 0.0);
+        // x 111 -> 000 under w magnitude 11: all six move; columns 0..3 hold
+        // 1, 2, 2, 1 partial products (heights 1, 2, 2, 1 weight 1+2+2+2+2+1 = 10).
+        let st = StreamStats::from_pairs(&s, &[(7, 3), (0, 3)]);
+        assert_eq!(st.pp_toggles_per_cycle, 6.0);
+        assert_eq!(st.pp_height_toggles_per_cycle, 10.0);
+        assert_eq!(st.pp_column_change_per_cycle, 6.0);
+    }
+
+    #[test]
+    fn adder_carry_and_half_sum_words_follow_the_running_sum() {
+        let s = spec(Repr::Twos, 4, 16);
+        // Accumulator 0 + 1, 1 + 1, 2 + 1: carry words 0, 0b10, 0; half-sums 1, 0, 3
+        // (after an all-zero first word): carry toggles 0 + 1 + 1, half-sum 1 + 1 + 2.
+        let st = StreamStats::from_pairs(&s, &[(1, 1), (1, 1), (1, 1), (0, 0)]);
+        assert_eq!(st.adder_carry_toggles_per_cycle, 2.0 / 3.0);
+        assert_eq!(st.adder_halfsum_toggles_per_cycle, 4.0 / 3.0);
     }
 
     #[test]

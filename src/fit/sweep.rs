@@ -47,8 +47,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 pub struct SweepPoint {
     /// The MAC.
     pub spec: ValidMacSpec,
-    /// Data condition.
+    /// Data condition of a synthetic stream (ignored when `nn` is set).
     pub dist: Dist,
+    /// A real layer stream instead of a synthetic one: `nn:MODEL[:DATASET]:LAYER`, run on
+    /// [`NN_IMAGES`] test images and quantized to fit the MAC as `pann simulate --stream
+    /// nn:...` does ([`crate::simulate::nn_stream`]); in `dataflow` order.
+    pub nn: Option<String>,
     /// Cell library id (`pann cells list`).
     pub library: String,
     /// Clock period (ns).
@@ -92,7 +96,7 @@ impl Default for Convergence {
 }
 
 /// Where a number came from: the columns every output row carries.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Provenance {
     /// Cell library id, e.g. `sky130_tt_025C_1v80`.
     pub library: String,
@@ -121,7 +125,7 @@ pub struct Provenance {
 }
 
 /// What measuring one point produced.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Measurement {
     /// Features and mean energy (fJ/op) with standard errors, per component and `total`.
     pub observation: Observation,
@@ -217,6 +221,51 @@ pub const MULT_WIDTHS: [u32; 10] = [1, 2, 3, 4, 5, 6, 7, 8, 12, 16];
 pub const ACC_WIDTHS: [u32; 4] = [16, 24, 32, 48];
 /// Square operand widths of the accumulator and data axes.
 pub const AXIS_WIDTHS: [u32; 3] = [2, 4, 8];
+/// Both dataflows of a real layer stream (a real layer holds each weight for all its
+/// positions and images whatever `n` says).
+pub const NN_DATAFLOWS: [Dataflow; 2] = [
+    Dataflow::OutputStationary,
+    Dataflow::WeightStationary {
+        n: crate::arith::DEFAULT_HOLD,
+    },
+];
+
+/// Most windows (chunks) of a real layer stream: a layer is not stationary (one output
+/// channel after another), so its batch means converge slowly; 16 windows spread over the
+/// whole layer bound the cost.
+pub const NN_MAX_WINDOWS: u32 = 16;
+
+/// Test images of a sweep point's real layer stream.
+pub const NN_IMAGES: usize = 4;
+
+/// Every MAC layer of every shipped network: `nn:MODEL:DATASET:LAYER`.
+pub fn nn_layers() -> Vec<String> {
+    let nets: [(&str, &str, &[&str]); 5] = [
+        ("lenet5", "mnist", &["conv1", "conv2", "fc1", "fc2", "fc3"]),
+        (
+            "lenet5",
+            "fashion-mnist",
+            &["conv1", "conv2", "fc1", "fc2", "fc3"],
+        ),
+        ("ccexam-cnn", "mnist", &["conv1", "conv2", "fc1", "fc2"]),
+        ("mlp", "mnist", &["fc1", "fc2", "fc3"]),
+        ("mlp", "fashion-mnist", &["fc1", "fc2", "fc3"]),
+    ];
+    nets.iter()
+        .flat_map(|(m, d, ls)| ls.iter().map(move |l| format!("nn:{m}:{d}:{l}")))
+        .collect()
+}
+
+/// The network part of a stream label (`nn:lenet5:mnist` of `nn:lenet5:mnist:conv2`), the
+/// distribution's name for a synthetic stream: the group a network hold-out leaves out.
+pub fn stream_group(stream: &str) -> String {
+    if stream.starts_with("nn:") {
+        stream.rsplit_once(':').map_or(stream, |x| x.0).to_string()
+    } else {
+        stream.to_string()
+    }
+}
+
 /// Data conditions of the data axis.
 pub const DISTS: [Dist; 6] = [
     Dist::Uniform,
@@ -242,6 +291,7 @@ impl SweepDesign {
         Some(SweepPoint {
             spec,
             dist,
+            nn: None,
             library: self.library.clone(),
             clock_ns: self.clock_ns,
             wire_cap_ff: self.wire_cap_ff,
@@ -250,6 +300,22 @@ impl SweepDesign {
             dataflow: Dataflow::OutputStationary,
             design: self.name.clone(),
         })
+    }
+
+    /// A point fed the real layer stream `nn` (`nn:MODEL:DATASET:LAYER`) in `dataflow`
+    /// order, if the spec is buildable.
+    pub fn nn_point(
+        &self,
+        repr: Repr,
+        b: u32,
+        acc: u32,
+        nn: &str,
+        dataflow: Dataflow,
+    ) -> Option<SweepPoint> {
+        let mut p = self.point(repr, b, b, acc, Dist::Uniform)?;
+        p.nn = Some(nn.to_string());
+        p.dataflow = dataflow;
+        Some(p)
     }
 
     /// The small `quick` design (tests, CI; a few seconds): per representation,
@@ -263,6 +329,23 @@ impl SweepDesign {
                 for bx in QUICK_WIDTHS {
                     for bw in QUICK_WIDTHS {
                         pts.extend(self.point(r, bx, bw, 32, d));
+                    }
+                }
+            }
+        }
+        pts
+    }
+
+    /// The real layer streams of the `quick` design (`pann fit --quick` measures them after
+    /// [`Self::quick_grid`]): per representation, [`QUICK_NN`] in both dataflows at
+    /// b = 4 and 8, B = 32 (36 points, about 1 s each: quantizing the network).
+    pub fn quick_real(&self) -> Vec<SweepPoint> {
+        let mut pts = Vec::new();
+        for &r in &self.reprs {
+            for nn in QUICK_NN {
+                for df in NN_DATAFLOWS {
+                    for b in [4, 8] {
+                        pts.extend(self.nn_point(r, b, 32, nn, df));
                     }
                 }
             }
@@ -289,6 +372,13 @@ impl SweepDesign {
                     pts.extend(self.point(r, b, b, 32, d));
                 }
             }
+            for nn in nn_layers() {
+                for df in NN_DATAFLOWS {
+                    for b in [4, 8] {
+                        pts.extend(self.nn_point(r, b, 32, &nn, df));
+                    }
+                }
+            }
         }
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(self.seed ^ 0x05ee_df17);
         let mut extra = 0;
@@ -303,8 +393,35 @@ impl SweepDesign {
             }
         }
         let mut seen = std::collections::BTreeSet::new();
-        pts.retain(|p| seen.insert(format!("{} {:?}", p.spec.describe(), p.dist)));
+        pts.retain(|p| seen.insert(p.key()));
         pts
+    }
+}
+
+/// Real layer streams of the `quick` design (both dataflows, b = 4 and 8).
+pub const QUICK_NN: [&str; 3] = [
+    "nn:lenet5:mnist:conv2",
+    "nn:ccexam-cnn:mnist:fc1",
+    "nn:mlp:fashion-mnist:fc2",
+];
+
+impl SweepPoint {
+    /// The stream as `pann simulate --stream` names it (`uniform`, `relu:0.5`, `nn:...`).
+    pub fn stream_label(&self) -> String {
+        match &self.nn {
+            Some(nn) => nn.clone(),
+            None => StreamSpec::Synthetic { dist: self.dist }.to_string(),
+        }
+    }
+
+    /// What identifies the point within a design (circuit, stream, dataflow).
+    pub fn key(&self) -> String {
+        format!(
+            "{} {} {}",
+            self.spec.describe(),
+            self.stream_label(),
+            self.dataflow
+        )
     }
 }
 
@@ -437,11 +554,14 @@ pub fn request(p: &SweepPoint, circuit: &Circuit, cycles: u64, seed: u64) -> Req
 /// dataflow), chunk by chunk with independent seeds, until every component's mean energy
 /// per operation meets `conv` ([`converge`]).
 pub fn measure(p: &SweepPoint, conv: &Convergence) -> Result<Measurement, FitError> {
-    use crate::energy::{CellLibrary, ENERGY_MODEL_VERSION};
+    use crate::energy::CellLibrary;
     use crate::simulate::open_stream;
     let circuit = Circuit::generated(p.spec);
     let err = |e: &dyn std::fmt::Display| FitError::Measure(format!("{}: {e}", p.spec.describe()));
     let lib = CellLibrary::load(&p.library).map_err(|e| err(&e))?;
+    if let Some(nn) = &p.nn {
+        return measure_nn(p, conv, nn, &circuit, &lib);
+    }
     let c = converge(p.seed, conv, |seed| {
         let req = request(p, &circuit, conv.chunk_cycles, seed);
         let report = experiment::run(&req, &mut |_| {}).map_err(|e| err(&e))?;
@@ -453,11 +573,24 @@ pub fn measure(p: &SweepPoint, conv: &Convergence) -> Result<Measurement, FitErr
             .ok_or_else(|| err(&"the run reported no energy"))?;
         Ok((e, StreamStats::from_pairs(&p.spec, &pairs)))
     })?;
+    Ok(measurement(p, conv, &circuit, &lib, c))
+}
+
+/// The measurement of `p` from its converged chunks.
+fn measurement(
+    p: &SweepPoint,
+    conv: &Convergence,
+    circuit: &Circuit,
+    lib: &crate::energy::CellLibrary,
+    c: Converged,
+) -> Measurement {
+    use crate::energy::ENERGY_MODEL_VERSION;
     let features = Features::of(&p.spec, circuit.netlist(), p.clock_ns, c.stats.clone());
     let worst_rel_se = c.worst_rel_se();
     let (means, chunks) = (c.means, c.chunks);
-    Ok(Measurement {
+    Measurement {
         observation: Observation {
+            stream: p.stream_label(),
             features,
             fj_per_op: means.iter().map(|(k, v)| (k.clone(), v.0)).collect(),
             se_fj_per_op: means.iter().map(|(k, v)| (k.clone(), v.1)).collect(),
@@ -480,7 +613,84 @@ pub fn measure(p: &SweepPoint, conv: &Convergence) -> Result<Measurement, FitErr
             seed: p.seed,
             design: p.design.clone(),
         },
-    })
+    }
+}
+
+/// Measure a real-layer point: chunk k is the k-th of `conv.max_chunks` (at most
+/// [`NN_MAX_WINDOWS`]) windows of `conv.chunk_cycles` consecutive pairs (fewer windows, then
+/// shorter ones, on a layer too short for them) spread evenly over the whole layer stream (so the
+/// chunks are real consecutive pairs of the dataflow, and their batch means see the whole
+/// layer), each simulated through the experiment layer as a vector file.
+fn measure_nn(
+    p: &SweepPoint,
+    conv: &Convergence,
+    nn: &str,
+    circuit: &Circuit,
+    lib: &crate::energy::CellLibrary,
+) -> Result<Measurement, FitError> {
+    use std::io::Write;
+    let err = |e: &dyn std::fmt::Display| {
+        FitError::Measure(format!("{} fed {nn}: {e}", p.spec.describe()))
+    };
+    let dir = crate::nn::default_data_dir();
+    let mut layer = crate::simulate::nn_stream(&dir, &p.spec, nn, NN_IMAGES, p.dataflow)
+        .map_err(|e| err(&e))?;
+    let total = layer.total();
+    // A short layer gets shorter or fewer windows, so they never run past its end.
+    let chunk = conv.chunk_cycles.min(total / 2).max(2);
+    let max_chunks = conv
+        .max_chunks
+        .min(NN_MAX_WINDOWS)
+        .min((total / chunk) as u32)
+        .max(2);
+    let conv = &Convergence {
+        chunk_cycles: chunk,
+        max_chunks,
+        min_chunks: conv.min_chunks.min(max_chunks),
+        ..*conv
+    };
+    let windows = conv.max_chunks.max(1) as u64;
+    let gap = (total / windows).saturating_sub(conv.chunk_cycles);
+    let mut k = 0u32;
+    let c = converge(p.seed, conv, |_| {
+        if k > 0 && gap > 0 {
+            layer.nth(gap as usize - 1);
+        }
+        k += 1;
+        let pairs: Vec<(i64, i64)> = layer.by_ref().take(conv.chunk_cycles as usize).collect();
+        if pairs.len() < 2 {
+            return Err(err(&format!(
+                "the layer stream ends after {total} pairs (window {k})"
+            )));
+        }
+        let mut f = tempfile::Builder::new()
+            .prefix("pann-fit-")
+            .suffix(".csv")
+            .tempfile()
+            .map_err(|e| err(&format!("temporary vector file: {e}")))?;
+        let mut text = String::with_capacity(pairs.len() * 8 + 4);
+        text.push_str("x,w\n");
+        for (x, w) in &pairs {
+            text.push_str(&format!("{x},{w}\n"));
+        }
+        f.write_all(text.as_bytes())
+            .map_err(|e| err(&format!("temporary vector file: {e}")))?;
+        let req = Request {
+            stream: StreamSpec::File {
+                path: f.path().to_path_buf(),
+            },
+            cycles: None,
+            // The file holds the pairs in the layer's dataflow order already.
+            dataflow: Dataflow::OutputStationary,
+            ..request(p, circuit, conv.chunk_cycles, p.seed)
+        };
+        let report = experiment::run(&req, &mut |_| {}).map_err(|e| err(&e))?;
+        let e = report
+            .energy_fj_per_op
+            .ok_or_else(|| err(&"the run reported no energy"))?;
+        Ok((e, StreamStats::from_pairs(&p.spec, &pairs)))
+    })?;
+    Ok(measurement(p, conv, circuit, lib, c))
 }
 
 /// Dynamic energy per operation (fJ; total minus leakage) of one run of `p`'s circuit and
@@ -519,15 +729,21 @@ mod tests {
     #[test]
     fn grid_covers_every_axis_without_duplicates() {
         let g = SweepDesign::default().grid();
-        let keys: std::collections::BTreeSet<String> = g
-            .iter()
-            .map(|p| format!("{} {:?}", p.spec.describe(), p.dist))
-            .collect();
+        let keys: std::collections::BTreeSet<String> = g.iter().map(|p| p.key()).collect();
         assert_eq!(keys.len(), g.len());
         for acc in ACC_WIDTHS {
             assert!(g.iter().any(|p| p.spec.acc == acc));
         }
         assert!(g.iter().any(|p| p.spec.bx == 16 && p.spec.bw == 1));
+        for nn in nn_layers() {
+            for df in NN_DATAFLOWS {
+                assert!(
+                    g.iter()
+                        .any(|p| p.nn.as_deref() == Some(nn.as_str()) && p.dataflow == df),
+                    "{nn} {df}"
+                );
+            }
+        }
         assert_eq!(
             g,
             SweepDesign::default().grid(),

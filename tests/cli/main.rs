@@ -6,5 +6,6 @@ mod crosscheck_cli;
 mod energy_cli;
 mod nn_cli;
 mod notebooks;
+mod slurm;
 mod tradeoff;
 mod yosys_cli;

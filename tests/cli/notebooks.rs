@@ -78,6 +78,15 @@ fn every_notebook_runs_and_reproduces_pann_numbers() {
         "glitch_factors.png",
         "mac_settle_time.csv",
         "mac_settle_time.svg",
+        "power_width.png",
+        "power_width.svg",
+        "power_parity.png",
+        "power_parity.svg",
+        "power_voltage.png",
+        "power_voltage.svg",
+        "fit/parity.csv",
+        "fit/voltage_runs.csv",
+        "fit/report.md",
     ] {
         assert!(out.path().join(f).exists(), "{f} missing");
     }
