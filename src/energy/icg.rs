@@ -43,6 +43,34 @@ pub const EMBEDDED: &[(&str, &str)] = include!(concat!(
 ));
 
 impl IcgCell {
+    /// The ICG cell of a Liberty library for the cell library `id`: among the cells with
+    /// `clock_gating_integrated_cell`, a plain `latch_posedge` one before a precontrol (scan
+    /// enable) one, then smallest area, then name; `None` if the library has none.
+    pub fn from_liberty(
+        lib: &super::Liberty,
+        id: &str,
+    ) -> Result<Option<IcgCell>, super::EnergyError> {
+        let mut c = lib.clock_gating_cells();
+        c.sort_by(|a, b| {
+            (a.kind != "latch_posedge")
+                .cmp(&(b.kind != "latch_posedge"))
+                .then(a.area.total_cmp(&b.area))
+                .then(a.cell.cmp(&b.cell))
+        });
+        let Some(best) = c.into_iter().next() else {
+            return Ok(None);
+        };
+        Ok(Some(IcgCell {
+            library_id: id.to_string(),
+            cell: lib.cell(&best.cell)?,
+            kind: best.kind,
+            clk: best.clk,
+            gate: best.gate,
+            out: best.out,
+            sources: lib.sources.clone(),
+        }))
+    }
+
     /// The shipped ICG cell of library `id`: `<dir>/icg/<id>.json` in the cell-library search
     /// directories, else the embedded copy; `None` if there is none. A file that does not
     /// parse is an error naming it.

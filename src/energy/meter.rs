@@ -98,6 +98,10 @@ pub struct EnergyReport {
     /// Of the components: switching of the nets the input ports drive (½·C·V² per toggle),
     /// fJ/op; not charged by sign-off tools either.
     pub input_nets_fj_per_op: f64,
+    /// Clock gating only: the integrated clock-gating cell charged (a Liberty cell name, or
+    /// `composed:<mux2>+<and2>` when the library ships none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub icg_cell: Option<String>,
 }
 
 impl EnergyReport {
@@ -370,6 +374,7 @@ impl<'a> EnergyMeter<'a> {
             leakage_fj_per_op: leak,
             clock_net_fj_per_op: clock_net,
             input_nets_fj_per_op: per(port_sw),
+            icg_cell: self.gates.first().map(|(g, _)| g.cell.clone()),
         }
     }
 
