@@ -210,5 +210,7 @@ pub fn simulate_timed(
     if mispredicted > 0 {
         return Err(SimError::Mismatch(mispredicted, cfg.spec.describe()));
     }
+    // Settled values, and so the enables at the clock edges, are those of zero delay.
+    out.timed.activity.clock_enables = out.zero.clock_enables.clone();
     Ok(out)
 }

@@ -1,6 +1,6 @@
 //! Netlist construction for every [`Unit`]: multiplier, adder and MAC.
 
-use super::{adders, multipliers, AccStyle, Repr, Unit, ValidMacSpec};
+use super::{adders, multipliers, AccStyle, ClockGating, Repr, Unit, ValidMacSpec};
 use crate::netlist::{Builder, Bus, Component, NetId, Netlist};
 
 /// Build the netlist of `spec`.
@@ -66,8 +66,12 @@ fn acc_register(b: &mut Builder, name: &str, bits: usize) -> Bus {
 }
 
 /// Operand registers that load only when `x ≠ 0` (hold multiplexers, enable = OR of the
-/// `x` bits), and the one-bit register `x_nz` of that enable: `(x_reg, w_reg, x_nz)`.
-fn isolated_operand_registers(b: &mut Builder, x: &[NetId], w: &[NetId]) -> (Bus, Bus, NetId) {
+/// `x` bits), and the one-bit register `x_nz` of that enable: `(x_reg, w_reg, x_nz, enable)`.
+fn isolated_operand_registers(
+    b: &mut Builder,
+    x: &[NetId],
+    w: &[NetId],
+) -> (Bus, Bus, NetId, NetId) {
     let mut nz = x[0];
     for &xi in &x[1..] {
         nz = b.or2(nz, xi);
@@ -86,7 +90,67 @@ fn isolated_operand_registers(b: &mut Builder, x: &[NetId], w: &[NetId]) -> (Bus
     let wr = hold(b, w);
     let live = b.register(&[nz])[0];
     b.label("x_nz", &[live]);
-    (xr, wr, live)
+    (xr, wr, live, nz)
+}
+
+/// OR of `bits` (a chain of OR2; `bits` non-empty).
+fn any(b: &mut Builder, bits: &[NetId]) -> NetId {
+    let mut r = bits[0];
+    for &x in &bits[1..] {
+        r = b.or2(r, x);
+    }
+    r
+}
+
+/// Clock gates of a MAC (see [`ClockGating`]): `regs` = the accumulator registers
+/// (`acc0`, and `acc1` for the unsigned split), `xr`/`wr` the operand registers, `live` the
+/// operand-isolation register and `load_x` its load enable (x ≠ 0), `w` the weight port.
+#[allow(clippy::too_many_arguments)]
+fn clock_gates(
+    b: &mut Builder,
+    spec: &ValidMacSpec,
+    regs: &[Bus],
+    xr: &[NetId],
+    wr: &[NetId],
+    live: Option<NetId>,
+    load_x: Option<NetId>,
+    w: &[NetId],
+) {
+    b.set_component(Component::ClockGating);
+    let (nx, nw) = (xr.len(), wr.len());
+    // Magnitude bits of the held operands (the bits the product depends on besides signs).
+    let (xm, wm) = match spec.repr {
+        Repr::Twos => (xr, wr),
+        Repr::Unsigned => (xr, &wr[..nw - 1]),
+        Repr::Signmag => (&xr[..nx - 1], &wr[..nw - 1]),
+    };
+    let (zx, zw) = (any(b, xm), any(b, wm));
+    let mut nz = b.and2(zx, zw);
+    if let Some(l) = live {
+        nz = b.and2(nz, l);
+    }
+    // A zero product adds 0 (sign-magnitude: ~0 + 1 = 0 mod 2^B): the accumulator holds.
+    if spec.repr == Repr::Unsigned {
+        let s = wr[nw - 1];
+        let pos = b.and_not(nz, s);
+        let neg = b.and2(nz, s);
+        b.clock_gate("acc0", pos, &regs[0]);
+        b.clock_gate("acc1", neg, &regs[1]);
+    } else {
+        b.clock_gate("acc0", nz, &regs[0]);
+    }
+    if spec.clock_gating != ClockGating::All {
+        return;
+    }
+    // Weight register: loads only a different weight (the D input equals Q otherwise).
+    let diff: Bus = w.iter().zip(wr).map(|(&a, &q)| b.xor2(a, q)).collect();
+    let mut load_w = any(b, &diff);
+    if let Some(load) = load_x {
+        // The isolation's hold multiplexers load only on a non-zero activation.
+        load_w = b.and2(load_w, load);
+        b.clock_gate("x_reg", load, xr);
+    }
+    b.clock_gate("w_reg", load_w, wr);
 }
 
 fn build_mac(b: &mut Builder, spec: &ValidMacSpec) {
@@ -94,11 +158,11 @@ fn build_mac(b: &mut Builder, spec: &ValidMacSpec) {
     b.set_component(Component::OperandRegs);
     let x = b.input("x", spec.bx as usize);
     let w = b.input("w", spec.bw as usize);
-    let (xr, wr, live) = if spec.operand_isolation {
-        let (xr, wr, live) = isolated_operand_registers(b, &x, &w);
-        (xr, wr, Some(live))
+    let (xr, wr, live, load_x) = if spec.operand_isolation {
+        let (xr, wr, live, nz) = isolated_operand_registers(b, &x, &w);
+        (xr, wr, Some(live), Some(nz))
     } else {
-        (b.register(&x), b.register(&w), None)
+        (b.register(&x), b.register(&w), None, None)
     };
     b.label("x_reg", &xr);
     b.label("w_reg", &wr);
@@ -198,5 +262,8 @@ fn build_mac(b: &mut Builder, spec: &ValidMacSpec) {
             }
             b.output(names[k], r);
         }
+    }
+    if !spec.clock_gating.is_none() {
+        clock_gates(b, spec, &regs, &xr, &wr, live, load_x, &w);
     }
 }

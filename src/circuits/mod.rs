@@ -76,6 +76,24 @@ pub enum AccStyle {
     CarrySave,
 }
 
+/// Clock gating of the MAC's register banks (integrated clock-gating cells, one per bank).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ClockGating {
+    /// Every flip-flop clocked every cycle.
+    #[default]
+    None,
+    /// The accumulator register(s): clocked only when the product is non-zero (held x ≠ 0
+    /// and held |w| ≠ 0, and with operand isolation the held operands live); the unsigned
+    /// split clocks only the accumulator (W⁺ or W⁻) the weight's sign selects.
+    Acc,
+    /// `acc` plus the operand registers: the weight register only when the incoming weight
+    /// differs from the held one (an XOR/OR comparator; pays off when weights stay, as in
+    /// weight-stationary streams); with operand isolation the operand registers only when
+    /// the incoming activation is non-zero (the isolation's own load enable).
+    All,
+}
+
 macro_rules! names {
     ($t:ty, $what:literal, $($v:ident = $s:literal),+) => {
         impl $t {
@@ -133,6 +151,13 @@ names!(
     Sklansky = "sklansky"
 );
 names!(
+    ClockGating,
+    "clock gating",
+    None = "none",
+    Acc = "acc",
+    All = "all"
+);
+names!(
     AccStyle,
     "accumulator style",
     Cpa = "cpa",
@@ -186,6 +211,12 @@ pub enum SpecError {
         /// Flag name.
         option: &'static str,
     },
+    /// Clock gating on a circuit that cannot hold its registers.
+    #[error("--clock-gating: {why}")]
+    Gating {
+        /// Why.
+        why: &'static str,
+    },
     /// Architecture incompatible with the representation.
     #[error("--mult {arch} cannot be used with --repr {repr}: {why}")]
     ArchRepr {
@@ -233,6 +264,21 @@ pub struct MacSpec {
     /// plain MAC gate for gate.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub operand_isolation: bool,
+    /// Clock gating (MAC with a carry-propagate accumulator only, default none): register
+    /// banks that do not load in a cycle get no clock edge, through the cell library's
+    /// integrated clock-gating cell; the enable logic is ordinary gates (component
+    /// `clock_gating`). A gated bank holds exactly what the ungated one would: it is disabled
+    /// only in cycles where its D input equals its Q (see [`ClockGating`]), so the
+    /// accumulator values are those of the ungated MAC.
+    #[serde(skip_serializing_if = "ClockGating::is_none")]
+    pub clock_gating: ClockGating,
+}
+
+impl ClockGating {
+    /// True for [`ClockGating::None`].
+    pub fn is_none(&self) -> bool {
+        *self == ClockGating::None
+    }
 }
 
 impl Default for MacSpec {
@@ -249,6 +295,7 @@ impl Default for MacSpec {
             repr: Repr::Twos,
             acc_style: AccStyle::Cpa,
             operand_isolation: false,
+            clock_gating: ClockGating::None,
         }
     }
 }
@@ -322,6 +369,19 @@ impl MacSpec {
             return Err(SpecError::MacOnly {
                 option: "operand-isolation",
             });
+        }
+        if !self.clock_gating.is_none() {
+            if self.unit != Unit::Mac {
+                return Err(SpecError::MacOnly {
+                    option: "clock-gating",
+                });
+            }
+            if self.acc_style != AccStyle::Cpa {
+                return Err(SpecError::Gating {
+                    why: "a carry-save accumulator keeps resolving carries on a zero addend, \
+                          so it cannot hold; use --acc-style cpa",
+                });
+            }
         }
         let max_acc = MAX_ACC_BITS;
         match self.unit {
@@ -430,7 +490,7 @@ impl ValidMacSpec {
                 self.final_adder()
             ),
             Unit::Mac => format!(
-                "mac {}x{} {} {} (final adder {}) acc{} {} {}{}",
+                "mac {}x{} {} {} (final adder {}) acc{} {} {}{}{}",
                 self.bx,
                 self.bw,
                 self.repr,
@@ -443,6 +503,11 @@ impl ValidMacSpec {
                     " operand-isolation"
                 } else {
                     ""
+                },
+                if self.clock_gating.is_none() {
+                    String::new()
+                } else {
+                    format!(" clock-gating-{}", self.clock_gating)
                 }
             ),
         }

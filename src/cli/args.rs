@@ -2,7 +2,9 @@
 
 use anyhow::Result;
 use clap::Args;
-use pann::circuits::{AccStyle, AdderArch, MacSpec, MultArch, Repr, Unit, ValidMacSpec};
+use pann::circuits::{
+    AccStyle, AdderArch, ClockGating, MacSpec, MultArch, Repr, Unit, ValidMacSpec,
+};
 use pann::experiment::condition::{DelayKind, DEFAULT_WIRE_CAP_FF};
 use pann::report::write_atomic;
 use std::io::Write;
@@ -41,6 +43,11 @@ pub struct CircuitArgs {
     /// Operand isolation (MAC): operand registers hold on a zero activation, the product is gated.
     #[arg(long)]
     pub operand_isolation: bool,
+    /// Clock gating (MAC, cpa accumulator) with the library's integrated clock-gating cell:
+    /// `acc` gates the accumulator(s) on a zero product and the unsigned split's idle one;
+    /// `all` also the operand registers that do not load (the weight when it repeats).
+    #[arg(long, value_enum, default_value_t = ClockGating::None)]
+    pub clock_gating: ClockGating,
 }
 
 impl CircuitArgs {
@@ -57,6 +64,7 @@ impl CircuitArgs {
             repr: self.repr,
             acc_style: self.acc_style,
             operand_isolation: self.operand_isolation,
+            clock_gating: self.clock_gating,
         }
         .validate()?)
     }

@@ -18,6 +18,13 @@ pub enum CellsCmd {
     /// List the cell libraries: embedded, in the user cells directory ($PANN_CELLS_DIR or
     /// ~/.local/share/pann/cells) and in ./data/cells.
     List,
+    /// Import the integrated clock-gating cell of one corner (<dir>/icg/<id>.json), used by
+    /// `--clock-gating` (without it a latch + AND2 of the library's primitives is charged).
+    ///
+    /// The cell: one with the Liberty `clock_gating_integrated_cell` attribute, a plain
+    /// `latch_posedge` before a precontrol one, smallest area first. The id is the one `pann
+    /// cells import` gives the same files.
+    ImportIcg(ImportArgs),
 }
 
 /// Arguments of `pann cells import`.
@@ -81,6 +88,53 @@ pub fn cells(cmd: CellsCmd) -> anyhow::Result<()> {
                     out_line(&format!("  {:<7} {}", k.name(), p.recipe.describe()));
                 }
             }
+            Ok(())
+        }
+        CellsCmd::ImportIcg(a) => {
+            if let Some(p) = &a.out {
+                pann::report::check_target(p)?;
+            }
+            let lib = Liberty::read(&a.liberty)?;
+            let opts = ImportOptions {
+                id: a.id,
+                map: a.map.as_deref().map(UserMap::read).transpose()?,
+                by_function_only: false,
+            };
+            let id = CellLibrary::import(&lib, &opts)?.id;
+            let Some(icg) = pann::energy::icg::IcgCell::from_liberty(&lib, &id)? else {
+                anyhow::bail!(
+                    "{}: no cell with a clock_gating_integrated_cell attribute",
+                    a.liberty
+                        .iter()
+                        .map(|p| p.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            };
+            let out = match a.out {
+                Some(p) => p,
+                None => {
+                    let dir = CellLibrary::user_dir()
+                        .context(
+                            "no user cells directory: set PANN_CELLS_DIR or HOME, or give --out",
+                        )?
+                        .join("icg");
+                    std::fs::create_dir_all(&dir)
+                        .with_context(|| format!("creating {}", dir.display()))?;
+                    dir.join(format!("{id}.json"))
+                }
+            };
+            let mut text = serde_json::to_string_pretty(&icg)?;
+            text.push('\n');
+            pann::report::write_atomic::<_, anyhow::Error>(&out, |w| {
+                Ok(w.write_all(text.as_bytes())?)
+            })?;
+            out_line(&format!(
+                "{id}: {} ({}) -> {}",
+                icg.cell.name,
+                icg.kind,
+                out.display()
+            ));
             Ok(())
         }
         CellsCmd::List => {

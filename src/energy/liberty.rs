@@ -895,3 +895,59 @@ impl Cx<'_> {
         })
     }
 }
+
+/// An integrated clock-gating cell found in a Liberty library.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClockGatingCell {
+    /// Cell name.
+    pub cell: String,
+    /// Its `clock_gating_integrated_cell` value (e.g. `latch_posedge`).
+    pub kind: String,
+    /// Pin with `clock_gate_clock_pin : true`.
+    pub clk: String,
+    /// Pin with `clock_gate_enable_pin : true`.
+    pub gate: String,
+    /// Pin with `clock_gate_out_pin : true`.
+    pub out: String,
+    /// `area` (infinite if missing).
+    pub area: f64,
+}
+
+impl Liberty {
+    /// Cells with a `clock_gating_integrated_cell` attribute and their clock, enable and
+    /// output pins, sorted by name (cells missing one of the three pins are left out).
+    pub fn clock_gating_cells(&self) -> Vec<ClockGatingCell> {
+        let mut v = Vec::new();
+        for (name, g) in &self.cells {
+            let Some(kind) = g.simple("clock_gating_integrated_cell") else {
+                continue;
+            };
+            let pin = |attr: &str| {
+                g.subgroups("pin")
+                    .find(|p| {
+                        p.simple(attr)
+                            .is_some_and(|v| v.trim_matches('"') == "true")
+                    })
+                    .map(|p| p.name().to_string())
+            };
+            if let (Some(clk), Some(gate), Some(out)) = (
+                pin("clock_gate_clock_pin"),
+                pin("clock_gate_enable_pin"),
+                pin("clock_gate_out_pin"),
+            ) {
+                v.push(ClockGatingCell {
+                    cell: name.clone(),
+                    kind: kind.trim_matches('"').to_string(),
+                    clk,
+                    gate,
+                    out,
+                    area: g
+                        .simple("area")
+                        .and_then(|a| a.trim().parse().ok())
+                        .unwrap_or(f64::INFINITY),
+                });
+            }
+        }
+        v
+    }
+}

@@ -13,9 +13,15 @@
 //!
 //! Every cycle (one per operation): flip-flop clock-pin internal energy plus the clock net's
 //! C·V² (clock pins + `wire_cap_ff` each), reported as `clock`; and Σ leakage × `clock_ns`,
-//! reported as `leakage`. Slews are propagated statically through the netlist from ideal
+//! reported as `leakage`. With clock gates ([`Netlist::clock_gates`]): the root clock net
+//! (free-running flip-flops' and ICG clock pins + wire) and the free-running flip-flops' clock
+//! pins every cycle; a gated bank's clock net and its flip-flops' clock pins only in the cycles
+//! its enable was 1 ([`Activity::clock_enables`]); all of that is `clock`. The ICG cells'
+//! own internal energy (clock pin every cycle, CLK → GCLK when enabled, enable pin per toggle)
+//! goes with the enable logic to `clock_gating`; their leakage to `leakage`. Slews are propagated statically through the netlist from ideal
 //! inputs (`input_slew_ns`, also the clock slew) with the cells' transition tables.
 
+use super::icg::{IcgCell, IcgEval};
 use super::library::{CellLibrary, GateModel};
 use crate::netlist::{GateKind, Netlist};
 use crate::sim::{Activity, ActivitySink};
@@ -100,6 +106,10 @@ pub struct EnergyReport {
     /// flip-flops' clock-pin internal energy and its cells' leakage. Sums to
     /// [`Self::cells_total_fj_per_op`].
     pub cells_fj_per_op_by_component: BTreeMap<String, f64>,
+    /// Clock gating only: the integrated clock-gating cell charged (a Liberty cell name, or
+    /// `composed:<mux2>+<and2>` when the library ships none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub icg_cell: Option<String>,
 }
 
 impl EnergyReport {
@@ -118,13 +128,34 @@ pub struct EnergyMeter<'a> {
     opts: EnergyOptions,
     models: Vec<GateModel>,
     load_ff: Vec<f64>,
+    /// Root clock net: free-running flip-flop and ICG clock pins, plus wire, fF.
     clock_cap_ff: f64,
+    /// Per clock gate: its ICG and its gated clock net's capacitance, fF.
+    gates: Vec<(IcgEval, f64)>,
     report: Option<EnergyReport>,
 }
 
 impl<'a> EnergyMeter<'a> {
     /// Compute loads, slews and per-gate models.
+    ///
+    /// A netlist with clock gates uses the library's shipped ICG cell
+    /// ([`IcgCell::find`] by library id), else the composed one ([`super::icg`]).
     pub fn new(netlist: &'a Netlist, lib: &'a CellLibrary, opts: EnergyOptions) -> Self {
+        let icg = if netlist.clock_gates().is_empty() {
+            None
+        } else {
+            IcgCell::find(&lib.id).ok().flatten()
+        };
+        Self::with_icg(netlist, lib, opts, icg.as_ref())
+    }
+
+    /// [`EnergyMeter::new`] with the ICG cell given (`None`: the composed one).
+    pub fn with_icg(
+        netlist: &'a Netlist,
+        lib: &'a CellLibrary,
+        opts: EnergyOptions,
+        icg: Option<&IcgCell>,
+    ) -> Self {
         let gates = netlist.gates();
         let mut load_ff = vec![0.0; gates.len()];
         let mut caps: Vec<Vec<f64>> = Vec::with_capacity(gates.len());
@@ -139,6 +170,14 @@ impl<'a> EnergyMeter<'a> {
             }
             caps.push(c);
         }
+        let gate_of = netlist.clock_gate_of();
+        let cgs = netlist.clock_gates();
+        // The ICG's enable pin loads the enable net (its cap does not depend on the load).
+        let pin_caps = super::icg::eval(lib, icg, 0.0, opts.input_slew_ns);
+        for cg in cgs {
+            load_ff[cg.enable.idx()] += pin_caps.gate_cap_ff + opts.wire_cap_ff;
+        }
+        let mut gclk_cap = vec![0.0; cgs.len()];
         let v = lib.voltage_v;
         let s0 = opts.input_slew_ns;
         let mut slew = vec![(0.0, 0.0); gates.len()];
@@ -163,7 +202,10 @@ impl<'a> EnergyMeter<'a> {
                     let m = p.model(v, load_ff[i], &sl, s0);
                     slew[i] = m.out_slew_ns;
                     if k == GateKind::Dff {
-                        clock_cap_ff += m.clock_cap_ff + opts.wire_cap_ff;
+                        match gate_of[i] {
+                            Some(c) => gclk_cap[c] += m.clock_cap_ff + opts.wire_cap_ff,
+                            None => clock_cap_ff += m.clock_cap_ff + opts.wire_cap_ff,
+                        }
                     }
                     models[i] = m;
                 }
@@ -177,6 +219,13 @@ impl<'a> EnergyMeter<'a> {
                 models[i] = p.model(v, load_ff[i], &[slew[g.ins[0].idx()]], s0);
             }
         }
+        let gates: Vec<(IcgEval, f64)> = gclk_cap
+            .iter()
+            .map(|&c| (super::icg::eval(lib, icg, c, s0), c))
+            .collect();
+        for (g, _) in &gates {
+            clock_cap_ff += g.clk_cap_ff + opts.wire_cap_ff;
+        }
         EnergyMeter {
             netlist,
             lib,
@@ -184,8 +233,19 @@ impl<'a> EnergyMeter<'a> {
             models,
             load_ff,
             clock_cap_ff,
+            gates,
             report: None,
         }
+    }
+
+    /// Root clock net capacitance (free-running clock pins, ICG clock pins, wire), fF.
+    pub fn root_clock_cap_ff(&self) -> f64 {
+        self.clock_cap_ff
+    }
+
+    /// Per clock gate: its ICG's energies and its gated clock net's capacitance (fF).
+    pub fn clock_gate_models(&self) -> &[(IcgEval, f64)] {
+        &self.gates
     }
 
     /// Load on each net, fF.
@@ -288,10 +348,36 @@ impl<'a> EnergyMeter<'a> {
             }
         }
         let v2 = self.lib.voltage_v * self.lib.voltage_v;
-        let clk_cycle: f64 =
-            self.models.iter().map(|m| m.clock_fj).sum::<f64>() + self.clock_cap_ff * v2;
-        let leak_cycle: f64 =
-            self.models.iter().map(|m| m.leakage_nw).sum::<f64>() * self.opts.clock_ns * 1e-3;
+        // Clock: the root net and free-running flip-flops every cycle; a gated bank's net and
+        // flip-flops in the fraction of cycles its enable was 1 (all cycles if not counted).
+        let cgs = self.netlist.clock_gates();
+        let frac: Vec<f64> = (0..cgs.len())
+            .map(|k| match (a.clock_enables.get(k), ops) {
+                (Some(&e), o) if o > 0 => e as f64 / o as f64,
+                _ => 1.0,
+            })
+            .collect();
+        let gate_of = self.netlist.clock_gate_of();
+        let mut clk_cycle = self.clock_cap_ff * v2;
+        for (i, m) in self.models.iter().enumerate() {
+            clk_cycle += m.clock_fj * gate_of[i].map_or(1.0, |k| frac[k]);
+        }
+        let mut gating = 0.0;
+        let mut icg_leak = 0.0;
+        for (k, ((g, cap), cg)) in self.gates.iter().zip(cgs).enumerate() {
+            clk_cycle += frac[k] * cap * v2;
+            gating += g.clk_fj + frac[k] * g.enabled_fj;
+            icg_leak += g.leakage_nw;
+            let t = a.toggles[cg.enable.idx()];
+            gating += per(t as f64 * g.gate_toggle_fj);
+        }
+        if !cgs.is_empty() {
+            *by.entry(crate::netlist::Component::ClockGating.key().to_string())
+                .or_insert(0.0) += gating * ops as f64;
+        }
+        let leak_cycle: f64 = (self.models.iter().map(|m| m.leakage_nw).sum::<f64>() + icg_leak)
+            * self.opts.clock_ns
+            * 1e-3;
         let clock = if self.netlist.is_sequential() {
             clk_cycle
         } else {
@@ -327,6 +413,7 @@ impl<'a> EnergyMeter<'a> {
             clock_net_fj_per_op: clock_net,
             input_nets_fj_per_op: per(port_sw),
             cells_fj_per_op_by_component: cells,
+            icg_cell: self.gates.first().map(|(g, _)| g.cell.clone()),
         }
     }
 

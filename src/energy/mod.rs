@@ -37,6 +37,7 @@
 pub mod boolexpr;
 pub mod by_function;
 pub mod compare;
+pub mod icg;
 pub mod liberty;
 pub mod library;
 pub mod mapped;

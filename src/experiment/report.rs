@@ -174,17 +174,21 @@ impl Report {
         provenance: Provenance,
     ) -> Report {
         let unit = unit_of(cfg);
-        let comps = match unit {
-            None => &[Component::Logic][..],
-            Some(u) => components_of(u),
+        let mut comps = match unit {
+            None => vec![Component::Logic],
+            Some(u) => components_of(u).to_vec(),
         };
+        // The enable logic of clock gating, when the circuit has it.
+        if !n.clock_gates().is_empty() {
+            comps.push(Component::ClockGating);
+        }
         let by = act.by_component(n);
         let cells_by = n.cells_by_component();
         let ops = act.transitions();
         let mut toggles = BTreeMap::new();
         let mut per_op = BTreeMap::new();
         let mut cells = BTreeMap::new();
-        for c in comps {
+        for c in &comps {
             let key = key_for(unit, c.key());
             let t = by.get(c).copied().unwrap_or(0);
             toggles.insert(key.clone(), t);

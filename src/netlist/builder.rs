@@ -2,7 +2,7 @@
 //! dead-logic sweep, so generated circuits contain no gate with a constant input and no gate
 //! whose output is never used (as a synthesis tool would leave them).
 
-use super::{verify, Component, Gate, GateKind, NetId, Netlist, Port, VerifyError};
+use super::{verify, ClockGate, Component, Gate, GateKind, NetId, Netlist, Port, VerifyError};
 
 /// A bus of nets, least significant bit first.
 pub type Bus = Vec<NetId>;
@@ -17,6 +17,7 @@ pub struct Builder {
     inputs: Vec<Port>,
     outputs: Vec<Port>,
     labels: Vec<Port>,
+    clock_gates: Vec<ClockGate>,
     comp: Component,
     zero: NetId,
     one: NetId,
@@ -37,6 +38,7 @@ impl Builder {
             inputs: Vec::new(),
             outputs: Vec::new(),
             labels: Vec::new(),
+            clock_gates: Vec::new(),
             comp: Component::Logic,
             zero: NetId(0),
             one: NetId(1),
@@ -265,6 +267,20 @@ impl Builder {
             .collect()
     }
 
+    /// Clock the flip-flops `regs` through an integrated clock-gating cell enabled by
+    /// `enable` (see [`ClockGate`] for the invariant the caller guarantees). The enable logic
+    /// is kept alive by the gate.
+    pub fn clock_gate(&mut self, name: &str, enable: NetId, regs: &[NetId]) {
+        debug_assert!(regs
+            .iter()
+            .all(|q| self.gates[q.idx()].kind == GateKind::Dff));
+        self.clock_gates.push(ClockGate {
+            name: name.to_string(),
+            enable,
+            regs: regs.to_vec(),
+        });
+    }
+
     /// Remove logic that reaches no output port and no used flip-flop, renumber densely
     /// (keeping order, so the topological invariant holds) and verify.
     pub fn finish(self) -> Result<Netlist, VerifyError> {
@@ -272,6 +288,26 @@ impl Builder {
         let mut live = vec![false; n];
         let mut stack: Vec<NetId> = self.outputs.iter().flat_map(|p| p.bits.clone()).collect();
         stack.extend(self.inputs.iter().flat_map(|p| p.bits.clone()));
+        // A clock gate keeps its enable logic alive only while it clocks a live flip-flop.
+        let mut gates_live = vec![false; self.clock_gates.len()];
+        loop {
+            while let Some(x) = stack.pop() {
+                if x == NetId::NONE || x.idx() >= n || live[x.idx()] {
+                    continue;
+                }
+                live[x.idx()] = true;
+                stack.extend_from_slice(self.gates[x.idx()].inputs());
+            }
+            for (k, cg) in self.clock_gates.iter().enumerate() {
+                if !gates_live[k] && cg.regs.iter().any(|q| live[q.idx()]) {
+                    gates_live[k] = true;
+                    stack.push(cg.enable);
+                }
+            }
+            if stack.is_empty() {
+                break;
+            }
+        }
         while let Some(x) = stack.pop() {
             if x == NetId::NONE || x.idx() >= n || live[x.idx()] {
                 continue;
@@ -316,6 +352,22 @@ impl Builder {
             inputs: ports(self.inputs),
             outputs: ports(self.outputs),
             labels: ports(self.labels),
+            clock_gates: self
+                .clock_gates
+                .into_iter()
+                .zip(gates_live)
+                .filter(|(_, l)| *l)
+                .map(|(cg, _)| ClockGate {
+                    name: cg.name,
+                    enable: remap(cg.enable),
+                    regs: cg
+                        .regs
+                        .into_iter()
+                        .map(remap)
+                        .filter(|q| *q != NetId::NONE)
+                        .collect(),
+                })
+                .collect(),
         };
         verify(&netlist)?;
         Ok(netlist)

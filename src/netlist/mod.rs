@@ -187,17 +187,21 @@ pub enum Component {
     AccAdder,
     /// The accumulator register.
     AccReg,
+    /// Clock-gating enable logic (zero detect, the unsigned split's sign select, operand
+    /// change detect) in front of the integrated clock-gating cells.
+    ClockGating,
     /// Anything else (imported netlists).
     Logic,
 }
 
 impl Component {
     /// All components in report order.
-    pub const ALL: [Component; 5] = [
+    pub const ALL: [Component; 6] = [
         Component::OperandRegs,
         Component::Multiplier,
         Component::AccAdder,
         Component::AccReg,
+        Component::ClockGating,
         Component::Logic,
     ];
     /// Snake-case key used in CSV/JSON.
@@ -207,6 +211,7 @@ impl Component {
             Component::Multiplier => "multiplier",
             Component::AccAdder => "acc_adder",
             Component::AccReg => "acc_reg",
+            Component::ClockGating => "clock_gating",
             Component::Logic => "logic",
         }
     }
@@ -221,6 +226,23 @@ pub struct Port {
     pub bits: Vec<NetId>,
 }
 
+/// An integrated clock-gating cell (latch-based, as SKY130 `dlclkp`): the flip-flops `regs`
+/// are clocked in a cycle only when the net `enable` is 1 at that cycle's clock edge.
+///
+/// Invariant of every generated circuit (checked by the tests against a simulation that
+/// really holds gated registers): when `enable` is 0 at an edge, each gated flip-flop's D
+/// input equals its Q, so holding and loading give the same state and every simulator can
+/// treat the flip-flops as plain ones; the clock gates change only the clock energy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClockGate {
+    /// Name of the gated register bank (e.g. `acc0`, `w_reg`).
+    pub name: String,
+    /// Enable net (the cell's GATE pin).
+    pub enable: NetId,
+    /// Flip-flops on the gated clock.
+    pub regs: Vec<NetId>,
+}
+
 /// A verified, topologically ordered gate-level netlist.
 #[derive(Clone, Debug)]
 pub struct Netlist {
@@ -229,6 +251,7 @@ pub struct Netlist {
     pub(crate) inputs: Vec<Port>,
     pub(crate) outputs: Vec<Port>,
     pub(crate) labels: Vec<Port>,
+    pub(crate) clock_gates: Vec<ClockGate>,
 }
 
 impl Netlist {
@@ -236,6 +259,21 @@ impl Netlist {
     /// dead logic is [`NetId::NONE`]. Labels do not keep logic alive.
     pub fn labels(&self) -> &[Port] {
         &self.labels
+    }
+    /// Integrated clock-gating cells (empty unless the circuit gates its clock).
+    pub fn clock_gates(&self) -> &[ClockGate] {
+        &self.clock_gates
+    }
+    /// For each flip-flop net, the index of the clock gate that clocks it (`None`: the
+    /// free-running clock); index = [`NetId`], `None` for other nets too.
+    pub fn clock_gate_of(&self) -> Vec<Option<usize>> {
+        let mut g = vec![None; self.gates.len()];
+        for (k, cg) in self.clock_gates.iter().enumerate() {
+            for &q in &cg.regs {
+                g[q.idx()] = Some(k);
+            }
+        }
+        g
     }
     /// Internal bus by name.
     pub fn label(&self, name: &str) -> Option<&Port> {
@@ -337,6 +375,7 @@ impl Netlist {
             inputs,
             outputs,
             labels: Vec::new(),
+            clock_gates: Vec::new(),
         };
         verify(&n)?;
         Ok(n)

@@ -44,6 +44,25 @@ pub fn verify(n: &Netlist) -> Result<(), VerifyError> {
             }
         }
     }
+    let mut gated = vec![false; len];
+    for cg in &n.clock_gates {
+        if cg.enable.idx() >= len {
+            problems.push(format!(
+                "clock gate {} reads dangling enable {}",
+                cg.name, cg.enable
+            ));
+        }
+        for &q in &cg.regs {
+            if q.idx() >= len || n.gates[q.idx()].kind != GateKind::Dff {
+                problems.push(format!(
+                    "clock gate {} clocks {q}, not a flip-flop",
+                    cg.name
+                ));
+            } else if std::mem::replace(&mut gated[q.idx()], true) {
+                problems.push(format!("{q} is clocked by two clock gates"));
+            }
+        }
+    }
     let mut names = std::collections::BTreeSet::new();
     for p in n.inputs.iter().chain(&n.outputs) {
         if !names.insert(p.name.as_str()) {

@@ -39,6 +39,10 @@ pub struct Activity {
     pub toggles: Vec<u64>,
     /// Rising toggles (0 → 1) per net; falling = toggles − rises.
     pub rises: Vec<u64>,
+    /// Per clock gate of the netlist ([`Netlist::clock_gates`]): clock edges at which its
+    /// enable was 1, counted over the edges between counted cycles (`transitions()` edges in
+    /// all). Empty when the netlist gates no clock.
+    pub clock_enables: Vec<u64>,
 }
 
 impl Activity {
@@ -48,6 +52,7 @@ impl Activity {
             cycles: 0,
             toggles: vec![0; nets],
             rises: vec![0; nets],
+            clock_enables: Vec::new(),
         }
     }
     /// Number of transitions between consecutive cycles (`cycles − 1`, at least 0).
@@ -75,6 +80,12 @@ impl Activity {
             *a += b;
         }
         for (a, b) in self.rises.iter_mut().zip(&other.rises) {
+            *a += b;
+        }
+        if self.clock_enables.len() < other.clock_enables.len() {
+            self.clock_enables.resize(other.clock_enables.len(), 0);
+        }
+        for (a, b) in self.clock_enables.iter_mut().zip(&other.clock_enables) {
             *a += b;
         }
     }

@@ -55,6 +55,7 @@ pub fn simulate_with(
 ) -> (Activity, Vec<PortValues>) {
     let len = n.len();
     let mut act = Activity::new(len);
+    act.clock_enables = vec![0; n.clock_gates().len()];
     let mut state = vec![false; len]; // flip-flop contents, indexed by net
     let mut prev: Option<Vec<bool>> = None;
     let mut outs = Vec::with_capacity(vectors.len());
@@ -79,6 +80,12 @@ pub fn simulate_with(
             }
         }
         outs.push(output_values(n, &v));
+        // The edge after the last cycle precedes no counted transition.
+        if t + 1 < vectors.len() {
+            for (c, cg) in act.clock_enables.iter_mut().zip(n.clock_gates()) {
+                *c += v[cg.enable.idx()] as u64;
+            }
+        }
         for (i, g) in n.gates().iter().enumerate() {
             if g.kind == GateKind::Dff {
                 state[i] = v[g.ins[0].idx()];

@@ -84,6 +84,8 @@ pub type Observer<'a> = &'a mut dyn FnMut(u64, usize, &[Word]);
 pub struct ZeroDelaySim {
     prog: Program,
     min_segment: u64,
+    /// Enable net of each clock gate.
+    enables: Vec<u32>,
 }
 
 impl ZeroDelaySim {
@@ -92,6 +94,7 @@ impl ZeroDelaySim {
         ZeroDelaySim {
             prog: Program::compile(n),
             min_segment: 1 << 16,
+            enables: n.clock_gates().iter().map(|g| g.enable.0).collect(),
         }
     }
     /// The compiled program.
@@ -196,6 +199,7 @@ impl ZeroDelaySim {
         let mut inw: Vec<Word> = vec![[0; K]; p.input_bits()];
         let mut regs: Vec<Word> = vec![[0; K]; nd];
         let mut act = Activity::new(n);
+        act.clock_enables = vec![0; self.enables.len()];
         let mut first = vec![false; n];
         let mut carry = vec![0u64; n];
         let mut stats = RunStats {
@@ -262,6 +266,17 @@ impl ZeroDelaySim {
                 last,
             };
             count_toggles(&v, &mut c);
+            if !self.enables.is_empty() {
+                // Clock edges after lanes start .. end − 1 (the last lane's edge precedes no
+                // counted transition; segments overlap by that lane).
+                let edges = lane_mask(0, valid.min((end - 1 - bs) as usize));
+                for (c, &e) in act.clock_enables.iter_mut().zip(&self.enables) {
+                    let w = &v[e as usize];
+                    *c += (0..K)
+                        .map(|k| (w[k] & edges[k]).count_ones() as u64)
+                        .sum::<u64>();
+                }
+            }
             if let Some(o) = observe.as_mut() {
                 o(bs, valid, &v);
             }

@@ -121,10 +121,12 @@ pub fn claim2(src: &EnergySource, curve: &Curve, seed: u64) -> Result<Claim, Tra
             (format!("datapath_fj_unsigned_b{b}"), eu.datapath),
             (format!("total_fj_twos_b{b}"), et.total),
             (format!("total_fj_unsigned_b{b}"), eu.total),
+            (format!("total_ungated_fj_twos_b{b}"), et.total_ungated),
+            (format!("total_ungated_fj_unsigned_b{b}"), eu.total_ungated),
         ]);
         text.push(format!(
-            "b={b}: accumulator-input toggles −{red_acc:.0} % (estimate {est:.0} %), all MAC toggles −{red_all:.0} %, datapath {:.1} → {:.1} fJ/MAC, total {:.0} → {:.0} fJ/MAC",
-            et.datapath, eu.datapath, et.total, eu.total
+            "b={b}: accumulator-input toggles −{red_acc:.0} % (estimate {est:.0} %), all MAC toggles −{red_all:.0} %, datapath {:.1} → {:.1} fJ/MAC, total (clock gated) {:.0} → {:.0} fJ/MAC (ungated {:.0} → {:.0})",
+            et.datapath, eu.datapath, et.total, eu.total, et.total_ungated, eu.total_ungated
         ));
     }
     let mut same = true;

@@ -18,11 +18,12 @@
 //!   S⁺ or S⁻) fed with that layer's addition stream; zero weights cost nothing.
 //! - The first and last MAC layers stay 8-bit for every method and are charged identically:
 //!   the unsigned 8×8 MAC under the 8-bit network's streams.
-//! - Accumulators are B = 32 bits. Under `total`, every flip-flop of the unit is clocked once
-//!   per operation (a PANN accumulator pair once per addition; the unit is clock-gated while
-//!   idle, so a skipped zero weight costs no clock), except that an unsigned-split MAC gates
-//!   the accumulator it does not write ([`super::energy::gate_idle_accumulator`]); leakage
-//!   is charged per operation for one clock period.
+//! - Accumulators are B = 32 bits. Under `total`, a MAC is simulated clock-gated as a real
+//!   design would be ([`super::energy::gated`]: an accumulator is clocked only when it adds a
+//!   non-zero product, so the unsigned split's idle accumulator is not), the gating cells and
+//!   enable logic charged; `total-ungated` clocks every flip-flop once per operation (a PANN
+//!   accumulator pair once per addition; the unit is clock-gated while idle, so a skipped zero
+//!   weight costs no clock); leakage is charged per operation for one clock period.
 //! - b̃x and R at a budget are chosen on a held-out calibration split of the training set
 //!   (never the test set); the test top-1 of every b̃x is reported as well.
 

@@ -4,7 +4,7 @@
 //! models ([`crate::fit::predict::CoefficientTable`]) on the same pairs' statistics.
 
 use super::TradeoffError;
-use crate::circuits::{self, MacSpec, Repr, ValidMacSpec};
+use crate::circuits::{self, ClockGating, MacSpec, Repr, ValidMacSpec};
 use crate::experiment::{run, Circuit, Request};
 use crate::fit::predict::CoefficientTable;
 use crate::fit::{Features, StreamStats};
@@ -17,48 +17,65 @@ pub const ACC_BITS: u32 = 32;
 
 /// Which energy components a number counts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum Accounting {
     /// The arithmetic's own toggles: operand registers, multiplier, accumulator adder and
     /// register (no clock, no leakage): the paper's accounting.
     Datapath,
-    /// Everything: datapath + clock of every flip-flop + leakage over one clock period.
+    /// Everything, with the clock gated as a real design would (`--clock-gating acc`: an
+    /// accumulator gets a clock edge only when it adds a non-zero product, so the unsigned
+    /// split's idle accumulator and every accumulator on a zero operand are not clocked):
+    /// datapath + clock + the gating cells and their enable logic + leakage.
     Total,
+    /// Everything with every flip-flop clocked every cycle (no clock gating).
+    TotalUngated,
 }
 
 impl Accounting {
-    /// Both, in report order.
+    /// The accountings the budgets are solved under, in report order (the ungated total is
+    /// available through [`OpEnergy::get`] and the `total_ungated` field).
     pub const ALL: [Accounting; 2] = [Accounting::Datapath, Accounting::Total];
     /// Name in CSV rows.
     pub fn name(self) -> &'static str {
         match self {
             Accounting::Datapath => "datapath",
             Accounting::Total => "total",
+            Accounting::TotalUngated => "total-ungated",
         }
     }
 }
 
-/// Energy per operation (fJ) by component, plus `datapath` and `total`.
+/// Energy per operation (fJ) by component, plus `datapath`, `total` (clock gated) and
+/// `total_ungated`.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct OpEnergy {
-    /// Component → fJ/op (`operand_regs`, `multiplier`, `acc_adder`, `acc_reg`, `clock`,
-    /// `leakage`).
+    /// Component → fJ/op of the ungated MAC (`operand_regs`, `multiplier`, `acc_adder`,
+    /// `acc_reg`, `clock`, `leakage`).
     pub components: BTreeMap<String, f64>,
-    /// Sum without clock and leakage, fJ/op.
+    /// Component → fJ/op of the clock-gated MAC (adds `clock_gating`; `clock` gated).
+    pub gated_components: BTreeMap<String, f64>,
+    /// Sum of the ungated MAC's components without clock and leakage, fJ/op.
     pub datapath: f64,
-    /// Sum of everything, fJ/op.
+    /// Sum of the clock-gated MAC's components, fJ/op.
     pub total: f64,
+    /// Sum of the ungated MAC's components, fJ/op.
+    pub total_ungated: f64,
 }
 
 impl OpEnergy {
-    fn from_components(components: BTreeMap<String, f64>) -> OpEnergy {
-        let total: f64 = components.values().sum();
+    fn from_components(
+        components: BTreeMap<String, f64>,
+        gated_components: BTreeMap<String, f64>,
+    ) -> OpEnergy {
+        let total_ungated: f64 = components.values().sum();
         let idle = |k: &str| components.get(k).copied().unwrap_or(0.0);
-        let datapath = total - idle("clock") - idle("leakage");
+        let datapath = total_ungated - idle("clock") - idle("leakage");
         OpEnergy {
-            components,
             datapath,
-            total,
+            total: gated_components.values().sum(),
+            total_ungated,
+            components,
+            gated_components,
         }
     }
     /// fJ/op under `a`.
@@ -66,16 +83,23 @@ impl OpEnergy {
         match a {
             Accounting::Datapath => self.datapath,
             Accounting::Total => self.total,
+            Accounting::TotalUngated => self.total_ungated,
         }
     }
     /// `self·k + other·(1−k)` component-wise (interpolation).
     pub fn lerp(&self, other: &OpEnergy, k: f64) -> OpEnergy {
-        let mut c = self.components.clone();
-        for (key, v) in c.iter_mut() {
-            let o = other.components.get(key).copied().unwrap_or(*v);
-            *v = *v * k + o * (1.0 - k);
-        }
-        OpEnergy::from_components(c)
+        let mix = |a: &BTreeMap<String, f64>, b: &BTreeMap<String, f64>| {
+            let mut c = a.clone();
+            for (key, v) in c.iter_mut() {
+                let o = b.get(key).copied().unwrap_or(*v);
+                *v = *v * k + o * (1.0 - k);
+            }
+            c
+        };
+        OpEnergy::from_components(
+            mix(&self.components, &other.components),
+            mix(&self.gated_components, &other.gated_components),
+        )
     }
 }
 
@@ -93,18 +117,35 @@ pub fn mac(bx: u32, bw: u32, repr: Repr) -> Result<ValidMacSpec, TradeoffError> 
     .map_err(|e| TradeoffError::Input(format!("MAC {bx}x{bw} {repr}: {e}")))
 }
 
-/// Clock gating as a real design would: an unsigned-split MAC writes only one of its two
-/// B-bit accumulators (S⁺ or S⁻) per operation, so the idle one is clock-gated; its share
-/// `B / flip-flops` of the simulated clock energy (every flip-flop clocked every cycle) is
-/// removed. Every other flip-flop is clocked once per operation.
-pub fn gate_idle_accumulator(spec: ValidMacSpec, e: &mut BTreeMap<String, f64>) {
-    if spec.repr != Repr::Unsigned {
-        return;
+/// The clock-gated twin of `spec` (`--clock-gating acc`), which [`Accounting::Total`] charges.
+pub fn gated(spec: ValidMacSpec) -> Result<ValidMacSpec, TradeoffError> {
+    MacSpec {
+        clock_gating: ClockGating::Acc,
+        ..*spec.spec()
     }
+    .validate()
+    .map_err(|e| TradeoffError::Input(format!("{}: {e}", spec.describe())))
+}
+
+/// The fitted models' estimate of the gated clock (they are fitted on ungated MACs): each
+/// B-bit accumulator's share `B / flip-flops` of the clock is charged only in the fraction of
+/// `pairs` whose product would load it (non-zero; for the unsigned split, the accumulator of
+/// the weight's sign). Every other flip-flop is clocked once per operation. The gating cells
+/// and enable logic are not modelled (the simulation charges them).
+pub fn gate_accumulators(spec: ValidMacSpec, pairs: &[(i64, i64)], e: &mut BTreeMap<String, f64>) {
     let n = circuits::build(&spec);
     let ff = Features::of(&spec, &n, 1.0, StreamStats::default()).flip_flops as f64;
+    let b = ACC_BITS as f64;
+    let len = pairs.len().max(1) as f64;
+    let loads = pairs.iter().filter(|(x, w)| x * w != 0).count() as f64 / len;
+    let banks = if spec.repr == Repr::Unsigned {
+        2.0
+    } else {
+        1.0
+    };
+    // Unsigned: the non-zero products split between the two accumulators, one each.
     if let Some(c) = e.get_mut("clock") {
-        *c *= (ff - ACC_BITS as f64) / ff;
+        *c *= (ff - banks * b + b * loads) / ff;
     }
 }
 
@@ -122,18 +163,23 @@ pub struct EnergySource {
 }
 
 impl EnergySource {
-    /// Simulated fJ/op of `spec` fed `pairs` (zero delay, the experiment API), the idle
-    /// accumulator of an unsigned split clock-gated ([`gate_idle_accumulator`]).
+    /// Simulated fJ/op of `spec` fed `pairs` (zero delay, the experiment API): the MAC as
+    /// given (components, datapath, ungated total) and its clock-gated twin ([`gated`]:
+    /// the total).
     pub fn simulate(
         &self,
         spec: ValidMacSpec,
         pairs: &[(i64, i64)],
     ) -> Result<OpEnergy, TradeoffError> {
-        let report = self.report(spec, pairs)?;
-        let mut e = report.energy_fj_per_op.unwrap_or_default();
-        e.remove("total");
-        gate_idle_accumulator(spec, &mut e);
-        Ok(OpEnergy::from_components(e))
+        let energy = |s| -> Result<BTreeMap<String, f64>, TradeoffError> {
+            let mut e = self.report(s, pairs)?.energy_fj_per_op.unwrap_or_default();
+            e.remove("total");
+            Ok(e)
+        };
+        Ok(OpEnergy::from_components(
+            energy(spec)?,
+            energy(gated(spec)?)?,
+        ))
     }
 
     /// The experiment report of `spec` fed `pairs` (zero delay; toggles and energy as
@@ -181,12 +227,13 @@ impl EnergySource {
             .map_err(|e| TradeoffError::Models(e.to_string()))?;
         let stats = StreamStats::from_pairs(&spec, pairs);
         let f = Features::of(&spec, &circuits::build(&spec), self.clock_ns, stats);
-        let mut c = models
+        let c: BTreeMap<String, f64> = models
             .iter()
             .map(|m| (m.component.key().to_string(), m.predict(&f)))
             .collect();
-        gate_idle_accumulator(spec, &mut c);
-        Ok(Some(OpEnergy::from_components(c)))
+        let mut g = c.clone();
+        gate_accumulators(spec, pairs, &mut g);
+        Ok(Some(OpEnergy::from_components(c, g)))
     }
 
     /// Both: simulation and (when models are given) prediction.

@@ -3,6 +3,7 @@
 //! in bit-exact integer arithmetic, PANN.
 
 mod circuits_exact;
+mod clock_gating;
 mod energy_liberty;
 mod energy_meter;
 mod nn_data;
