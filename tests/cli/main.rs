@@ -5,5 +5,6 @@ mod cli;
 mod energy_cli;
 mod nn_cli;
 mod notebooks;
+mod report_browser;
 mod tradeoff;
 mod yosys_cli;
