@@ -47,6 +47,15 @@ pub struct CurveArgs {
     /// PANN activation bits searched (comma-separated, 2..=8).
     #[arg(long, value_delimiter = ',')]
     pub act_bits: Option<Vec<u32>>,
+    /// PANN weight step Δw: per-tensor (one per layer) | per-channel.
+    #[arg(long, default_value = "per-tensor")]
+    pub pann_granularity: String,
+    /// Activation clipping of every quantized network: minmax | mse | aciq.
+    #[arg(long, default_value = "minmax")]
+    pub act_quantizer: String,
+    /// Correct every quantized network's biases for the mean weight-quantization error.
+    #[arg(long)]
+    pub bias_correction: bool,
     /// Held-out images of the training split that choose b̃x and R at each budget (default:
     /// 2000; 500 with --quick).
     #[arg(long)]
@@ -79,6 +88,13 @@ impl CurveArgs {
         let mut c = CurveConfig::new(model, dataset, source, self.quick);
         c.limit = self.limit;
         c.seed = self.seed;
+        c.ptq = pann::nn::pann::PtqOptions {
+            granularity: pann::nn::quant::Granularity::parse(&self.pann_granularity)
+                .context("--pann-granularity")?,
+            act_quantizer: pann::nn::quant::Quantizer::parse(&self.act_quantizer)
+                .context("--act-quantizer")?,
+            bias_correction: self.bias_correction,
+        };
         if let Some(h) = self.heldout {
             c.heldout = h;
         }

@@ -44,6 +44,15 @@ pub struct ReproduceArgs {
     /// PANN activation bits searched (default: 2..=8).
     #[arg(long, value_delimiter = ',')]
     pub act_bits: Option<Vec<u32>>,
+    /// PANN weight step Δw: per-tensor | per-channel.
+    #[arg(long, default_value = "per-tensor")]
+    pub pann_granularity: String,
+    /// Activation clipping of every quantized network: minmax | mse | aciq.
+    #[arg(long, default_value = "minmax")]
+    pub act_quantizer: String,
+    /// Correct every quantized network's biases for the mean weight-quantization error.
+    #[arg(long)]
+    pub bias_correction: bool,
     /// Data directory (default: ./data, else the crate's data/).
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
@@ -99,6 +108,15 @@ fn curve_command(ca: &CurveArgs) -> String {
     if let Some(b) = &ca.act_bits {
         let b: Vec<String> = b.iter().map(|x| x.to_string()).collect();
         s += &format!(" --act-bits {}", b.join(","));
+    }
+    if ca.pann_granularity != "per-tensor" {
+        s += &format!(" --pann-granularity {}", ca.pann_granularity);
+    }
+    if ca.act_quantizer != "minmax" {
+        s += &format!(" --act-quantizer {}", ca.act_quantizer);
+    }
+    if ca.bias_correction {
+        s += " --bias-correction";
     }
     if let Some(m) = &ca.models {
         s += &format!(" --models {}", m.display());
@@ -172,6 +190,9 @@ pub fn run(a: ReproduceArgs) -> Result<()> {
             },
             r: a.r.clone(),
             act_bits: a.act_bits.clone(),
+            pann_granularity: a.pann_granularity.clone(),
+            act_quantizer: a.act_quantizer.clone(),
+            bias_correction: a.bias_correction,
             seed: 0,
             data_dir: a.data_dir.clone(),
             quiet: a.quiet,
@@ -361,6 +382,10 @@ fn index_page(
             q.calib_size,
             q.heldout,
             pann::experiment::condition::DEFAULT_SEED
+        ))],
+        vec![text(format!(
+            "Post-training quantization: {} (PANN Δw granularity; activation clipping and bias correction of every quantized network)",
+            q.ptq.name()
         ))],
         vec![text(format!(
             "Energy: every layer's own real stream sampled ({} pairs per layer from the first {} test images) and simulated gate by gate",

@@ -5,7 +5,7 @@ use super::curve::{Curve, Point};
 use super::energy::Accounting;
 
 /// Columns of [`curve_rows`].
-pub const CURVE_COLUMNS: [&str; 29] = [
+pub const CURVE_COLUMNS: [&str; 30] = [
     "model",
     "dataset",
     "method",
@@ -35,6 +35,7 @@ pub const CURVE_COLUMNS: [&str; 29] = [
     "version",
     "git_rev",
     "edges",
+    "ptq",
 ];
 
 fn opt<T: ToString>(v: Option<T>) -> String {
@@ -102,6 +103,7 @@ pub fn curve_rows(c: &Curve) -> Vec<Vec<String>> {
                 env!("CARGO_PKG_VERSION").to_string(),
                 crate::experiment::report::GIT_REV.to_string(),
                 "first+last uniform 8-bit, unsigned 8x8 MAC".to_string(),
+                c.ptq.name(),
             ];
             debug_assert_eq!(row.len(), CURVE_COLUMNS.len());
             rows.push(row);
