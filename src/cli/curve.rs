@@ -47,6 +47,19 @@ pub struct CurveArgs {
     /// PANN activation bits searched (comma-separated, 2..=8).
     #[arg(long, value_delimiter = ',')]
     pub act_bits: Option<Vec<u32>>,
+    /// PANN weight step Δw: per-tensor (one per layer) | per-channel.
+    #[arg(long, default_value = "per-tensor")]
+    pub pann_granularity: String,
+    /// Activation clipping of every quantized network: minmax | mse | aciq.
+    #[arg(long, default_value = "minmax")]
+    pub act_quantizer: String,
+    /// Correct every quantized network's biases for the mean weight-quantization error.
+    #[arg(long)]
+    pub bias_correction: bool,
+    /// Held-out images of the training split that choose b̃x and R at each budget (default:
+    /// 2000; 500 with --quick).
+    #[arg(long)]
+    pub heldout: Option<usize>,
     /// Seed of the calibration and held-out images and of the quick fit.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -75,6 +88,16 @@ impl CurveArgs {
         let mut c = CurveConfig::new(model, dataset, source, self.quick);
         c.limit = self.limit;
         c.seed = self.seed;
+        c.ptq = pann::nn::pann::PtqOptions {
+            granularity: pann::nn::quant::Granularity::parse(&self.pann_granularity)
+                .context("--pann-granularity")?,
+            act_quantizer: pann::nn::quant::Quantizer::parse(&self.act_quantizer)
+                .context("--act-quantizer")?,
+            bias_correction: self.bias_correction,
+        };
+        if let Some(h) = self.heldout {
+            c.heldout = h;
+        }
         c.data_dir = data_dir(&self.data_dir);
         if let Some(r) = &self.r {
             c.r_grid = r.clone();
@@ -118,21 +141,54 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
         .with_context(|| format!("writing {}", path.display()))
 }
 
-/// Run the curve with a progress bar (hidden when quiet or not on a terminal).
+/// Run the curve with one progress bar per stage (hidden when quiet or not on a terminal).
 pub fn compute(c: &CurveConfig, quiet: bool) -> Result<Curve> {
-    let pb = count_bar(1, "steps", quiet);
-    let mut last = String::new();
-    let curve = run_curve(c, &mut |stage, done, total| {
-        if stage != last {
-            pb.set_message(stage.to_string());
-            pb.set_prefix(stage.to_string());
-            last = stage.to_string();
+    Ok(compute_timed(c, quiet, "")?.0)
+}
+
+/// [`compute`], also returning each stage's wall time in seconds; bars are labelled
+/// `label` + stage.
+pub fn compute_timed(
+    c: &CurveConfig,
+    quiet: bool,
+    label: &str,
+) -> Result<(Curve, Vec<(String, f64)>)> {
+    let mut times: Vec<(String, f64)> = Vec::new();
+    let mut bar: Option<(String, indicatif::ProgressBar, std::time::Instant)> = None;
+    let finish = |bar: &mut Option<(String, indicatif::ProgressBar, std::time::Instant)>,
+                  times: &mut Vec<(String, f64)>| {
+        if let Some((stage, pb, t)) = bar.take() {
+            pb.set_position(pb.length().unwrap_or(0));
+            pb.finish();
+            times.push((stage, t.elapsed().as_secs_f64()));
         }
-        pb.set_length(total as u64);
-        pb.set_position(done as u64);
+    };
+    let start = std::time::Instant::now();
+    let curve = run_curve(c, &mut |stage, done, total| {
+        if bar.as_ref().map(|b| b.0.as_str()) != Some(stage) {
+            finish(&mut bar, &mut times);
+            if stage == "done" {
+                return;
+            }
+            let pb = count_bar(total as u64, &format!("{label}{stage}"), quiet);
+            bar = Some((stage.to_string(), pb, std::time::Instant::now()));
+        }
+        if let Some((_, pb, _)) = &bar {
+            pb.set_length(total as u64);
+            pb.set_position(done as u64);
+        }
     })?;
-    pb.finish_and_clear();
-    Ok(curve)
+    finish(&mut bar, &mut times);
+    // Loading data and measuring the 8-bit edge layers happen before the first stage.
+    let staged: f64 = times.iter().map(|t| t.1).sum();
+    times.insert(
+        0,
+        (
+            "data, float model, edge layers".into(),
+            (start.elapsed().as_secs_f64() - staged).max(0.0),
+        ),
+    );
+    Ok((curve, times))
 }
 
 /// Write curve.csv, layers.csv, curve.svg, curve.png into `dir`.

@@ -11,7 +11,8 @@
 //!   images by the existing quantizers ([`super::quant::clip_activations`] through
 //!   [`QuantNet::build`], min-max by default); the first layer's input is the raw pixel with the
 //!   normalisation folded exactly (see [`super::qnet`]).
-//! - **Biases** stay float32. The networks here have no batch norm; a network that has one
+//! - **Biases** stay float32, optionally corrected for each layer's mean weight-quantization
+//!   error (`bias_correction`, input means from the calibration images). The networks here have no batch norm; a network that has one
 //!   folds it first with [`super::model::fold_batch_norm`].
 //! - **First / last layer** ([`EdgeTreatment`]): by default kept as 8-bit uniform MAC layers
 //!   (weights and inputs 8 bits, per-channel min-max, as [`QuantConfig`]'s `first_bits` /
@@ -74,6 +75,41 @@ impl EdgeTreatment {
     }
 }
 
+/// The post-training choices a power–accuracy curve can vary: PANN's Δw granularity, the
+/// activation clipping rule and bias correction (the last two apply to the uniform networks
+/// too, so every method gets the same calibration).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct PtqOptions {
+    /// PANN Δw per layer or per output channel.
+    pub granularity: Granularity,
+    /// Activation clipping rule.
+    pub act_quantizer: Quantizer,
+    /// Bias correction.
+    pub bias_correction: bool,
+}
+
+impl Default for PtqOptions {
+    fn default() -> Self {
+        PtqOptions {
+            granularity: Granularity::PerTensor,
+            act_quantizer: Quantizer::MinMax,
+            bias_correction: false,
+        }
+    }
+}
+
+impl PtqOptions {
+    /// Short name, e.g. `dw=per-tensor act=minmax bias-corr=no`.
+    pub fn name(&self) -> String {
+        format!(
+            "dw={} act={} bias-corr={}",
+            self.granularity.name(),
+            self.act_quantizer.name(),
+            if self.bias_correction { "yes" } else { "no" }
+        )
+    }
+}
+
 /// Everything that defines a PANN evaluation. Defaults: ccexam-cnn on MNIST, R = 4,
 /// b̃x = 8, B = 32, per-layer Δw, min-max activations, 512 calibration images with seed 0,
 /// first and last layer 8-bit uniform, all test images, stream statistics on 16 images.
@@ -95,6 +131,9 @@ pub struct PannConfig {
     pub granularity: Granularity,
     /// Activation clipping rule.
     pub act_quantizer: Quantizer,
+    /// Correct every layer's biases for its mean weight-quantization error (PANN layers for
+    /// their PANN codes), input means from the calibration images.
+    pub bias_correction: bool,
     /// Calibration images from the training split.
     pub calib_size: usize,
     /// Seed choosing the calibration (and held-out) images.
@@ -119,6 +158,7 @@ impl Default for PannConfig {
             acc_bits: 32,
             granularity: Granularity::PerTensor,
             act_quantizer: Quantizer::MinMax,
+            bias_correction: false,
             calib_size: 512,
             seed: 0,
             first: EdgeTreatment::Uniform { bits: 8 },
@@ -158,7 +198,7 @@ impl PannConfig {
             granularity: Granularity::PerChannel,
             repr: Repr::Unsigned,
             acc_bits: self.acc_bits,
-            bias_correction: false,
+            bias_correction: self.bias_correction,
             calib_size: self.calib_size,
             seed: self.seed,
         }
@@ -374,6 +414,9 @@ impl PannNet {
     pub fn build(net: &Network, cfg: &PannConfig, calib: &Dataset) -> Result<PannNet> {
         cfg.validate()?;
         let mut q = QuantNet::build(net, &cfg.quant_config(), calib)?;
+        let inputs = cfg
+            .bias_correction
+            .then(|| super::qnet::calibration_inputs(net, calib));
         let last = q.layers.len() - 1;
         let mut layers = Vec::with_capacity(q.layers.len());
         for (m, l) in q.layers.iter_mut().enumerate() {
@@ -388,6 +431,21 @@ impl PannNet {
                     pann_codes(float_weights(net, l.layer_index), k, cfg.r, cfg.granularity);
                 check_ranges(l, &codes, k)?;
                 l.set_weight_codes(net, codes.iter().map(|&c| c as i16).collect(), steps);
+                if let Some(inputs) = &inputs {
+                    let bias = match &net.layers[l.layer_index] {
+                        Layer::Conv(c) => &c.bias,
+                        Layer::Linear(f) => &f.bias,
+                        _ => unreachable!("only MAC layers are quantized"),
+                    };
+                    l.bias = super::qnet::corrected_bias(
+                        bias,
+                        float_weights(net, l.layer_index),
+                        &l.w_q,
+                        &l.w_scale,
+                        l.geom,
+                        &inputs[l.layer_index],
+                    );
+                }
             }
             layers.push(layer_info(l, treatment, cfg.r));
         }

@@ -202,7 +202,7 @@ pub fn shuffled_slice(train: &Dataset, start: usize, n: usize, seed: u64) -> Dat
 }
 
 /// Float inputs of every layer over the calibration images, concatenated in image order.
-fn calibration_inputs(net: &Network, calib: &Dataset) -> Vec<Vec<f32>> {
+pub(crate) fn calibration_inputs(net: &Network, calib: &Dataset) -> Vec<Vec<f32>> {
     let per_image: Vec<Vec<Vec<f32>>> = (0..calib.len())
         .into_par_iter()
         .map(|i| {
@@ -246,6 +246,37 @@ fn channel_means(v: &[f32], c: usize, hw: usize) -> Vec<f32> {
     }
     s.iter()
         .map(|t| (t / (images * hw).max(1) as f64) as f32)
+        .collect()
+}
+
+/// Biases corrected for the mean weight-quantization error of a layer: `b[o] −= Σ_t
+/// (Δw[o]·q[o,t] − w[o,t])·E[x_c(t)]`, the input means taken per channel over the
+/// calibration inputs `calib_in` of the layer (float network).
+pub(crate) fn corrected_bias(
+    bias: &[f32],
+    weight: &[f32],
+    w_q: &[i16],
+    w_scale: &[f32],
+    geom: MacGeom,
+    calib_in: &[f32],
+) -> Vec<f32> {
+    let k = geom.k_len();
+    let (c_in, hw) = match geom {
+        MacGeom::Conv(g) => (g.in_c, g.in_h * g.in_w),
+        MacGeom::Linear { in_f } => (in_f, 1),
+    };
+    let means = channel_means(calib_in, c_in, hw);
+    let taps_per_c = k / c_in;
+    bias.iter()
+        .enumerate()
+        .map(|(o, &b)| {
+            let err: f32 = (0..k)
+                .map(|t| {
+                    (w_q[o * k + t] as f32 * w_scale[o] - weight[o * k + t]) * means[t / taps_per_c]
+                })
+                .sum();
+            b - err
+        })
         .collect()
 }
 
@@ -399,24 +430,11 @@ impl QuantNet {
             quant::clip_activations(&sample, x_bits, cfg.quantizer) / amax(x_bits) as f32
         };
         // Bias (optionally corrected by the mean weight-quantization error).
-        let mut bias = bias.clone();
-        if cfg.bias_correction {
-            let (c_in, hw) = match geom {
-                MacGeom::Conv(g) => (g.in_c, g.in_h * g.in_w),
-                MacGeom::Linear { in_f } => (in_f, 1),
-            };
-            let means = channel_means(calib_in, c_in, hw);
-            let taps_per_c = k / c_in;
-            for (o, b) in bias.iter_mut().enumerate() {
-                let err: f32 = (0..k)
-                    .map(|t| {
-                        (w_q[o * k + t] as f32 * w_scale[o] - weight[o * k + t])
-                            * means[t / taps_per_c]
-                    })
-                    .sum();
-                *b -= err;
-            }
-        }
+        let bias = if cfg.bias_correction {
+            corrected_bias(bias, weight, &w_q, &w_scale, geom, calib_in)
+        } else {
+            bias.clone()
+        };
         // First layer: normalisation offset, exact with zero padding.
         let pos_bias = first.then(|| first_layer_offset(net, geom, &w_q, &w_scale));
         QLayer {

@@ -34,7 +34,7 @@ use crate::circuits::Repr;
 use crate::nn::float;
 use crate::nn::idx::{Dataset, DatasetId, Split};
 use crate::nn::model::{ModelId, Network};
-use crate::nn::pann::{heldout_split, PannConfig, PannNet};
+use crate::nn::pann::{heldout_split, PannConfig, PannNet, PtqOptions};
 use crate::nn::qnet::{calibration_slice, QuantNet};
 use crate::nn::quant::QuantConfig;
 use std::path::PathBuf;
@@ -66,6 +66,9 @@ pub struct CurveConfig {
     pub act_bits: Vec<u32>,
     /// R values of the deployment-time traversal (also the grid E_add is measured on).
     pub r_grid: Vec<f64>,
+    /// Post-training choices (PANN Δw granularity; activation clipping and bias correction of
+    /// every quantized network).
+    pub ptq: PtqOptions,
     /// Evaluate every b̃x of a budget on the test set (otherwise only the chosen one; the
     /// others' test top-1 is NaN).
     pub test_every_candidate: bool,
@@ -105,6 +108,7 @@ impl CurveConfig {
                 ]
             },
             test_every_candidate: !quick,
+            ptq: PtqOptions::default(),
         }
     }
 
@@ -224,6 +228,8 @@ pub struct Curve {
     pub seed: u64,
     /// Stream sample per layer.
     pub sample: SampleSize,
+    /// Post-training choices.
+    pub ptq: PtqOptions,
 }
 
 struct Data {
@@ -263,6 +269,9 @@ fn pann_config(c: &CurveConfig, act_bits: u32, r: f64) -> PannConfig {
         act_bits,
         calib_size: c.calib_size,
         seed: c.seed,
+        granularity: c.ptq.granularity,
+        act_quantizer: c.ptq.act_quantizer,
+        bias_correction: c.ptq.bias_correction,
         ..PannConfig::default()
     }
 }
@@ -274,6 +283,8 @@ fn uniform_config(c: &CurveConfig, b: u32, repr: Repr) -> QuantConfig {
         repr,
         calib_size: c.calib_size,
         seed: c.seed,
+        quantizer: c.ptq.act_quantizer,
+        bias_correction: c.ptq.bias_correction,
         ..QuantConfig::default()
     }
 }
@@ -604,5 +615,6 @@ pub fn run_curve(c: &CurveConfig, progress: Progress<'_>) -> Result<Curve, Trade
         clock_ns: c.source.clock_ns,
         seed: c.seed,
         sample: c.sample,
+        ptq: c.ptq,
     })
 }

@@ -11,6 +11,7 @@
 pub mod claims;
 pub mod curve;
 pub mod energy;
+pub mod index;
 pub mod output;
 pub mod plot;
 pub mod sample;

@@ -5,7 +5,7 @@ use super::curve::{Curve, Point};
 use super::energy::Accounting;
 
 /// Columns of [`curve_rows`].
-pub const CURVE_COLUMNS: [&str; 29] = [
+pub const CURVE_COLUMNS: [&str; 30] = [
     "model",
     "dataset",
     "method",
@@ -35,6 +35,7 @@ pub const CURVE_COLUMNS: [&str; 29] = [
     "version",
     "git_rev",
     "edges",
+    "ptq",
 ];
 
 fn opt<T: ToString>(v: Option<T>) -> String {
@@ -102,6 +103,7 @@ pub fn curve_rows(c: &Curve) -> Vec<Vec<String>> {
                 env!("CARGO_PKG_VERSION").to_string(),
                 crate::experiment::report::GIT_REV.to_string(),
                 "first+last uniform 8-bit, unsigned 8x8 MAC".to_string(),
+                c.ptq.name(),
             ];
             debug_assert_eq!(row.len(), CURVE_COLUMNS.len());
             rows.push(row);
@@ -260,4 +262,57 @@ pub fn budget_table(c: &Curve) -> String {
         }
     }
     s
+}
+
+/// Columns of [`budget_rows`].
+pub const BUDGET_COLUMNS: [&str; 10] = [
+    "budget",
+    "accounting",
+    "budget fJ/inference",
+    "uniform top-1 %",
+    "PANN b̃x",
+    "PANN R",
+    "PANN fJ/inference",
+    "PANN top-1 %",
+    "PANN − float",
+    "PANN − uniform",
+];
+
+/// The key numbers of a curve, one row per b-bit budget and accounting: the uniform network,
+/// the PANN network the held-out split chose at its energy ([`BUDGET_COLUMNS`]). An R marked
+/// `*` is the smallest of the grid and already over budget.
+pub fn budget_rows(c: &Curve) -> Vec<Vec<String>> {
+    let float = c
+        .points
+        .iter()
+        .find(|p| p.method == "float")
+        .map_or(f64::NAN, |p| p.top1);
+    let mut rows = Vec::new();
+    for u in c.points.iter().filter(|p| p.method.starts_with("uniform")) {
+        for a in Accounting::ALL {
+            let Some(best) = c.points.iter().find(|p| {
+                p.method == "pann" && p.chosen && p.budget == u.budget && p.accounting == Some(a)
+            }) else {
+                continue;
+            };
+            let over = if best.energy(a) > 1.01 * u.energy(a) {
+                "*"
+            } else {
+                ""
+            };
+            rows.push(vec![
+                u.budget.clone(),
+                a.name().to_string(),
+                format!("{:.0}", u.energy(a)),
+                format!("{:.2}", u.top1),
+                opt(best.act_bits),
+                format!("{:.3}{over}", best.r.unwrap_or(f64::NAN)),
+                format!("{:.0}", best.energy(a)),
+                format!("{:.2}", best.top1),
+                format!("{:+.2}", best.top1 - float),
+                format!("{:+.2}", best.top1 - u.top1),
+            ]);
+        }
+    }
+    rows
 }

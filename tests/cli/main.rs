@@ -7,5 +7,6 @@ mod energy_cli;
 mod nn_cli;
 mod notebooks;
 mod slurm;
+mod report_browser;
 mod tradeoff;
 mod yosys_cli;

@@ -298,3 +298,61 @@ fn r_whose_partial_sums_would_not_fit_i32_is_rejected_instead_of_overflowing() {
         assert!(PannNet::build(&d.net, &cfg, &calib).is_err(), "R = {r}");
     }
 }
+
+/// Bias correction with PANN codes: on an inner fully connected layer (where the input means
+/// are exact, no padding), the mean over the calibration images of the quantized layer's
+/// output minus the float layer's output, both on the float network's inputs, is zero per
+/// output feature; without correction it is not.
+#[test]
+fn pann_bias_correction_zeroes_the_mean_output_error_of_an_inner_linear_layer() {
+    use pann::nn::model::Layer;
+    let d = data();
+    let cfg = |bias_correction| PannConfig {
+        r: 0.5,
+        act_bits: 4,
+        calib_size: 64,
+        bias_correction,
+        ..PannConfig::default()
+    };
+    let calib = calibration_slice(&d.train, 64, 0);
+    let mean_err = |p: &PannNet| -> (String, Vec<f64>) {
+        let n = p.q.layers.len();
+        let (m, l) =
+            p.q.layers
+                .iter()
+                .enumerate()
+                .find(|(m, l)| {
+                    *m > 0 && *m + 1 < n && matches!(d.net.layers[l.layer_index], Layer::Linear(_))
+                })
+                .expect("an inner linear layer");
+        assert_eq!(p.layers[m].treatment, "pann");
+        let Layer::Linear(f) = &d.net.layers[l.layer_index] else {
+            unreachable!()
+        };
+        let mut err = vec![0f64; f.out_f];
+        for i in 0..calib.len() {
+            float::forward_visit(&d.net, calib.image(i), |li, x| {
+                if li == l.layer_index {
+                    for (o, e) in err.iter_mut().enumerate() {
+                        let k = f.in_f;
+                        let mut s = (l.bias[o] - f.bias[o]) as f64;
+                        for (t, &xt) in x.iter().enumerate().take(k) {
+                            let wq = l.w_q[o * k + t] as f64 * l.w_scale[o] as f64;
+                            s += (wq - f.weight[o * k + t] as f64) * xt as f64;
+                        }
+                        *e += s / calib.len() as f64;
+                    }
+                }
+            });
+        }
+        (f.name.clone(), err)
+    };
+    let (name, plain) = mean_err(&PannNet::build(&d.net, &cfg(false), &calib).unwrap());
+    let (_, corrected) = mean_err(&PannNet::build(&d.net, &cfg(true), &calib).unwrap());
+    let max = |v: &[f64]| v.iter().fold(0f64, |m, e| m.max(e.abs()));
+    assert!(max(&plain) > 1e-3, "{name}: {plain:?}");
+    assert!(
+        max(&corrected) < 1e-3 * max(&plain).max(1.0),
+        "{name}: {corrected:?}"
+    );
+}
