@@ -185,6 +185,8 @@ fn clock_energy_matches_a_per_cycle_count_of_clocked_flip_flops() {
                 }
             }
         }
+        // The shipped Liberty ICG of SKY130 (data/cells/icg/), not the composed fallback.
+        assert_eq!(r.icg_cell.as_deref(), Some("sky130_fd_sc_hd__dlclkp_1"));
         let rel = |a: f64, b: f64| (a - b).abs() / b.abs().max(1e-12);
         assert!(
             rel(r.clock_fj_per_op, clock / ops) < 1e-9,
@@ -212,6 +214,24 @@ fn clock_energy_matches_a_per_cycle_count_of_clocked_flip_flops() {
         assert!(r.clock_fj_per_op < pr.clock_fj_per_op);
         assert!(!pr.fj_per_op_by_component.contains_key("clock_gating"));
     }
+}
+
+/// A library without a shipped ICG (the GF180 subset has none) charges a latch + AND2 of its
+/// own primitives, named as such.
+#[test]
+fn a_library_without_an_icg_cell_charges_a_composed_one() {
+    let lib = CellLibrary::load("gf180_tt_025C_5v00").unwrap();
+    let spec = MacSpec {
+        clock_gating: ClockGating::Acc,
+        ..MacSpec::default()
+    }
+    .validate()
+    .unwrap();
+    let n = build(&spec);
+    let meter = EnergyMeter::new(&n, &lib, EnergyOptions::default());
+    let (m, _) = &meter.clock_gate_models()[0];
+    assert!(m.cell.starts_with("composed:"), "{}", m.cell);
+    assert!(m.clk_fj > 0.0 && m.enabled_fj > 0.0 && m.clk_cap_ff > 0.0);
 }
 
 #[test]
