@@ -6,7 +6,7 @@ mod crosscheck_cli;
 mod energy_cli;
 mod nn_cli;
 mod notebooks;
-mod slurm;
 mod report_browser;
+mod slurm;
 mod tradeoff;
 mod yosys_cli;
