@@ -181,6 +181,17 @@ pub fn for_each_batch(
     each: BatchFn<'_>,
 ) -> Result<(), SimError> {
     let mut stream = open_stream(cfg)?;
+    if rayon::current_thread_index().is_some() {
+        // Called from a rayon worker (a sweep's point, say): a worker blocked on the reader's
+        // channel can starve the pool the reader itself generates with (with one thread it
+        // deadlocks), so draw the batches in turn on this thread instead. Same batches, same
+        // order, same results.
+        let inline = std::iter::from_fn(|| {
+            let mut buf = Vec::with_capacity(BATCH);
+            Some(stream.next_batch(&mut buf, BATCH).map(|()| buf))
+        });
+        return simulate_batches(n, cfg, progress, each, inline, &|_| {});
+    }
     type Batch = Result<Vec<(i64, i64)>, StreamError>;
     let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(1);
     let (back_tx, back_rx) = std::sync::mpsc::channel::<Vec<(i64, i64)>>();
