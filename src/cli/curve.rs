@@ -214,7 +214,10 @@ pub fn qat_table(c: &Curve) -> String {
             a.name(),
             p.top1,
             ptq.map_or("-".to_string(), |q| q.method.clone()),
-            ptq.map_or("-".to_string(), |q| format!("{:.2} %", q.top1)),
+            ptq.map_or("-".to_string(), |q| match q.r {
+                Some(r) => format!("{:.2} % at b̃x={} R={r:.3}", q.top1, q.act_bits.unwrap_or(0)),
+                None => format!("{:.2} %", q.top1),
+            }),
             p.energy(a),
             p.budget_fj
                 .map_or(String::new(), |b| format!(" (budget {b:.0})")),
