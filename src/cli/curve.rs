@@ -216,6 +216,7 @@ pub fn run(a: CurveArgs) -> Result<()> {
     prepare_dir(&a.out)?;
     write_curve(&a.out, &curve)?;
     print!("{}", pann::tradeoff::output::budget_table(&curve));
+    print!("{}", qat_table(&curve));
     if !a.quiet {
         eprintln!(
             "{} on {}: {} points in {:.1} s; wrote curve.csv, layers.csv, curve.svg, curve.png in {}",
@@ -227,4 +228,56 @@ pub fn run(a: CurveArgs) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// One line per fine-tuned network (`pann-qat` at its budget, `uniform-qat`) next to the
+/// post-training network of the same energy budget and float (empty without such networks).
+pub fn qat_table(c: &Curve) -> String {
+    use pann::tradeoff::Accounting;
+    let float = c
+        .points
+        .iter()
+        .find(|p| p.method == "float")
+        .map_or(f64::NAN, |p| p.top1);
+    let mut s = String::new();
+    for p in c.points.iter().filter(|p| p.method.ends_with("-qat")) {
+        if p.budget.starts_with("curve:") {
+            continue;
+        }
+        let a = p.accounting.unwrap_or(Accounting::Datapath);
+        let ptq = match p.method.as_str() {
+            "pann-qat" => c.points.iter().find(|q| {
+                q.method == "pann" && q.chosen && q.budget == p.budget && q.accounting == Some(a)
+            }),
+            _ => c
+                .points
+                .iter()
+                .find(|q| q.is_budget_uniform() && q.budget == p.budget),
+        };
+        let what = match p.method.as_str() {
+            "pann-qat" => format!(
+                "b̃x={} R={:.3}",
+                p.act_bits.unwrap_or(0),
+                p.r.unwrap_or(f64::NAN)
+            ),
+            _ => format!("b={}", p.bits.unwrap_or(0)),
+        };
+        s += &format!(
+            "{:<11} {:<7} {:<16} {:<9} top-1 {:>6.2} % (post-training {}: {}), float {float:.2} %; {:.0} fJ/inference{}\n",
+            p.method,
+            p.budget,
+            what,
+            a.name(),
+            p.top1,
+            ptq.map_or("-".to_string(), |q| q.method.clone()),
+            ptq.map_or("-".to_string(), |q| match q.r {
+                Some(r) => format!("{:.2} % at b̃x={} R={r:.3}", q.top1, q.act_bits.unwrap_or(0)),
+                None => format!("{:.2} %", q.top1),
+            }),
+            p.energy(a),
+            p.budget_fj
+                .map_or(String::new(), |b| format!(" (budget {b:.0})")),
+        );
+    }
+    s
 }

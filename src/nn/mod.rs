@@ -35,6 +35,9 @@ pub mod mac;
 pub mod model;
 pub mod pann;
 pub mod pth;
+pub mod qat;
+#[cfg(feature = "train")]
+pub mod qat_train;
 pub mod qnet;
 pub mod quant;
 pub mod stream;

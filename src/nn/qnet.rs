@@ -237,6 +237,22 @@ fn subsample(v: &[f32], n: usize, seed: u64) -> Vec<f32> {
     (0..n).map(|_| v[rng.gen_range(0..v.len())]).collect()
 }
 
+/// Step Δx of a MAC layer's unsigned `x_bits` input codes from its float inputs over the
+/// calibration images (`calib_in`, concatenated in image order, CHW): the clipping value of
+/// `quantizer` (non-min-max rules on at most 2^18 values drawn with `seed`) over `2^b − 1`.
+pub fn activation_step(
+    calib_in: &[f32],
+    x_bits: u32,
+    quantizer: quant::Quantizer,
+    seed: u64,
+) -> f32 {
+    let sample = match quantizer {
+        quant::Quantizer::MinMax => calib_in.to_vec(),
+        _ => subsample(calib_in, 1 << 18, seed),
+    };
+    quant::clip_activations(&sample, x_bits, quantizer) / amax(x_bits) as f32
+}
+
 /// Mean of each channel of a CHW tensor stream (`c` channels of `hw` values, repeated).
 fn channel_means(v: &[f32], c: usize, hw: usize) -> Vec<f32> {
     let mut s = vec![0f64; c];
@@ -423,11 +439,7 @@ impl QuantNet {
         let x_scale = if first {
             1.0 / (amax(x_bits) as f32 * net.std)
         } else {
-            let sample = match cfg.quantizer {
-                quant::Quantizer::MinMax => calib_in.to_vec(),
-                _ => subsample(calib_in, 1 << 18, cfg.seed),
-            };
-            quant::clip_activations(&sample, x_bits, cfg.quantizer) / amax(x_bits) as f32
+            activation_step(calib_in, x_bits, cfg.quantizer, cfg.seed)
         };
         // Bias (optionally corrected by the mean weight-quantization error).
         let bias = if cfg.bias_correction {

@@ -15,7 +15,7 @@ use super::error::{NnError, Result};
 use super::mac::Repr;
 
 /// Clipping rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Quantizer {
     /// Min-max range.

@@ -27,9 +27,12 @@ pub struct TrainConfig {
     pub seed: u64,
     /// Use only the first `n` training images (smoke tests).
     pub limit: Option<usize>,
+    /// Start from these weights instead of the seeded initialisation (float fine-tuning).
+    pub init: Option<Network>,
 }
 
-fn ce(e: candle_core::Error) -> NnError {
+/// A candle error as a one-line [`NnError`].
+pub(super) fn ce(e: candle_core::Error) -> NnError {
     let msg = e.to_string();
     NnError::InvalidConfig {
         field: "candle",
@@ -108,7 +111,8 @@ impl Model {
     }
 }
 
-fn batch_tensor(
+/// Normalised images `[n, 1, rows, cols]` and labels of `idx`.
+pub(super) fn batch_tensor(
     net: &Network,
     ds: &Dataset,
     idx: &[usize],
@@ -147,7 +151,19 @@ pub fn train(
     let mut varmap = VarMap::new();
     let vb = VarBuilder::from_varmap(&varmap, DType::F32, &dev);
     let m = build(&net, &vb).map_err(ce)?;
-    init_vars(&mut varmap, &net, cfg.seed, &dev).map_err(ce)?;
+    match &cfg.init {
+        None => init_vars(&mut varmap, &net, cfg.seed, &dev).map_err(ce)?,
+        Some(init) => {
+            for (name, shape, vals) in init.tensors() {
+                varmap
+                    .set_one(
+                        &name,
+                        Tensor::from_vec(vals.to_vec(), shape, &dev).map_err(ce)?,
+                    )
+                    .map_err(ce)?;
+            }
+        }
+    }
     let params = candle_nn::ParamsAdamW {
         lr: cfg.lr,
         weight_decay: 0.0,

@@ -295,7 +295,7 @@ fn chosen<'a>(c: &'a Curve, budget: &str, a: Accounting) -> Option<&'a Point> {
 fn uniform<'a>(c: &'a Curve, budget: &str) -> Option<&'a Point> {
     c.points
         .iter()
-        .find(|p| p.method.starts_with("uniform") && p.budget == budget)
+        .find(|p| p.is_budget_uniform() && p.budget == budget)
 }
 
 /// Claim 5: at the 2-bit budget PANN is within a small gap of float, and beats uniform b-bit
@@ -390,7 +390,7 @@ pub fn claim6(c: &Curve, tol: f64) -> Claim {
         let mut curve: Vec<(f64, f64)> = pts.iter().map(|p| (p.energy(a), p.top1)).collect();
         curve.sort_by(|x, y| x.0.partial_cmp(&y.0).expect("finite"));
         let mut beaten = Vec::new();
-        for u in c.points.iter().filter(|p| p.method.starts_with("uniform")) {
+        for u in c.points.iter().filter(|p| p.is_budget_uniform()) {
             match interp(&curve, u.energy(a)) {
                 Some(t) => {
                     numbers.push((

@@ -1,6 +1,8 @@
 //! Power–accuracy curves of one network: float, uniform b-bit (two's-complement MAC and its
 //! unsigned conversion), PANN traversed over R (one float network re-quantized at every R,
-//! no retraining) and PANN at the energy budget of each b-bit network.
+//! no retraining) and PANN at the energy budget of each b-bit network; and, when fine-tuned
+//! networks of the model are shipped next to its weights ([`crate::nn::qat`]), `pann-qat` and
+//! `uniform-qat` rows for them (their budget point and their own traversal over R).
 //!
 //! Energy per inference = Σ over MAC layers of operations per image × fJ per operation, each
 //! layer's fJ/op from a gate-level simulation of a sample of its own real stream
@@ -36,7 +38,7 @@ use crate::nn::idx::{Dataset, DatasetId, Split};
 use crate::nn::model::{ModelId, Network};
 use crate::nn::pann::{heldout_split, PannConfig, PannNet, PtqOptions};
 use crate::nn::qnet::{calibration_slice, QuantNet};
-use crate::nn::quant::QuantConfig;
+use crate::nn::quant::{QuantConfig, Quantizer};
 use std::path::PathBuf;
 
 /// What a curve run computes.
@@ -165,7 +167,8 @@ impl LayerEnergy {
 /// One point of the figure: a quantized (or float) network, its energy and accuracy.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct Point {
-    /// `float`, `uniform`, `uniform-unsigned` or `pann`.
+    /// `float`, `uniform`, `uniform-unsigned`, `pann`, or for fine-tuned networks `pann-qat`
+    /// and `uniform-qat`.
     pub method: String,
     /// Weight / activation bits of a uniform network.
     pub bits: Option<u32>,
@@ -176,7 +179,8 @@ pub struct Point {
     /// R reached (mean |q| over the PANN layers, weighted by their weights).
     pub r_reached: Option<f64>,
     /// `curve` (the R traversal), the budget (`twos-2`, `unsigned-4`) a point was chosen at, or
-    /// the uniform network's own repr-bits.
+    /// the uniform network's own repr-bits; `curve:twos-2`: the traversal over R of the network
+    /// fine-tuned at the `twos-2` budget.
     pub budget: String,
     /// Accounting of `budget_fj` (budget points only).
     pub accounting: Option<Accounting>,
@@ -195,6 +199,11 @@ pub struct Point {
 }
 
 impl Point {
+    /// Whether this is a post-training uniform network (`uniform`, `uniform-unsigned`; not the
+    /// fine-tuned `uniform-qat`): the networks that define the budgets.
+    pub fn is_budget_uniform(&self) -> bool {
+        self.method == "uniform" || self.method == "uniform-unsigned"
+    }
     /// fJ per inference under `a` (simulation).
     pub fn energy(&self, a: Accounting) -> f64 {
         self.layers.iter().map(|l| l.per_image(a)).sum()
@@ -276,11 +285,12 @@ fn pann_config(c: &CurveConfig, act_bits: u32, r: f64) -> PannConfig {
     }
 }
 
-fn uniform_config(c: &CurveConfig, b: u32, repr: Repr) -> QuantConfig {
+fn uniform_config(c: &CurveConfig, b: u32, repr: Repr, quantizer: Quantizer) -> QuantConfig {
     QuantConfig {
         wbits: b,
         abits: b,
         repr,
+        quantizer,
         calib_size: c.calib_size,
         seed: c.seed,
         quantizer: c.ptq.act_quantizer,
@@ -304,8 +314,18 @@ impl Run<'_> {
         m == 0 || m + 1 == n
     }
 
-    fn uniform(&self, b: u32, repr: Repr) -> Result<Point, TradeoffError> {
-        let q = QuantNet::build(&self.d.net, &uniform_config(self.c, b, repr), &self.d.calib)?;
+    fn uniform(
+        &self,
+        net: &Network,
+        b: u32,
+        repr: Repr,
+        quantizer: Quantizer,
+    ) -> Result<Point, TradeoffError> {
+        let q = QuantNet::build(
+            net,
+            &uniform_config(self.c, b, repr, quantizer),
+            &self.d.calib,
+        )?;
         let n = q.layers.len();
         let spec = mac(if repr == Repr::Twos { b + 1 } else { b }, b, repr)?;
         let mut layers = Vec::new();
@@ -355,16 +375,13 @@ impl Run<'_> {
     /// interpolate from `grid`).
     fn pann(
         &self,
+        net: &Network,
         act_bits: u32,
         r: f64,
         grid: Option<&PannGrid>,
         test: bool,
     ) -> Result<Point, TradeoffError> {
-        let p = PannNet::build(
-            &self.d.net,
-            &pann_config(self.c, act_bits, r),
-            &self.d.calib,
-        )?;
+        let p = PannNet::build(net, &pann_config(self.c, act_bits, r), &self.d.calib)?;
         let spec = mac(act_bits, 2, Repr::Unsigned)?;
         let mut layers = Vec::new();
         let (mut bops, mut abs_q, mut weights) = (0u64, 0.0, 0usize);
@@ -413,6 +430,75 @@ impl Run<'_> {
             layers,
             bops,
         })
+    }
+}
+
+impl Run<'_> {
+    /// Rows of the fine-tuned networks `qat` (see [`crate::nn::qat`]), each quantized exactly
+    /// as the post-training rows and charged under its own streams: `uniform-qat` at its bits
+    /// (two's-complement MAC, budget `twos-b`); `pann-qat` at the (b̃x, R) it was trained at
+    /// (budget and accounting from its provenance, `budget_fj` that of the uniform network
+    /// of that budget in `points`) and, for the deployment-time traversal, at every R of the
+    /// grid (budget `curve:<its budget>`). Held-out top-1 is left empty: the held-out split is
+    /// part of the training split the networks were fine-tuned on.
+    fn qat(
+        &self,
+        qat: &[crate::nn::qat::QatWeights],
+        points: &[Point],
+        progress: Progress<'_>,
+    ) -> Result<Vec<Point>, TradeoffError> {
+        use crate::nn::qat::QatMethod;
+        let per = |w: &crate::nn::qat::QatWeights| match w.prov.method {
+            QatMethod::Pann { .. } => 1 + self.c.r_grid.len(),
+            QatMethod::Uniform { .. } => 1,
+        };
+        let total: usize = qat.iter().map(per).sum();
+        let mut out = Vec::new();
+        for w in qat {
+            progress("fine-tuned networks", out.len(), total);
+            let method = w.prov.method.curve_method().to_string();
+            match w.prov.method {
+                QatMethod::Uniform { bits, quantizer } => {
+                    let mut p = self.uniform(&w.net, bits, Repr::Twos, quantizer)?;
+                    p.method = method;
+                    p.calib_top1 = None;
+                    out.push(p);
+                }
+                QatMethod::Pann { r, act_bits } => {
+                    let budget = w.prov.budget.clone();
+                    let name = w.prov.accounting.as_deref().unwrap_or("datapath");
+                    let accounting = budget.as_ref().map(|_| {
+                        Accounting::ALL
+                            .into_iter()
+                            .find(|a| a.name() == name)
+                            .unwrap_or(Accounting::Datapath)
+                    });
+                    let mut p = self.pann(&w.net, act_bits, r, None, true)?;
+                    p.method = method.clone();
+                    p.calib_top1 = None;
+                    p.budget = budget.clone().unwrap_or_else(|| "trained".into());
+                    p.accounting = accounting;
+                    p.budget_fj = match (&budget, accounting) {
+                        (Some(b), Some(a)) => points
+                            .iter()
+                            .find(|u| u.is_budget_uniform() && u.budget == *b)
+                            .map(|u| u.energy(a)),
+                        _ => None,
+                    };
+                    out.push(p);
+                    let tag = budget.unwrap_or_else(|| w.prov.method.tag());
+                    for &rg in &self.c.r_grid {
+                        progress("fine-tuned networks", out.len(), total);
+                        let mut p = self.pann(&w.net, act_bits, rg, None, true)?;
+                        p.method = method.clone();
+                        p.calib_top1 = None;
+                        p.budget = format!("curve:{tag}");
+                        out.push(p);
+                    }
+                }
+            }
+        }
+        Ok(out)
     }
 }
 
@@ -487,7 +573,11 @@ pub fn run_curve(c: &CurveConfig, progress: Progress<'_>) -> Result<Curve, Trade
     let d = load(c)?;
     let float_top1 = top1(&float::predict(&d.net, &d.test), &d.test);
     // Edge layers: the unsigned 8×8 MAC under the 8-bit network's streams.
-    let q8 = QuantNet::build(&d.net, &uniform_config(c, 8, Repr::Unsigned), &d.calib)?;
+    let q8 = QuantNet::build(
+        &d.net,
+        &uniform_config(c, 8, Repr::Unsigned, Quantizer::MinMax),
+        &d.calib,
+    )?;
     let n = q8.layers.len();
     let spec8 = mac(8, 8, Repr::Unsigned)?;
     let mut edges = Vec::new();
@@ -534,7 +624,7 @@ pub fn run_curve(c: &CurveConfig, progress: Progress<'_>) -> Result<Curve, Trade
         .enumerate()
     {
         progress("uniform b-bit networks", i, total);
-        points.push(run.uniform(b, repr)?);
+        points.push(run.uniform(&run.d.net, b, repr, Quantizer::MinMax)?);
     }
     // PANN traversal over R for every b̃x (this also measures E_add on the grid).
     let mut grids = Vec::new();
@@ -543,7 +633,7 @@ pub fn run_curve(c: &CurveConfig, progress: Progress<'_>) -> Result<Curve, Trade
         let mut rows = Vec::new();
         for (j, &r) in c.r_grid.iter().enumerate() {
             progress("PANN over R", i * c.r_grid.len() + j, total);
-            let p = run.pann(ab, r, None, true)?;
+            let p = run.pann(&run.d.net, ab, r, None, true)?;
             let energies = inner_macs
                 .iter()
                 .map(|&(m, _)| (m, p.layers[m].energy.clone()))
@@ -562,7 +652,7 @@ pub fn run_curve(c: &CurveConfig, progress: Progress<'_>) -> Result<Curve, Trade
     // PANN at every budget.
     let uniforms: Vec<Point> = points
         .iter()
-        .filter(|p| p.method.starts_with("uniform"))
+        .filter(|p| p.is_budget_uniform())
         .cloned()
         .collect();
     let total = uniforms.len() * Accounting::ALL.len();
@@ -576,7 +666,7 @@ pub fn run_curve(c: &CurveConfig, progress: Progress<'_>) -> Result<Curve, Trade
             let mut found = Vec::new();
             for (ab, g) in &grids {
                 let r = g.solve(budget - edge, a);
-                let mut p = run.pann(*ab, r, Some(g), c.test_every_candidate)?;
+                let mut p = run.pann(&run.d.net, *ab, r, Some(g), c.test_every_candidate)?;
                 p.budget = u.budget.clone();
                 p.accounting = Some(a);
                 p.budget_fj = Some(budget);
@@ -598,11 +688,15 @@ pub fn run_curve(c: &CurveConfig, progress: Progress<'_>) -> Result<Curve, Trade
                     found[best].r.unwrap_or(1.0),
                 );
                 let g = &grids.iter().find(|(b, _)| *b == ab).expect("grid").1;
-                found[best].top1 = run.pann(ab, r, Some(g), true)?.top1;
+                found[best].top1 = run.pann(&run.d.net, ab, r, Some(g), true)?.top1;
             }
             points.extend(found);
         }
     }
+    // Fine-tuned networks shipped next to the weights.
+    let qat = crate::nn::qat::shipped(&c.data_dir, c.model, c.dataset)?;
+    let qat_points = run.qat(&qat, &points, progress)?;
+    points.extend(qat_points);
     progress("done", 1, 1);
     Ok(Curve {
         model: c.model.name().into(),

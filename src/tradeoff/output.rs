@@ -200,7 +200,7 @@ pub fn budget_table(c: &Curve) -> String {
         "{} on {} ({} test images, {} held-out), float top-1 {float:.2} %\n{:<12} {:<9} {:>14} {:>9} {:>5} {:>7} {:>9} {:>10}  held-out top-1 per b̃x\n",
         c.model, c.dataset, c.images, c.heldout_images, "budget", "account.", "fJ/inference", "uniform", "b̃x", "R", "PANN", "PANN-float"
     );
-    for u in c.points.iter().filter(|p| p.method.starts_with("uniform")) {
+    for u in c.points.iter().filter(|p| p.is_budget_uniform()) {
         for a in Accounting::ALL {
             let cands: Vec<&Point> = c
                 .points

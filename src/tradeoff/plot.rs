@@ -1,7 +1,8 @@
 //! The power–accuracy figure of a [`Curve`]: top-1 against energy per inference (log scale),
 //! one panel per accounting; uniform b-bit networks on a two's-complement and on an unsigned
 //! MAC, the PANN traversal over R (at the b̃x the held-out split chose most often)
-//! and PANN at each budget (the chosen b̃x), float as a horizontal line.
+//! and PANN at each budget (the chosen b̃x), float as a horizontal line; fine-tuned networks
+//! when the curve has them (uniform b-bit, PANN at its budget and over R).
 
 use super::curve::{Curve, Point};
 use super::energy::Accounting;
@@ -14,6 +15,9 @@ const TWOS: RGBColor = RGBColor(0xc4, 0x4e, 0x52);
 const UNS: RGBColor = RGBColor(0xdd, 0x84, 0x52);
 const PANN: RGBColor = RGBColor(0x4c, 0x72, 0xb0);
 const BUDGET: RGBColor = RGBColor(0x55, 0xa8, 0x68);
+const PANN_QAT: RGBColor = RGBColor(0x81, 0x72, 0xb3);
+const UNIFORM_QAT: RGBColor = RGBColor(0x8c, 0x1c, 0x13);
+const PANN_QAT_BUDGET: RGBColor = RGBColor(0x3b, 0x1f, 0x6e);
 
 fn err(e: impl std::fmt::Display) -> String {
     format!("plot: {e}")
@@ -95,6 +99,26 @@ where
         p.method == "pann" && p.budget == "curve" && p.act_bits == ab
     });
     let budget = series(c, a, |p| p.method == "pann" && p.chosen);
+    // Fine-tuned networks: uniform b-bit, PANN at its budget, PANN traversals over R.
+    let uqat = series(c, a, |p| p.method == "uniform-qat");
+    let pqat = series(c, a, |p| {
+        p.method == "pann-qat" && !p.budget.starts_with("curve")
+    });
+    let mut tags: Vec<&str> = c
+        .points
+        .iter()
+        .filter(|p| p.method == "pann-qat")
+        .filter_map(|p| p.budget.strip_prefix("curve:"))
+        .collect();
+    tags.dedup();
+    let traversals: Vec<(String, Vec<(f64, f64)>)> = tags
+        .iter()
+        .map(|t| {
+            let b = format!("curve:{t}");
+            let v = series(c, a, |p| p.method == "pann-qat" && p.budget == b);
+            (format!("PANN fine-tuned at {t}, over R"), v)
+        })
+        .collect();
     let float = c
         .points
         .iter()
@@ -105,6 +129,9 @@ where
         .chain(&uns)
         .chain(&curve)
         .chain(&budget)
+        .chain(&uqat)
+        .chain(&pqat)
+        .chain(traversals.iter().flat_map(|t| &t.1))
         .collect();
     let xmin = all
         .iter()
@@ -143,13 +170,31 @@ where
             .label(format!("float {f:.2} %"))
             .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], BLACK));
     }
-    let styles: [Style<'_>; 4] = [
+    let mut styles: Vec<Style<'_>> = vec![
         (&twos, TWOS, "uniform b-bit, two's-compl. MAC", true),
         (&uns, UNS, "uniform b-bit, unsigned MAC", true),
         (&curve, PANN, "PANN over R", true),
         (&budget, BUDGET, "PANN at each budget (chosen b̃x)", false),
     ];
+    const TRAVERSAL: [RGBColor; 3] = [
+        PANN_QAT,
+        RGBColor(0xda, 0x8b, 0xc3),
+        RGBColor(0x93, 0x78, 0x60),
+    ];
+    for (i, (label, pts)) in traversals.iter().enumerate() {
+        styles.push((pts, TRAVERSAL[i % TRAVERSAL.len()], label.as_str(), true));
+    }
+    styles.push((
+        &pqat,
+        PANN_QAT_BUDGET,
+        "PANN fine-tuned, at its budget",
+        false,
+    ));
+    styles.push((&uqat, UNIFORM_QAT, "uniform b-bit fine-tuned", true));
     for (pts, color, label, line) in styles {
+        if pts.is_empty() {
+            continue;
+        }
         if line {
             chart
                 .draw_series(LineSeries::new(pts.iter().copied(), color.stroke_width(2)))

@@ -269,3 +269,85 @@ fn eval_and_streams_outputs_are_byte_identical_at_1_2_and_7_threads() {
     assert_eq!(one, run("2"));
     assert_eq!(one, run("7"));
 }
+
+/// `pann train --pann | --uniform` (feature `train`): bad input fails before any training.
+#[cfg(feature = "train")]
+#[test]
+fn fine_tuning_refuses_bad_r_missing_or_foreign_weights_in_one_line() {
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("ft.safetensors");
+    let out = out.to_str().unwrap();
+    let base = [
+        "train",
+        "--model",
+        "lenet5",
+        "--dataset",
+        "fashion-mnist",
+        "--out",
+        out,
+    ];
+    let with = |extra: &[&str]| -> Vec<String> {
+        base.iter().chain(extra).map(|s| s.to_string()).collect()
+    };
+    let run = |args: Vec<String>, needle: &str| {
+        let a: Vec<&str> = args.iter().map(String::as_str).collect();
+        assert_error(&a, needle);
+        assert!(!std::path::Path::new(out).exists(), "nothing written");
+    };
+    run(with(&["--pann", "--r", "0", "--act-bits", "3"]), "--r 0");
+    run(
+        with(&["--pann", "--r", "-1", "--act-bits", "3"]),
+        "positive",
+    );
+    run(with(&["--pann", "--r", "1", "--act-bits", "9"]), "act-bits");
+    run(with(&["--pann", "--act-bits", "3"]), "--r");
+    run(with(&["--uniform", "--bits", "1"]), "bits");
+    run(
+        with(&[
+            "--pann",
+            "--r",
+            "1",
+            "--act-bits",
+            "3",
+            "--from",
+            "/nonexistent/w.safetensors",
+        ]),
+        "--from /nonexistent/w.safetensors",
+    );
+    run(
+        with(&[
+            "--pann",
+            "--r",
+            "1",
+            "--act-bits",
+            "3",
+            "--from",
+            "data/weights/mlp_fashion-mnist.safetensors",
+        ]),
+        "not lenet5 weights",
+    );
+}
+
+/// The default build has no candle: `cargo tree` without features lists no candle crate (and
+/// without the feature the binary has no `train` subcommand).
+#[test]
+fn default_build_is_free_of_candle() {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let o = Command::new(cargo)
+        .args(["tree", "--offline", "-e", "normal", "--prefix", "none"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let tree = String::from_utf8_lossy(&o.stdout);
+    assert!(tree.lines().any(|l| l.starts_with("pann ")), "{tree}");
+    assert!(!tree.contains("candle"), "{tree}");
+    if !cfg!(feature = "train") {
+        let help = pann(&["--help"]);
+        let text = String::from_utf8_lossy(&help.stdout);
+        assert!(
+            !text.lines().any(|l| l.trim_start().starts_with("train ")),
+            "{text}"
+        );
+    }
+}

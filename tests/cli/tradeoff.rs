@@ -167,6 +167,59 @@ fn curve_quick_writes_csv_svg_png_with_the_documented_columns() {
     assert!(dir.join("layers.csv").exists());
 }
 
+#[test]
+fn curve_has_rows_of_the_shipped_fine_tuned_networks() {
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("c");
+    let o = pann(&[
+        "curve",
+        "--model",
+        "lenet5",
+        "--dataset",
+        "fashion-mnist",
+        "--quick",
+        "--limit",
+        "100",
+        "--act-bits",
+        "3",
+        "--r",
+        "0.5,2",
+        "--quiet",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("pann-qat"), "{stdout}");
+    let csv = std::fs::read_to_string(dir.join("curve.csv")).unwrap();
+    let mut r = csv::Reader::from_reader(csv.as_bytes());
+    let rows: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).collect();
+    let count = |method: &str, budget: &str| {
+        rows.iter()
+            .filter(|r| &r[2] == method && &r[7] == budget)
+            .count()
+    };
+    for b in ["twos-2", "twos-3"] {
+        // The budget point (one accounting) and the traversal over the grid (both).
+        assert_eq!(count("pann-qat", b), 1, "pann-qat at {b}");
+        assert_eq!(
+            count("pann-qat", &format!("curve:{b}")),
+            2 * 2,
+            "traversal of {b}"
+        );
+        assert_eq!(count("uniform-qat", b), 2, "uniform-qat at {b}");
+    }
+    let qat = rows
+        .iter()
+        .find(|r| &r[2] == "pann-qat" && &r[7] == "twos-2")
+        .unwrap();
+    assert!(
+        !qat[9].is_empty() && !qat[10].is_empty(),
+        "budget and energy"
+    );
+    assert!(qat[14].parse::<f64>().unwrap() > 50.0, "top-1 {}", &qat[14]);
+}
+
 macro_rules! rejects {
     ($name:ident, [$($arg:expr),*], $needle:expr) => {
         #[test]

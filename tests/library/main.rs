@@ -11,6 +11,7 @@ mod nn_float;
 mod nn_gate_level;
 mod nn_int;
 mod nn_pann;
+mod nn_qat;
 mod nn_stream;
 mod nn_train;
 mod parsers_never_panic;
