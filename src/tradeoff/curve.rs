@@ -293,7 +293,6 @@ fn uniform_config(c: &CurveConfig, b: u32, repr: Repr, quantizer: Quantizer) -> 
         quantizer,
         calib_size: c.calib_size,
         seed: c.seed,
-        quantizer: c.ptq.act_quantizer,
         bias_correction: c.ptq.bias_correction,
         ..QuantConfig::default()
     }
@@ -575,7 +574,7 @@ pub fn run_curve(c: &CurveConfig, progress: Progress<'_>) -> Result<Curve, Trade
     // Edge layers: the unsigned 8×8 MAC under the 8-bit network's streams.
     let q8 = QuantNet::build(
         &d.net,
-        &uniform_config(c, 8, Repr::Unsigned, Quantizer::MinMax),
+        &uniform_config(c, 8, Repr::Unsigned, c.ptq.act_quantizer),
         &d.calib,
     )?;
     let n = q8.layers.len();
@@ -624,7 +623,7 @@ pub fn run_curve(c: &CurveConfig, progress: Progress<'_>) -> Result<Curve, Trade
         .enumerate()
     {
         progress("uniform b-bit networks", i, total);
-        points.push(run.uniform(&run.d.net, b, repr, Quantizer::MinMax)?);
+        points.push(run.uniform(&run.d.net, b, repr, c.ptq.act_quantizer)?);
     }
     // PANN traversal over R for every b̃x (this also measures E_add on the grid).
     let mut grids = Vec::new();
