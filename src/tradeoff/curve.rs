@@ -38,7 +38,7 @@ use crate::nn::idx::{Dataset, DatasetId, Split};
 use crate::nn::model::{ModelId, Network};
 use crate::nn::pann::{heldout_split, PannConfig, PannNet, PtqOptions};
 use crate::nn::qnet::{calibration_slice, QuantNet};
-use crate::nn::quant::{QuantConfig, Quantizer};
+use crate::nn::quant::QuantConfig;
 use std::path::PathBuf;
 
 /// What a curve run computes.
@@ -260,7 +260,7 @@ fn load(c: &CurveConfig) -> Result<Data, TradeoffError> {
     if let Some(n) = c.limit {
         test = test.head(n);
     }
-    let pc = pann_config(c, 8, 1.0);
+    let pc = pann_config(c, 8, 1.0, c.ptq);
     Ok(Data {
         calib: calibration_slice(&train, c.calib_size, c.seed),
         heldout: heldout_split(&train, &pc, c.heldout),
@@ -270,7 +270,7 @@ fn load(c: &CurveConfig) -> Result<Data, TradeoffError> {
     })
 }
 
-fn pann_config(c: &CurveConfig, act_bits: u32, r: f64) -> PannConfig {
+fn pann_config(c: &CurveConfig, act_bits: u32, r: f64, ptq: PtqOptions) -> PannConfig {
     PannConfig {
         model: c.model,
         dataset: c.dataset,
@@ -278,22 +278,23 @@ fn pann_config(c: &CurveConfig, act_bits: u32, r: f64) -> PannConfig {
         act_bits,
         calib_size: c.calib_size,
         seed: c.seed,
-        granularity: c.ptq.granularity,
-        act_quantizer: c.ptq.act_quantizer,
-        bias_correction: c.ptq.bias_correction,
+        granularity: ptq.granularity,
+        act_quantizer: ptq.act_quantizer,
+        bias_correction: ptq.bias_correction,
         ..PannConfig::default()
     }
 }
 
-fn uniform_config(c: &CurveConfig, b: u32, repr: Repr, quantizer: Quantizer) -> QuantConfig {
+/// `ptq`: the activation clipping rule (`quantizer`) and bias correction.
+fn uniform_config(c: &CurveConfig, b: u32, repr: Repr, ptq: PtqOptions) -> QuantConfig {
     QuantConfig {
         wbits: b,
         abits: b,
         repr,
-        quantizer,
+        quantizer: ptq.act_quantizer,
         calib_size: c.calib_size,
         seed: c.seed,
-        bias_correction: c.ptq.bias_correction,
+        bias_correction: ptq.bias_correction,
         ..QuantConfig::default()
     }
 }
@@ -318,13 +319,9 @@ impl Run<'_> {
         net: &Network,
         b: u32,
         repr: Repr,
-        quantizer: Quantizer,
+        ptq: PtqOptions,
     ) -> Result<Point, TradeoffError> {
-        let q = QuantNet::build(
-            net,
-            &uniform_config(self.c, b, repr, quantizer),
-            &self.d.calib,
-        )?;
+        let q = QuantNet::build(net, &uniform_config(self.c, b, repr, ptq), &self.d.calib)?;
         let n = q.layers.len();
         let spec = mac(if repr == Repr::Twos { b + 1 } else { b }, b, repr)?;
         let mut layers = Vec::new();
@@ -379,8 +376,9 @@ impl Run<'_> {
         r: f64,
         grid: Option<&PannGrid>,
         test: bool,
+        ptq: PtqOptions,
     ) -> Result<Point, TradeoffError> {
-        let p = PannNet::build(net, &pann_config(self.c, act_bits, r), &self.d.calib)?;
+        let p = PannNet::build(net, &pann_config(self.c, act_bits, r, ptq), &self.d.calib)?;
         let spec = mac(act_bits, 2, Repr::Unsigned)?;
         let mut layers = Vec::new();
         let (mut bops, mut abs_q, mut weights) = (0u64, 0.0, 0usize);
@@ -434,7 +432,9 @@ impl Run<'_> {
 
 impl Run<'_> {
     /// Rows of the fine-tuned networks `qat` (see [`crate::nn::qat`]), each quantized exactly
-    /// as the post-training rows and charged under its own streams: `uniform-qat` at its bits
+    /// as it was fine-tuned (per-layer Δw, min-max activations, its own clipping rule for
+    /// `uniform-qat`, no bias correction; the curve's post-training options do not apply)
+    /// and charged under its own streams: `uniform-qat` at its bits
     /// (two's-complement MAC, budget `twos-b`); `pann-qat` at the (b̃x, R) it was trained at
     /// (budget and accounting from its provenance, `budget_fj` that of the uniform network
     /// of that budget in `points`) and, for the deployment-time traversal, at every R of the
@@ -458,7 +458,11 @@ impl Run<'_> {
             let method = w.prov.method.curve_method().to_string();
             match w.prov.method {
                 QatMethod::Uniform { bits, quantizer } => {
-                    let mut p = self.uniform(&w.net, bits, Repr::Twos, quantizer)?;
+                    let trained = PtqOptions {
+                        act_quantizer: quantizer,
+                        ..PtqOptions::default()
+                    };
+                    let mut p = self.uniform(&w.net, bits, Repr::Twos, trained)?;
                     p.method = method;
                     p.calib_top1 = None;
                     out.push(p);
@@ -472,7 +476,8 @@ impl Run<'_> {
                             .find(|a| a.name() == name)
                             .unwrap_or(Accounting::Datapath)
                     });
-                    let mut p = self.pann(&w.net, act_bits, r, None, true)?;
+                    let mut p =
+                        self.pann(&w.net, act_bits, r, None, true, PtqOptions::default())?;
                     p.method = method.clone();
                     p.calib_top1 = None;
                     p.budget = budget.clone().unwrap_or_else(|| "trained".into());
@@ -488,7 +493,8 @@ impl Run<'_> {
                     let tag = budget.unwrap_or_else(|| w.prov.method.tag());
                     for &rg in &self.c.r_grid {
                         progress("fine-tuned networks", out.len(), total);
-                        let mut p = self.pann(&w.net, act_bits, rg, None, true)?;
+                        let mut p =
+                            self.pann(&w.net, act_bits, rg, None, true, PtqOptions::default())?;
                         p.method = method.clone();
                         p.calib_top1 = None;
                         p.budget = format!("curve:{tag}");
@@ -574,7 +580,7 @@ pub fn run_curve(c: &CurveConfig, progress: Progress<'_>) -> Result<Curve, Trade
     // Edge layers: the unsigned 8×8 MAC under the 8-bit network's streams.
     let q8 = QuantNet::build(
         &d.net,
-        &uniform_config(c, 8, Repr::Unsigned, c.ptq.act_quantizer),
+        &uniform_config(c, 8, Repr::Unsigned, c.ptq),
         &d.calib,
     )?;
     let n = q8.layers.len();
@@ -623,7 +629,7 @@ pub fn run_curve(c: &CurveConfig, progress: Progress<'_>) -> Result<Curve, Trade
         .enumerate()
     {
         progress("uniform b-bit networks", i, total);
-        points.push(run.uniform(&run.d.net, b, repr, c.ptq.act_quantizer)?);
+        points.push(run.uniform(&run.d.net, b, repr, c.ptq)?);
     }
     // PANN traversal over R for every b̃x (this also measures E_add on the grid).
     let mut grids = Vec::new();
@@ -632,7 +638,7 @@ pub fn run_curve(c: &CurveConfig, progress: Progress<'_>) -> Result<Curve, Trade
         let mut rows = Vec::new();
         for (j, &r) in c.r_grid.iter().enumerate() {
             progress("PANN over R", i * c.r_grid.len() + j, total);
-            let p = run.pann(&run.d.net, ab, r, None, true)?;
+            let p = run.pann(&run.d.net, ab, r, None, true, c.ptq)?;
             let energies = inner_macs
                 .iter()
                 .map(|&(m, _)| (m, p.layers[m].energy.clone()))
@@ -665,7 +671,7 @@ pub fn run_curve(c: &CurveConfig, progress: Progress<'_>) -> Result<Curve, Trade
             let mut found = Vec::new();
             for (ab, g) in &grids {
                 let r = g.solve(budget - edge, a);
-                let mut p = run.pann(&run.d.net, *ab, r, Some(g), c.test_every_candidate)?;
+                let mut p = run.pann(&run.d.net, *ab, r, Some(g), c.test_every_candidate, c.ptq)?;
                 p.budget = u.budget.clone();
                 p.accounting = Some(a);
                 p.budget_fj = Some(budget);
@@ -687,7 +693,7 @@ pub fn run_curve(c: &CurveConfig, progress: Progress<'_>) -> Result<Curve, Trade
                     found[best].r.unwrap_or(1.0),
                 );
                 let g = &grids.iter().find(|(b, _)| *b == ab).expect("grid").1;
-                found[best].top1 = run.pann(&run.d.net, ab, r, Some(g), true)?.top1;
+                found[best].top1 = run.pann(&run.d.net, ab, r, Some(g), true, c.ptq)?.top1;
             }
             points.extend(found);
         }

@@ -170,30 +170,37 @@ fn curve_quick_writes_csv_svg_png_with_the_documented_columns() {
 #[test]
 fn curve_has_rows_of_the_shipped_fine_tuned_networks() {
     let out = tempfile::tempdir().unwrap();
-    let dir = out.path().join("c");
-    let o = pann(&[
-        "curve",
-        "--model",
-        "lenet5",
-        "--dataset",
-        "fashion-mnist",
-        "--quick",
-        "--limit",
-        "100",
-        "--act-bits",
-        "3",
-        "--r",
-        "0.5,2",
-        "--quiet",
-        "--out",
-        dir.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(stdout.contains("pann-qat"), "{stdout}");
-    let csv = std::fs::read_to_string(dir.join("curve.csv")).unwrap();
-    let mut r = csv::Reader::from_reader(csv.as_bytes());
-    let rows: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).collect();
+    let run = |name: &str, ptq: &[&str]| {
+        let dir = out.path().join(name);
+        let mut args = vec![
+            "curve",
+            "--model",
+            "lenet5",
+            "--dataset",
+            "fashion-mnist",
+            "--quick",
+            "--limit",
+            "100",
+            "--act-bits",
+            "3",
+            "--r",
+            "0.5,2",
+            "--quiet",
+            "--out",
+            dir.to_str().unwrap(),
+        ];
+        args.extend_from_slice(ptq);
+        let o = pann(&args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let stdout = String::from_utf8_lossy(&o.stdout);
+        assert!(stdout.contains("pann-qat"), "{stdout}");
+        let csv = std::fs::read_to_string(dir.join("curve.csv")).unwrap();
+        let mut r = csv::Reader::from_reader(csv.as_bytes());
+        r.records()
+            .map(|x| x.unwrap())
+            .collect::<Vec<csv::StringRecord>>()
+    };
+    let rows = run("c", &[]);
     let count = |method: &str, budget: &str| {
         rows.iter()
             .filter(|r| &r[2] == method && &r[7] == budget)
@@ -218,6 +225,20 @@ fn curve_has_rows_of_the_shipped_fine_tuned_networks() {
         "budget and energy"
     );
     assert!(qat[14].parse::<f64>().unwrap() > 50.0, "top-1 {}", &qat[14]);
+    // The fine-tuned networks are quantized as they were trained: the curve's post-training
+    // options (clipping rule, bias correction) change the post-training rows, not these.
+    let other = run("aciq", &["--act-quantizer", "aciq", "--bias-correction"]);
+    // (R, budget, accounting, top-1) of every row of `method` (the energy of the 8-bit edge
+    // layers, charged identically for every method, follows the options).
+    let top1 = |rows: &[csv::StringRecord], method: &str| -> Vec<String> {
+        rows.iter()
+            .filter(|r| r[2].starts_with(method))
+            .map(|r| [5, 7, 8, 14].map(|i| &r[i]).join(","))
+            .collect()
+    };
+    assert_eq!(top1(&rows, "pann-qat"), top1(&other, "pann-qat"));
+    assert_eq!(top1(&rows, "uniform-qat"), top1(&other, "uniform-qat"));
+    assert_ne!(top1(&rows, "uniform"), top1(&other, "uniform"));
 }
 
 macro_rules! rejects {
