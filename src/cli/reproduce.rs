@@ -249,8 +249,8 @@ pub fn run(a: ReproduceArgs) -> Result<()> {
         list.push(tag(claims::claim5(curve, allowed_gap(&curve.dataset), 0.5)));
         list.push(tag(claims::claim6(curve, 0.5)));
         list.push(tag(claims::claim7(curve)));
+        list.push(tag(claims::claim8(curve)));
     }
-    list.push(claims::claim8());
 
     let write_start = Instant::now();
     prepare_dir(&a.out)?;
