@@ -5,6 +5,7 @@
 use crate::circuits::driver::RegisterMap;
 use crate::circuits::{MacDriver, MacState, Unit, ValidMacSpec};
 use crate::netlist::Netlist;
+use crate::sim::open::OpenOutputs;
 use crate::sim::zero_delay::RunStats;
 use crate::sim::{Activity, Driver, PortVectors, ZeroDelaySim};
 use crate::stream::{
@@ -310,7 +311,21 @@ pub fn simulate(
     cfg: &SimConfig,
     progress: &mut dyn FnMut(u64),
 ) -> Result<(Activity, RunStats), SimError> {
-    let sim = ZeroDelaySim::new(n);
+    simulate_following(n, cfg, None, progress)
+}
+
+/// [`simulate`], also counting the toggles of the cells' open outputs `open`
+/// ([`Activity::open`]).
+pub fn simulate_following(
+    n: &Netlist,
+    cfg: &SimConfig,
+    open: Option<&OpenOutputs>,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(Activity, RunStats), SimError> {
+    let mut sim = ZeroDelaySim::new(n);
+    if let Some(o) = open {
+        sim = sim.with_open_outputs(o.clone());
+    }
     let mut act = Activity::new(n.len());
     let mut stats = RunStats::default();
     for_each_batch(n, cfg, progress, &mut |drv, init, overlap| {

@@ -265,7 +265,7 @@ impl<'a> EnergyMeter<'a> {
 
     /// [`Self::per_net`], also charging the internal energy of cells' open outputs (a GF180
     /// full adder's sum, when `maj3` is its carry): `open[i]` = toggles of the open output
-    /// of the cell driving net `i` (see [`crate::experiment::open_output_toggles`]), added to
+    /// of the cell driving net `i` (the fast simulators' [`crate::sim::Activity::open`]), added to
     /// that net's `internal_fj`. `None` charges none (they are unknown).
     pub fn per_net_with_open(&self, a: &Activity, open: Option<&[u64]>) -> Vec<NetEnergy> {
         let v2 = self.lib.voltage_v * self.lib.voltage_v;

@@ -13,6 +13,7 @@ mod nn_int;
 mod nn_pann;
 mod nn_stream;
 mod nn_train;
+mod open_outputs;
 mod parsers_never_panic;
 mod sim_equivalence;
 mod timed_equivalence;
