@@ -38,6 +38,24 @@ pub struct SimConfig {
     pub data_dir: Option<std::path::PathBuf>,
 }
 
+impl SimConfig {
+    /// The generated circuit `spec` on `cycles` uniform operand pairs drawn with `seed`,
+    /// output-stationary.
+    pub fn uniform(spec: ValidMacSpec, cycles: u64, seed: u64) -> SimConfig {
+        SimConfig {
+            spec,
+            stream: StreamSpec::Synthetic {
+                dist: crate::stream::Dist::Uniform,
+            },
+            dataflow: Dataflow::OutputStationary,
+            cycles,
+            seed,
+            imported: None,
+            data_dir: None,
+        }
+    }
+}
+
 /// Which ports of an imported netlist the operand stream drives.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct ImportedPorts {

@@ -71,10 +71,10 @@ impl CircuitArgs {
     }
 }
 
-/// The run options `simulate` and `crosscheck` share (the stream, dataflow and cycle count
-/// each declare with their own help and defaults).
+/// Where a stream's data comes from: the images of an nn: stream, its data directory, the
+/// seed of a synthetic one (`simulate`, `crosscheck`, `predict`).
 #[derive(Args, Clone, Debug)]
-pub struct RunArgs {
+pub struct StreamSourceArgs {
     /// Test images of an nn: stream (the first ones of the test split).
     #[arg(long, default_value_t = DEFAULT_IMAGES)]
     pub images: usize,
@@ -84,6 +84,30 @@ pub struct RunArgs {
     /// Seed of synthetic streams.
     #[arg(long, default_value_t = DEFAULT_SEED)]
     pub seed: u64,
+}
+
+impl StreamSourceArgs {
+    /// `stream`, an nn: stream over --images images.
+    pub fn stream(&self, stream: &StreamSpec) -> StreamSpec {
+        let mut stream = stream.clone();
+        if let StreamSpec::Nn { images, .. } = &mut stream {
+            *images = self.images;
+        }
+        stream
+    }
+
+    /// The data directory (see [`data_dir`]).
+    pub fn data_dir(&self) -> PathBuf {
+        data_dir(&self.data_dir)
+    }
+}
+
+/// The run options `simulate` and `crosscheck` share (the stream, dataflow and cycle count
+/// each declare with their own help and defaults).
+#[derive(Args, Clone, Debug)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub source: StreamSourceArgs,
     #[command(flatten)]
     pub library: LibraryArgs,
     #[command(flatten)]
@@ -100,21 +124,17 @@ impl RunArgs {
         dataflow: Dataflow,
         cycles: Option<u64>,
     ) -> pann::experiment::Request {
-        let mut stream = stream.clone();
-        if let StreamSpec::Nn { images, .. } = &mut stream {
-            *images = self.images;
-        }
         pann::experiment::Request {
-            stream,
+            stream: self.source.stream(stream),
             dataflow,
             cycles,
-            seed: self.seed,
+            seed: self.source.seed,
             cells: self.library.cells.clone(),
             delay: self.library.delay,
             clock_ns: self.energy.clock_ns,
             wire_cap_ff: self.energy.wire_cap_ff,
             command: command_line(),
-            data_dir: Some(data_dir(&self.data_dir)),
+            data_dir: Some(self.source.data_dir()),
             ..pann::experiment::Request::new(circuit)
         }
     }

@@ -449,17 +449,7 @@ mod tests {
     fn per_component_cell_energies_sum_to_the_sign_off_total() {
         let spec = MacSpec::default().validate().unwrap();
         let n = circuits::build(&spec);
-        let cfg = SimConfig {
-            spec,
-            stream: crate::stream::StreamSpec::Synthetic {
-                dist: crate::stream::Dist::Uniform,
-            },
-            dataflow: crate::stream::Dataflow::OutputStationary,
-            cycles: 300,
-            seed: 1,
-            imported: None,
-            data_dir: None,
-        };
+        let cfg = SimConfig::uniform(spec, 300, 1);
         let act = simulate(&n, &cfg, &mut |_| {}).unwrap().0;
         let lib = CellLibrary::load("gf180_tt_025C_5v00").unwrap();
         let r = EnergyMeter::new(&n, &lib, EnergyOptions::default()).measure(&act);

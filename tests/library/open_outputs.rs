@@ -18,7 +18,6 @@ use pann::sim::reference::{self, PortValues};
 use pann::sim::timed::TimedSim;
 use pann::sim::{PortVectors, ZeroDelaySim};
 use pann::simulate::{simulate_following, SimConfig};
-use pann::stream::{Dataflow, Dist, StreamSpec};
 use rand::{Rng, SeedableRng};
 
 /// A full adder's sum on every 3-input gate, and a few nodes of random truth tables over
@@ -146,17 +145,7 @@ fn gf180_mac_open_sums_in_the_fast_runs_equal_the_reference_pass() {
         .validate()
         .unwrap();
         let n = build(&spec);
-        let cfg = SimConfig {
-            spec,
-            stream: StreamSpec::Synthetic {
-                dist: Dist::Uniform,
-            },
-            dataflow: Dataflow::OutputStationary,
-            cycles: 1500,
-            seed: 3,
-            imported: None,
-            data_dir: None,
-        };
+        let cfg = SimConfig::uniform(spec, 1500, 3);
         let open = MappedNetlist::followed(&n, &lib).unwrap();
         assert!(!open.is_empty(), "GF180 maps maj3 to a full adder");
         let zero = simulate_following(&n, &cfg, Some(&open), &mut |_| {})

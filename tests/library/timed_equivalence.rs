@@ -135,7 +135,6 @@ fn batched_timed_runs_equal_one_run_of_the_whole_stream() {
     use pann::circuits::driver::RegisterMap;
     use pann::circuits::{build, MacDriver, MacSpec, MacState};
     use pann::simulate::{open_stream, SimConfig, BATCH};
-    use pann::stream::{Dataflow, Dist, StreamSpec};
     let spec = MacSpec {
         bx: 3,
         bw: 3,
@@ -145,17 +144,7 @@ fn batched_timed_runs_equal_one_run_of_the_whole_stream() {
     .validate()
     .unwrap();
     let n = build(&spec);
-    let cfg = SimConfig {
-        spec,
-        stream: StreamSpec::Synthetic {
-            dist: Dist::Uniform,
-        },
-        dataflow: Dataflow::OutputStationary,
-        cycles: 2 * BATCH as u64 + 777,
-        seed: 9,
-        imported: None,
-        data_dir: None,
-    };
+    let cfg = SimConfig::uniform(spec, 2 * BATCH as u64 + 777, 9);
     let model = DelayModel::Cells(DelayTable::default_cells());
     let mut listed = Vec::new();
     let mut keep = |s: &[u32]| listed.extend_from_slice(s);
