@@ -13,9 +13,11 @@
 //! [`Activity::open`](super::Activity::open) holds the counts per net of the gate whose cell
 //! has the output, for [`crate::energy::EnergyMeter::measure_with_open`].
 
-use super::pins::Derived;
+use super::event::{self, baseline_values};
+use super::pins::{Derived, DerivedActivity, PinNames};
 use super::program::{block_toggles, Word, K};
-use crate::netlist::NetId;
+use super::reference::{self, PortValues};
+use crate::netlist::{NetId, Netlist};
 
 /// One followed node: the gate it is charged to, its truth table and inputs.
 #[derive(Clone, Copy, Debug)]
@@ -231,6 +233,40 @@ impl TickChanges {
         }
         self.dirty.clear();
     }
+}
+
+/// The reference twin of the fast counts: per net of the gate charged, the toggles of
+/// `nodes` when `vectors` run through `n` from reset in the scalar reference (`delays` =
+/// `None`) or the event-driven reference with per-net `delays` (ticks), each node followed as
+/// the pin-level VCD and SAIF write it ([`DerivedActivity`](super::pins::DerivedActivity)).
+pub fn reference_toggles(
+    n: &Netlist,
+    nodes: &[(NetId, Derived)],
+    vectors: &[PortValues],
+    delays: Option<&[u32]>,
+) -> Vec<u64> {
+    let mut t = vec![0u64; n.len()];
+    let Some(first) = vectors.first() else {
+        return t;
+    };
+    let names = PinNames {
+        derived: nodes.iter().map(|(_, d)| d.clone()).collect(),
+        ..PinNames::default()
+    };
+    // Only toggles are used: any period longer than a cycle's settle time will do.
+    let mut d = DerivedActivity::new(&names, &baseline_values(n, first), u32::MAX / 4);
+    match delays {
+        None => {
+            reference::simulate_with(n, vectors, &mut d);
+        }
+        Some(delays) => {
+            event::simulate(n, delays, vectors, &mut d);
+        }
+    }
+    for ((g, _), r) in nodes.iter().zip(&d.records) {
+        t[g.idx()] += r.1;
+    }
+    t
 }
 
 #[cfg(test)]

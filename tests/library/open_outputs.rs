@@ -1,7 +1,7 @@
 //! Cells' open outputs (GF180's full-adder sum, left open where `maj3` is its carry) counted
-//! by the fast simulators in the same pass as the nets equal their reference twin: a
-//! [`DerivedActivity`] following each node through the scalar reference (zero delay) or the
-//! event-driven reference (timed), as the pin-level VCD and SAIF write it, at any
+//! by the fast simulators in the same pass as the nets equal their reference twin
+//! ([`pann::sim::open::reference_toggles`]: each node followed through the scalar reference
+//! or the event-driven reference, as the pin-level VCD and SAIF write it), at any
 //! segmentation; and on GF180 MACs, the second reference pass the experiment used to make.
 
 use pann::circuits::{build, MacSpec, MultArch};
@@ -11,10 +11,8 @@ use pann::experiment::DelayKind;
 use pann::netlist::random::{random_netlist, random_vectors};
 use pann::netlist::{GateKind, NetId, Netlist};
 use pann::sim::delay::{DelayModel, DelayTable};
-use pann::sim::event::{self, baseline_values};
-use pann::sim::open::OpenOutputs;
-use pann::sim::pins::{Derived, DerivedActivity, PinNames};
-use pann::sim::reference::{self, PortValues};
+use pann::sim::open::{reference_toggles as reference, OpenOutputs};
+use pann::sim::pins::Derived;
 use pann::sim::timed::TimedSim;
 use pann::sim::{PortVectors, ZeroDelaySim};
 use pann::simulate::{simulate_following, SimConfig};
@@ -46,34 +44,6 @@ fn nodes(n: &Netlist, seed: u64) -> Vec<(NetId, Derived)> {
         ));
     }
     v
-}
-
-/// The reference twin: per net of the gate charged, the node's toggles in a reference run
-/// (`delays`: `None` zero delay, else event-driven).
-fn reference(
-    n: &Netlist,
-    nodes: &[(NetId, Derived)],
-    vecs: &[PortValues],
-    delays: Option<&[u32]>,
-) -> Vec<u64> {
-    let names = PinNames {
-        derived: nodes.iter().map(|(_, d)| d.clone()).collect(),
-        ..PinNames::default()
-    };
-    let mut d = DerivedActivity::new(&names, &baseline_values(n, &vecs[0]), u32::MAX / 4);
-    match delays {
-        None => {
-            reference::simulate_with(n, vecs, &mut d);
-        }
-        Some(delays) => {
-            event::simulate(n, delays, vecs, &mut d);
-        }
-    }
-    let mut t = vec![0u64; n.len()];
-    for ((g, _), r) in nodes.iter().zip(&d.records) {
-        t[g.idx()] += r.1;
-    }
-    t
 }
 
 #[test]
