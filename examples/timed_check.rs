@@ -65,6 +65,7 @@ pub fn via_simulate(len: u64) -> u64 {
         imported: None,
         data_dir: None,
     };
-    let out = pann::glitch::simulate_timed(&n, &cfg, &model, &mut |_| {}, None, false).unwrap();
+    let out =
+        pann::glitch::simulate_timed(&n, &cfg, &model, &mut |_| {}, None, false, None).unwrap();
     out.timed.activity.toggles.iter().sum()
 }

@@ -4,6 +4,7 @@
 
 use crate::netlist::{GateKind, Netlist};
 use crate::sim::delay::DelayModel;
+use crate::sim::open::OpenOutputs;
 use crate::sim::timed::{glitch_report, GlitchRow, TimedActivity, TimedSim};
 use crate::sim::{Activity, ZeroDelaySim};
 use crate::simulate::{for_each_batch, merge_batch, SimConfig, SimError};
@@ -169,7 +170,8 @@ pub type SettleFn<'a> = &'a mut dyn FnMut(&[u32]);
 /// Simulate `cfg` on `n` (built from `cfg.spec`) at zero delay and under `model`, in batches
 /// (memory flat in the stream length). `progress` receives the cycles done after each batch;
 /// `settle`, if given, receives the settle times (ticks) of cycles 1, 2, … in order, a batch
-/// at a time; `levels` keeps each net's time-at-1 terms (for SAIF).
+/// at a time; `levels` keeps each net's time-at-1 terms (for SAIF); `open`, if given, are
+/// cells' open outputs whose toggles both runs count ([`Activity::open`]).
 pub fn simulate_timed(
     n: &Netlist,
     cfg: &SimConfig,
@@ -177,11 +179,16 @@ pub fn simulate_timed(
     progress: &mut dyn FnMut(u64),
     mut settle: Option<SettleFn<'_>>,
     levels: bool,
+    open: Option<&OpenOutputs>,
 ) -> Result<TimedOutcome, SimError> {
-    let zd = ZeroDelaySim::new(n);
-    let timed = TimedSim::new(n, model)
+    let mut zd = ZeroDelaySim::new(n);
+    let mut timed = TimedSim::new(n, model)
         .with_per_cycle_settle(settle.is_some())
         .with_levels(levels);
+    if let Some(o) = open {
+        zd = zd.with_open_outputs(o.clone());
+        timed = timed.with_open_outputs(o.clone());
+    }
     let mut out = TimedOutcome {
         zero: Activity::new(n.len()),
         timed: TimedActivity {

@@ -5,6 +5,7 @@
 use crate::circuits::driver::RegisterMap;
 use crate::circuits::{MacDriver, MacState, Unit, ValidMacSpec};
 use crate::netlist::Netlist;
+use crate::sim::open::OpenOutputs;
 use crate::sim::zero_delay::RunStats;
 use crate::sim::{Activity, Driver, PortVectors, ZeroDelaySim};
 use crate::stream::{
@@ -35,6 +36,24 @@ pub struct SimConfig {
     /// Data directory of `nn:` streams (`None`: [`crate::nn::default_data_dir`]).
     #[serde(skip)]
     pub data_dir: Option<std::path::PathBuf>,
+}
+
+impl SimConfig {
+    /// The generated circuit `spec` on `cycles` uniform operand pairs drawn with `seed`,
+    /// output-stationary.
+    pub fn uniform(spec: ValidMacSpec, cycles: u64, seed: u64) -> SimConfig {
+        SimConfig {
+            spec,
+            stream: StreamSpec::Synthetic {
+                dist: crate::stream::Dist::Uniform,
+            },
+            dataflow: Dataflow::OutputStationary,
+            cycles,
+            seed,
+            imported: None,
+            data_dir: None,
+        }
+    }
 }
 
 /// Which ports of an imported netlist the operand stream drives.
@@ -310,7 +329,21 @@ pub fn simulate(
     cfg: &SimConfig,
     progress: &mut dyn FnMut(u64),
 ) -> Result<(Activity, RunStats), SimError> {
-    let sim = ZeroDelaySim::new(n);
+    simulate_following(n, cfg, None, progress)
+}
+
+/// [`simulate`], also counting the toggles of the cells' open outputs `open`
+/// ([`Activity::open`]).
+pub fn simulate_following(
+    n: &Netlist,
+    cfg: &SimConfig,
+    open: Option<&OpenOutputs>,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(Activity, RunStats), SimError> {
+    let mut sim = ZeroDelaySim::new(n);
+    if let Some(o) = open {
+        sim = sim.with_open_outputs(o.clone());
+    }
     let mut act = Activity::new(n.len());
     let mut stats = RunStats::default();
     for_each_batch(n, cfg, progress, &mut |drv, init, overlap| {

@@ -5,8 +5,9 @@ use clap::Args;
 use pann::circuits::{
     AccStyle, AdderArch, ClockGating, MacSpec, MultArch, Repr, Unit, ValidMacSpec,
 };
-use pann::experiment::condition::{DelayKind, DEFAULT_WIRE_CAP_FF};
+use pann::experiment::condition::{DelayKind, DEFAULT_IMAGES, DEFAULT_SEED, DEFAULT_WIRE_CAP_FF};
 use pann::report::write_atomic;
+use pann::stream::{Dataflow, StreamSpec};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -67,6 +68,75 @@ impl CircuitArgs {
             clock_gating: self.clock_gating,
         }
         .validate()?)
+    }
+}
+
+/// Where a stream's data comes from: the images of an nn: stream, its data directory, the
+/// seed of a synthetic one (`simulate`, `crosscheck`, `predict`).
+#[derive(Args, Clone, Debug)]
+pub struct StreamSourceArgs {
+    /// Test images of an nn: stream (the first ones of the test split).
+    #[arg(long, default_value_t = DEFAULT_IMAGES)]
+    pub images: usize,
+    /// Data directory of nn: streams (default: ./data, else the crate's data/).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Seed of synthetic streams.
+    #[arg(long, default_value_t = DEFAULT_SEED)]
+    pub seed: u64,
+}
+
+impl StreamSourceArgs {
+    /// `stream`, an nn: stream over --images images.
+    pub fn stream(&self, stream: &StreamSpec) -> StreamSpec {
+        let mut stream = stream.clone();
+        if let StreamSpec::Nn { images, .. } = &mut stream {
+            *images = self.images;
+        }
+        stream
+    }
+
+    /// The data directory (see [`data_dir`]).
+    pub fn data_dir(&self) -> PathBuf {
+        data_dir(&self.data_dir)
+    }
+}
+
+/// The run options `simulate` and `crosscheck` share (the stream, dataflow and cycle count
+/// each declare with their own help and defaults).
+#[derive(Args, Clone, Debug)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub source: StreamSourceArgs,
+    #[command(flatten)]
+    pub library: LibraryArgs,
+    #[command(flatten)]
+    pub energy: EnergyArgs,
+}
+
+impl RunArgs {
+    /// The experiment of `circuit` on `stream` (an nn: stream over --images images) under
+    /// these options, with default outputs and this command line.
+    pub fn request(
+        &self,
+        circuit: pann::experiment::Circuit,
+        stream: &StreamSpec,
+        dataflow: Dataflow,
+        cycles: Option<u64>,
+    ) -> pann::experiment::Request {
+        pann::experiment::Request {
+            stream: self.source.stream(stream),
+            dataflow,
+            cycles,
+            seed: self.source.seed,
+            cells: self.library.cells.clone(),
+            delay: self.library.delay,
+            clock_ns: self.energy.clock_ns,
+            wire_cap_ff: self.energy.wire_cap_ff,
+            command: command_line(),
+            data_dir: Some(self.source.data_dir()),
+            ..pann::experiment::Request::new(circuit)
+        }
     }
 }
 

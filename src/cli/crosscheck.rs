@@ -6,12 +6,11 @@
 //! what pann charges the same cells (`total_cells` and its split by component: no switching
 //! of port-driven nets, clock pins and leakage with their flip-flops and cells).
 
-use super::args::{command_line, data_dir, emit, CircuitArgs, EnergyArgs, ImportArgs, LibraryArgs};
+use super::args::{emit, CircuitArgs, ImportArgs, RunArgs};
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use pann::energy::mapped::MappedNetlist;
 use pann::energy::CellLibrary;
-use pann::experiment::condition::{DEFAULT_IMAGES, DEFAULT_SEED};
 use pann::experiment::{run, NameStyle, Outputs, Request};
 use pann::netlist::{GateKind, Netlist};
 use pann::stream::{Dataflow, StreamSpec};
@@ -60,19 +59,8 @@ pub struct CrosscheckArgs {
     /// Cycles to simulate (one operand pair each, at least 2).
     #[arg(long, default_value_t = 2000)]
     pub cycles: u64,
-    /// Test images of an nn: stream.
-    #[arg(long, default_value_t = DEFAULT_IMAGES)]
-    pub images: usize,
-    /// Data directory of nn: streams (default: ./data, else the crate's data/).
-    #[arg(long)]
-    pub data_dir: Option<PathBuf>,
-    /// Seed of synthetic streams.
-    #[arg(long, default_value_t = DEFAULT_SEED)]
-    pub seed: u64,
     #[command(flatten)]
-    pub library: LibraryArgs,
-    #[command(flatten)]
-    pub energy: EnergyArgs,
+    pub run: RunArgs,
     #[command(flatten)]
     pub import: ImportArgs,
     /// The OpenSTA binary (default: $PANN_STA, else `sta` on PATH). Needs OpenSTA ≥ 3 (VCD
@@ -255,7 +243,7 @@ pub fn run_crosscheck(a: CrosscheckArgs) -> Result<()> {
         pann::report::check_target(p)?;
     }
     let (sta, sta_version) = find_sta(&a.sta)?;
-    let lib = CellLibrary::load(&a.library.cells)?;
+    let lib = CellLibrary::load(&a.run.library.cells)?;
     let liberty = liberty_files(&lib, &a.liberty)?;
     let tmp = tempfile::tempdir()?;
     let dir = match &a.keep {
@@ -266,10 +254,6 @@ pub fn run_crosscheck(a: CrosscheckArgs) -> Result<()> {
         None => tmp.path().to_path_buf(),
     };
     let circuit = a.import.circuit(&a.circuit)?;
-    let mut stream = a.stream.clone();
-    if let StreamSpec::Nn { images, .. } = &mut stream {
-        *images = a.images;
-    }
     let act_file = dir.join(match a.activity {
         ActivityFile::Saif => "activity.saif",
         ActivityFile::Vcd => "activity.vcd",
@@ -283,18 +267,9 @@ pub fn run_crosscheck(a: CrosscheckArgs) -> Result<()> {
         ActivityFile::Vcd => outputs.vcd = Some(act_file.clone()),
     }
     let req = Request {
-        stream,
-        dataflow: a.dataflow,
-        cycles: Some(a.cycles),
-        seed: a.seed,
-        cells: a.library.cells.clone(),
-        delay: a.library.delay,
-        clock_ns: a.energy.clock_ns,
-        wire_cap_ff: a.energy.wire_cap_ff,
         outputs,
-        command: command_line(),
-        data_dir: Some(data_dir(&a.data_dir)),
-        ..Request::new(circuit)
+        ..a.run
+            .request(circuit, &a.stream, a.dataflow, Some(a.cycles))
     };
     let report = run(&req, &mut |_| {})?;
     for w in &report.warnings {

@@ -2,12 +2,12 @@
 //! ([`pann::fit::predict::CoefficientTable`]), optionally next to the gate-level simulation
 //! ([`pann::experiment::run`]) of the same MAC, stream and condition.
 
-use super::args::{command_line, csv_text, data_dir, emit, Format, OutputArgs};
+use super::args::{command_line, csv_text, emit, Format, OutputArgs, StreamSourceArgs};
 use super::fit::table;
 use anyhow::{Context, Result};
 use clap::Args;
 use pann::circuits::{self, MacSpec, Repr};
-use pann::experiment::condition::{DEFAULT_IMAGES, DEFAULT_SEED, DEFAULT_SYNTHETIC_CYCLES};
+use pann::experiment::condition::DEFAULT_SYNTHETIC_CYCLES;
 use pann::experiment::{run, Circuit, Request};
 use pann::fit::predict::CoefficientTable;
 use pann::fit::{Features, StreamStats};
@@ -43,15 +43,8 @@ pub struct PredictArgs {
     /// Operand pairs the stream statistics (and the --check simulation) use.
     #[arg(long, default_value_t = DEFAULT_SYNTHETIC_CYCLES)]
     pub cycles: u64,
-    /// Test images of an nn: stream.
-    #[arg(long, default_value_t = DEFAULT_IMAGES)]
-    pub images: usize,
-    /// Data directory of nn: streams (default: ./data, else the crate's data/).
-    #[arg(long)]
-    pub data_dir: Option<PathBuf>,
-    /// Seed of synthetic streams.
-    #[arg(long, default_value_t = DEFAULT_SEED)]
-    pub seed: u64,
+    #[command(flatten)]
+    pub source: StreamSourceArgs,
     /// Library whose models to use, when the file has several (clock and wire load are the
     /// ones the models were fitted at).
     #[arg(long)]
@@ -112,19 +105,16 @@ pub fn run_predict(a: PredictArgs) -> Result<()> {
         models[0].clock_ns,
         models[0].wire_cap_ff,
     );
-    let mut stream = a.stream.clone();
-    if let StreamSpec::Nn { images, .. } = &mut stream {
-        *images = a.images;
-    }
+    let stream = a.source.stream(&a.stream);
     anyhow::ensure!(a.cycles >= 2, "--cycles {}: at least 2", a.cycles);
     let cfg = SimConfig {
         spec,
         stream: stream.clone(),
         dataflow: a.dataflow,
         cycles: a.cycles,
-        seed: a.seed,
+        seed: a.source.seed,
         imported: None,
-        data_dir: Some(data_dir(&a.data_dir)),
+        data_dir: Some(a.source.data_dir()),
     };
     let pairs = open_stream(&cfg)
         .and_then(|mut s| s.take_pairs(a.cycles))
@@ -151,12 +141,12 @@ pub fn run_predict(a: PredictArgs) -> Result<()> {
             stream: stream.clone(),
             dataflow: a.dataflow,
             cycles: Some(a.cycles),
-            seed: a.seed,
+            seed: a.source.seed,
             cells: library.clone(),
             clock_ns: Some(clock_ns),
             wire_cap_ff,
             command: command_line(),
-            data_dir: Some(data_dir(&a.data_dir)),
+            data_dir: Some(a.source.data_dir()),
             ..Request::new(Circuit::generated(spec))
         };
         let report = run(&req, &mut |_| {})?;
@@ -172,7 +162,7 @@ pub fn run_predict(a: PredictArgs) -> Result<()> {
         circuit: spec.describe(),
         stream: stream.to_string(),
         cycles: a.cycles,
-        seed: a.seed,
+        seed: a.source.seed,
         models: a.models.display().to_string(),
         library,
         clock_ns,

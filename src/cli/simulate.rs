@@ -1,12 +1,8 @@
 //! `pann simulate`: arguments and one call of [`pann::experiment::run`].
 
-use super::args::{
-    command_line, data_dir, emit, progress_bar, CircuitArgs, EnergyArgs, Format, ImportArgs,
-    LibraryArgs, OutputArgs,
-};
+use super::args::{emit, progress_bar, CircuitArgs, Format, ImportArgs, OutputArgs, RunArgs};
 use anyhow::Result;
 use clap::Args;
-use pann::experiment::condition::{DEFAULT_IMAGES, DEFAULT_SEED};
 use pann::experiment::{run, NameStyle, Outputs, Request};
 use pann::report::write_atomic;
 use pann::stream::{Dataflow, StreamSpec};
@@ -31,19 +27,8 @@ pub struct SimulateArgs {
     /// streams, the whole stream for file: and nn: streams.
     #[arg(long)]
     pub cycles: Option<u64>,
-    /// Test images of an nn: stream (the first ones of the test split).
-    #[arg(long, default_value_t = DEFAULT_IMAGES)]
-    pub images: usize,
-    /// Data directory of nn: streams (default: ./data, else the crate's data/).
-    #[arg(long)]
-    pub data_dir: Option<PathBuf>,
-    /// Seed of synthetic streams.
-    #[arg(long, default_value_t = DEFAULT_SEED)]
-    pub seed: u64,
     #[command(flatten)]
-    pub library: LibraryArgs,
-    #[command(flatten)]
-    pub energy: EnergyArgs,
+    pub run: RunArgs,
     #[command(flatten)]
     pub output: OutputArgs,
     /// Write every net's toggle count to this CSV (`net,toggles,rises,kind,component`; timed
@@ -97,19 +82,7 @@ impl SimulateArgs {
     /// The experiment these arguments ask for.
     pub fn request(&self) -> Result<Request> {
         let circuit = self.import.circuit(&self.circuit)?;
-        let mut stream = self.stream.clone();
-        if let StreamSpec::Nn { images, .. } = &mut stream {
-            *images = self.images;
-        }
         Ok(Request {
-            stream,
-            dataflow: self.dataflow,
-            cycles: self.cycles,
-            seed: self.seed,
-            cells: self.library.cells.clone(),
-            delay: self.library.delay,
-            clock_ns: self.energy.clock_ns,
-            wire_cap_ff: self.energy.wire_cap_ff,
             outputs: Outputs {
                 per_net: self.per_net.clone(),
                 settle: self.settle.clone(),
@@ -118,9 +91,9 @@ impl SimulateArgs {
                 saif: self.saif.clone(),
                 names: self.vcd_style,
             },
-            command: command_line(),
-            data_dir: Some(data_dir(&self.data_dir)),
-            ..Request::new(circuit)
+            ..self
+                .run
+                .request(circuit, &self.stream, self.dataflow, self.cycles)
         })
     }
 }

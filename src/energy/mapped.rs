@@ -20,9 +20,9 @@ use super::library::CellLibrary;
 use super::mapping::Recipe;
 use super::EnergyError;
 use crate::netlist::{GateKind, NetId, Netlist};
-use crate::sim::event::{self, baseline_values};
-use crate::sim::pins::{Derived, DerivedActivity, PinNames, Source};
-use crate::sim::reference::{self, PortValues};
+use crate::sim::open::OpenOutputs;
+use crate::sim::pins::{Derived, PinNames, Source};
+use crate::sim::reference::PortValues;
 use std::io::{self, Write};
 
 /// What a cell pin is connected to.
@@ -260,6 +260,21 @@ impl MappedNetlist {
         v
     }
 
+    /// Open outputs as the nodes they carry: (the net whose gate's cell has it, the node).
+    pub fn open_nodes(&self) -> Vec<(NetId, Derived)> {
+        self.open_outputs()
+            .into_iter()
+            .map(|(g, j)| (g, self.nodes[j].1.clone()))
+            .collect()
+    }
+
+    /// The open outputs of `n`'s cells under `lib`, for the fast simulators to follow
+    /// ([`crate::sim::open`]).
+    pub fn followed(n: &Netlist, lib: &CellLibrary) -> Result<OpenOutputs, EnergyError> {
+        let m = MappedNetlist::new(n, lib, "pann")?;
+        Ok(OpenOutputs::new(n.len(), &m.open_nodes()))
+    }
+
     /// The Verilog text of a connection.
     fn conn(&self, c: Conn) -> String {
         match c {
@@ -382,36 +397,22 @@ impl MappedNetlist {
 /// when `vectors` run through `n` from reset, per net of the gate whose cell has one, for
 /// [`super::EnergyMeter::measure_with_open`]; `None` when no cell of `n` under `lib` has an
 /// open output. Zero delay (`delays` = `None`) or event-driven with per-net `delays` (ticks).
-/// The fast simulators count nets only, so this is a second run through the reference
-/// simulators, following the parity of each such cell's inputs as the pin-level VCD and SAIF
-/// write it ([`DerivedActivity`]): the waveform a sign-off tool is given.
+/// A run through the reference simulators, following the parity of each such cell's inputs
+/// as the pin-level VCD and SAIF write it ([`crate::sim::open::reference_toggles`]): the waveform a sign-off tool
+/// is given. The reference twin of the fast simulators' [`crate::sim::Activity::open`].
 pub fn open_output_toggles(
     n: &Netlist,
     lib: &CellLibrary,
     vectors: &[PortValues],
     delays: Option<&[u32]>,
 ) -> Result<Option<Vec<u64>>, EnergyError> {
-    let mapped = MappedNetlist::new(n, lib, "pann")?;
-    let open = mapped.open_outputs();
-    let Some(first) = vectors.first().filter(|_| !open.is_empty()) else {
+    let nodes = MappedNetlist::new(n, lib, "pann")?.open_nodes();
+    if nodes.is_empty() || vectors.is_empty() {
         return Ok(None);
-    };
-    let names = mapped.pin_names(n);
-    // Only toggles are used: any period longer than a cycle's settle time will do.
-    let mut d = DerivedActivity::new(&names, &baseline_values(n, first), u32::MAX / 4);
-    match delays {
-        None => {
-            reference::simulate_with(n, vectors, &mut d);
-        }
-        Some(delays) => {
-            event::simulate(n, delays, vectors, &mut d);
-        }
     }
-    let mut t = vec![0u64; n.len()];
-    for &(g, j) in &open {
-        t[g.idx()] += d.records[j].1;
-    }
-    Ok(Some(t))
+    Ok(Some(crate::sim::open::reference_toggles(
+        n, &nodes, vectors, delays,
+    )))
 }
 
 #[cfg(test)]

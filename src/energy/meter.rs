@@ -265,7 +265,7 @@ impl<'a> EnergyMeter<'a> {
 
     /// [`Self::per_net`], also charging the internal energy of cells' open outputs (a GF180
     /// full adder's sum, when `maj3` is its carry): `open[i]` = toggles of the open output
-    /// of the cell driving net `i` (see [`crate::experiment::open_output_toggles`]), added to
+    /// of the cell driving net `i` (the fast simulators' [`crate::sim::Activity::open`]), added to
     /// that net's `internal_fj`. `None` charges none (they are unknown).
     pub fn per_net_with_open(&self, a: &Activity, open: Option<&[u64]>) -> Vec<NetEnergy> {
         let v2 = self.lib.voltage_v * self.lib.voltage_v;
@@ -449,17 +449,7 @@ mod tests {
     fn per_component_cell_energies_sum_to_the_sign_off_total() {
         let spec = MacSpec::default().validate().unwrap();
         let n = circuits::build(&spec);
-        let cfg = SimConfig {
-            spec,
-            stream: crate::stream::StreamSpec::Synthetic {
-                dist: crate::stream::Dist::Uniform,
-            },
-            dataflow: crate::stream::Dataflow::OutputStationary,
-            cycles: 300,
-            seed: 1,
-            imported: None,
-            data_dir: None,
-        };
+        let cfg = SimConfig::uniform(spec, 300, 1);
         let act = simulate(&n, &cfg, &mut |_| {}).unwrap().0;
         let lib = CellLibrary::load("gf180_tt_025C_5v00").unwrap();
         let r = EnergyMeter::new(&n, &lib, EnergyOptions::default()).measure(&act);

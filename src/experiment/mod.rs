@@ -21,7 +21,7 @@ use crate::energy::{CellLibrary, EnergyError, EnergyMeter, EnergyOptions};
 use crate::glitch::{check_clock, simulate_timed, ClockTooShort, GlitchSummary};
 use crate::report::ReportError;
 use crate::sim::delay::DelayModel;
-use crate::simulate::{simulate, SimConfig, SimError};
+use crate::simulate::{simulate_following, SimConfig, SimError};
 use crate::stream::{Dataflow, StreamSpec};
 use condition::{DEFAULT_CLOCK_NS, DEFAULT_SEED, DEFAULT_SYNTHETIC_CYCLES, DEFAULT_WIRE_CAP_FF};
 
@@ -198,8 +198,11 @@ pub fn run(req: &Request, progress: &mut dyn FnMut(u64)) -> Result<Report, Exper
         data_dir: req.data_dir.clone(),
     };
     let mut settle_list = req.outputs.settle_list(model.tick_ns())?;
+    // The cells' open outputs (GF180 full-adder sums) are counted in the same runs.
+    let open = crate::energy::mapped::MappedNetlist::followed(n, &lib)?;
+    let open = (!open.is_empty()).then_some(&open);
     let (act, timed) = if model == DelayModel::Zero {
-        (simulate(n, &cfg, progress)?.0, None)
+        (simulate_following(n, &cfg, open, progress)?.0, None)
     } else {
         let mut rows = |settle: &[u32]| {
             if let Some(l) = settle_list.as_mut() {
@@ -217,6 +220,7 @@ pub fn run(req: &Request, progress: &mut dyn FnMut(u64)) -> Result<Report, Exper
             progress,
             on_settle,
             req.outputs.saif.is_some(),
+            open,
         )?;
         (out.zero.clone(), Some(out))
     };
@@ -257,8 +261,8 @@ pub fn run(req: &Request, progress: &mut dyn FnMut(u64)) -> Result<Report, Exper
     }
     let opts = req.energy_options();
     let meter = EnergyMeter::new(n, &lib, opts);
-    let open = outputs::open_output_toggles(n, &cfg, &model, &lib)?;
-    let e_zero = meter.measure_with_open(&act, open.as_ref().map(|o| o.zero.as_slice()));
+    let followed = open.is_some();
+    let e_zero = meter.measure_with_open(&act, followed.then_some(act.open.as_slice()));
     let condition = Condition::new(
         &lib,
         req.delay,
@@ -275,7 +279,7 @@ pub fn run(req: &Request, progress: &mut dyn FnMut(u64)) -> Result<Report, Exper
             .with_energy(
                 meter.measure_with_open(
                     &t.timed.activity,
-                    open.as_ref().and_then(|o| o.timed.as_deref()),
+                    followed.then_some(t.timed.activity.open.as_slice()),
                 ),
                 Some(e_zero),
             )

@@ -207,7 +207,9 @@ pub struct OpenToggles {
 
 /// Toggles of the cells' open outputs in a run (see
 /// [`crate::energy::mapped::open_output_toggles`]): (zero delay, timed under `model` unless it
-/// is zero delay); `None` when no cell of `n` under `lib` has an open output.
+/// is zero delay); `None` when no cell of `n` under `lib` has an open output. A second pass
+/// through the reference simulators over the whole stream: the reference twin of the counts
+/// [`crate::experiment::run`] takes from its fast runs ([`crate::sim::Activity::open`]).
 pub fn open_output_toggles(
     n: &Netlist,
     cfg: &SimConfig,

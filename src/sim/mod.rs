@@ -17,6 +17,7 @@ pub mod delay;
 pub mod drive;
 pub mod event;
 pub mod icarus_order;
+pub mod open;
 pub mod pins;
 pub mod program;
 pub mod reference;
@@ -43,6 +44,9 @@ pub struct Activity {
     /// enable was 1, counted over the edges between counted cycles (`transitions()` edges in
     /// all). Empty when the netlist gates no clock.
     pub clock_enables: Vec<u64>,
+    /// Per net: toggles of the open output of the cell driving it (a GF180 full adder's sum),
+    /// when the simulator follows them ([`open`]); empty otherwise.
+    pub open: Vec<u64>,
 }
 
 impl Activity {
@@ -53,6 +57,7 @@ impl Activity {
             toggles: vec![0; nets],
             rises: vec![0; nets],
             clock_enables: Vec::new(),
+            open: Vec::new(),
         }
     }
     /// Number of transitions between consecutive cycles (`cycles − 1`, at least 0).
@@ -86,6 +91,12 @@ impl Activity {
             self.clock_enables.resize(other.clock_enables.len(), 0);
         }
         for (a, b) in self.clock_enables.iter_mut().zip(&other.clock_enables) {
+            *a += b;
+        }
+        if self.open.len() < other.open.len() {
+            self.open.resize(other.open.len(), 0);
+        }
+        for (a, b) in self.open.iter_mut().zip(&other.open) {
             *a += b;
         }
     }

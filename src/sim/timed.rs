@@ -23,6 +23,7 @@
 #![allow(clippy::needless_range_loop)]
 
 use super::delay::{windows, DelayModel};
+use super::open::{OpenOutputs, TickChanges};
 use super::program::{eval_word, lane_mask, shift_lanes, Word, K};
 use super::zero_delay::{plan_segments, Driver, ZeroDelaySim};
 use super::Activity;
@@ -148,6 +149,8 @@ pub struct TimedSim {
     min_segment: u64,
     per_cycle: bool,
     levels: bool,
+    /// Cells' open outputs to follow.
+    open: Option<OpenOutputs>,
 }
 
 /// Mutable per-run state.
@@ -186,6 +189,8 @@ struct Scratch {
     hist: Vec<u64>,
     settle: Vec<u32>,
     levels: Vec<NetLevels>,
+    /// Changes per tick of the nets open outputs read (when followed).
+    open: Option<TickChanges>,
 }
 
 impl TimedSim {
@@ -259,7 +264,19 @@ impl TimedSim {
             min_segment: 1 << 14,
             per_cycle: false,
             levels: false,
+            open: None,
         }
+    }
+
+    /// Also count the toggles of cells' open outputs, every transition included
+    /// ([`Activity::open`]; none when `open` is empty).
+    pub fn with_open_outputs(mut self, open: OpenOutputs) -> TimedSim {
+        if self.model == DelayModel::Zero {
+            // Zero delay runs on the zero-delay engine.
+            self.zd = self.zd.with_open_outputs(open.clone());
+        }
+        self.open = (!open.is_empty()).then_some(open);
+        self
     }
 
     /// Smallest segment worth a thread (default 16,384 cycles; combinational netlists only).
@@ -328,6 +345,7 @@ impl TimedSim {
             hist: vec![0; self.sched_at.len()],
             settle: Vec::new(),
             levels: vec![NetLevels::default(); if self.levels { self.nets } else { 0 }],
+            open: self.open.as_ref().map(TickChanges::new),
         }
     }
 
@@ -402,6 +420,9 @@ impl TimedSim {
         let mut act = Activity::new(n);
         act.cycles = d.len();
         act.toggles = s.toggles;
+        if let (Some(o), Some(t)) = (&self.open, &s.open) {
+            act.open = o.per_net(&t.counts);
+        }
         for i in 0..n {
             act.rises[i] = (act.toggles[i] + s.carry[i] - s.first[i]) / 2;
         }
@@ -422,6 +443,9 @@ impl TimedSim {
             *y = shift_lanes(w, *c);
         }
         s.changed_at.iter_mut().for_each(|c| *c = 0);
+        if let Some(t) = s.open.as_mut() {
+            t.new_block();
+        }
         for &t in &s.touched {
             s.tick_change[t as usize] = [0; K];
         }
@@ -450,9 +474,14 @@ impl TimedSim {
             s.toggles[i] += cnt as u64;
             if any != 0 {
                 s.changed_at[i] = 1;
+                if let (Some(o), Some(t)) = (&self.open, s.open.as_mut()) {
+                    let ch: Word = std::array::from_fn(|k| v[i][k] ^ s.y[i][k]);
+                    t.changed(o, i as u32, 0, &ch);
+                }
             }
             s.y[i] = v[i];
         }
+        self.flush_open(0, mask, s);
         match (self.inertial, self.levels) {
             (false, false) => self.ticks_unit::<false>(mask, s),
             (false, true) => self.ticks_unit::<true>(mask, s),
@@ -519,6 +548,12 @@ impl TimedSim {
                         ups += (ch & r[k] & mask[k]).count_ones();
                     }
                 }
+                if any != 0 {
+                    if let (Some(op), Some(tc)) = (&self.open, s.open.as_mut()) {
+                        let ch: Word = std::array::from_fn(|k| r[k] ^ old[k]);
+                        tc.changed(op, o.out, t as u32, &ch);
+                    }
+                }
                 *old = r;
                 if any != 0 {
                     if LEVELS {
@@ -532,6 +567,17 @@ impl TimedSim {
                 s.tick_change[t] = tc;
                 s.touched.push(t as u32);
             }
+            if let (Some(o), Some(tc)) = (&self.open, s.open.as_mut()) {
+                tc.flush(o, t as u32, y, mask);
+            }
+        }
+    }
+
+    /// Count the open outputs tick `t` changed (when followed).
+    #[inline]
+    fn flush_open(&self, t: u32, mask: &Word, s: &mut Scratch) {
+        if let (Some(o), Some(tc)) = (&self.open, s.open.as_mut()) {
+            tc.flush(o, t, &s.y, mask);
         }
     }
 
@@ -695,6 +741,9 @@ impl TimedSim {
                 if LEVELS {
                     s.levels[out_net as usize].record(t as u32, ups, cnt);
                 }
+                if let (Some(o), Some(tc)) = (&self.open, s.open.as_mut()) {
+                    tc.changed(o, out_net, t as u32, &fire);
+                }
                 s.toggles[out_net as usize] += cnt as u64;
                 self.queue_readers(out_net, t as u32 + 1, &mut s.queued, &mut s.next_evals);
             }
@@ -705,6 +754,7 @@ impl TimedSim {
                 s.tick_change[t] = tc;
                 s.touched.push(t as u32);
             }
+            self.flush_open(t as u32, mask, s);
         }
         debug_assert!(s.evals.is_empty() && pending == 0, "the block settled");
     }

@@ -16,6 +16,7 @@
 //! predicts, so the totals equal one serial run exactly, at any thread count.
 
 use super::bits::transpose64;
+use super::open::OpenOutputs;
 use super::program::{
     bit, block_toggles, lane_mask, shift_lanes, Counting, Program, Word, K, LANES,
 };
@@ -86,6 +87,8 @@ pub struct ZeroDelaySim {
     min_segment: u64,
     /// Enable net of each clock gate.
     enables: Vec<u32>,
+    /// Cells' open outputs to follow.
+    open: Option<OpenOutputs>,
 }
 
 impl ZeroDelaySim {
@@ -95,7 +98,14 @@ impl ZeroDelaySim {
             prog: Program::compile(n),
             min_segment: 1 << 16,
             enables: n.clock_gates().iter().map(|g| g.enable.0).collect(),
+            open: None,
         }
+    }
+    /// Also count the toggles of cells' open outputs ([`Activity::open`]; none when
+    /// `open` is empty).
+    pub fn with_open_outputs(mut self, open: OpenOutputs) -> ZeroDelaySim {
+        self.open = (!open.is_empty()).then_some(open);
+        self
     }
     /// The compiled program.
     pub fn program(&self) -> &Program {
@@ -202,6 +212,8 @@ impl ZeroDelaySim {
         act.clock_enables = vec![0; self.enables.len()];
         let mut first = vec![false; n];
         let mut carry = vec![0u64; n];
+        let nopen = self.open.as_ref().map_or(0, |o| o.len());
+        let (mut open_carry, mut open_counts) = (vec![0u64; nopen], vec![0u64; nopen]);
         let mut stats = RunStats {
             segments: 1,
             ..Default::default()
@@ -266,6 +278,9 @@ impl ZeroDelaySim {
                 last,
             };
             count_toggles(&v, &mut c);
+            if let Some(o) = &self.open {
+                o.count_block(&v, &mask, last, &mut open_carry, &mut open_counts);
+            }
             if !self.enables.is_empty() {
                 // Clock edges after lanes start .. end − 1 (the last lane's edge precedes no
                 // counted transition; segments overlap by that lane).
@@ -283,6 +298,9 @@ impl ZeroDelaySim {
             bs += LANES as u64;
         }
         act.cycles = end - start;
+        if let Some(o) = &self.open {
+            act.open = o.per_net(&open_counts);
+        }
         for i in 0..n {
             let last = carry[i];
             act.rises[i] = (act.toggles[i] + last - first[i] as u64) / 2;

@@ -1,13 +1,7 @@
 //! The `pann` binary end to end: outputs, provenance, determinism and one-line errors.
 
+use super::common::pann;
 use std::process::{Command, Output};
-
-fn pann(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pann"))
-        .args(args)
-        .output()
-        .expect("run pann")
-}
 
 /// `pann simulate --cycles 3000 --delay cells` plus `extra`, which must succeed.
 fn timed(extra: &[&str]) -> Output {
@@ -955,6 +949,20 @@ fn pin_style_vcd_names_cell_pins_of_the_mapped_netlist_and_clocks_every_cycle() 
     assert!(body.starts_with("\n#10000\n"), "{}", &body[..40]);
 }
 
+/// For SIGINT and SIGTERM, in a fresh directory holding `old.csv`: `pann args old.csv`
+/// (the last of `args` the flag naming the output) interrupted mid-write leaves only the old
+/// file (see [`interrupted_run_leaves_only_the_old_file`]).
+fn interrupted_runs_leave_only_the_old_file(args: &[&str]) {
+    for signal in ["INT", "TERM"] {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("old.csv");
+        std::fs::write(&p, "old\n").unwrap();
+        let mut a = args.to_vec();
+        a.push(p.to_str().unwrap());
+        interrupted_run_leaves_only_the_old_file(&a, dir.path(), signal);
+    }
+}
+
 /// Start `pann args` writing into `dir`, wait until its temporary file appears there, send
 /// `signal`, and check: exit code 128 + signal, the old `keep` file untouched, no other file.
 fn interrupted_run_leaves_only_the_old_file(args: &[&str], dir: &std::path::Path, signal: &str) {
@@ -992,44 +1000,30 @@ fn interrupted_run_leaves_only_the_old_file(args: &[&str], dir: &std::path::Path
 
 #[test]
 fn sigint_and_sigterm_mid_write_leave_the_old_settle_list_and_no_temporary_file() {
-    for signal in ["INT", "TERM"] {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("old.csv");
-        std::fs::write(&p, "old\n").unwrap();
-        let args = [
-            "simulate",
-            "--cycles",
-            "100000000",
-            "--delay",
-            "cells",
-            "--settle",
-            p.to_str().unwrap(),
-        ];
-        interrupted_run_leaves_only_the_old_file(&args, dir.path(), signal);
-    }
+    interrupted_runs_leave_only_the_old_file(&[
+        "simulate",
+        "--cycles",
+        "100000000",
+        "--delay",
+        "cells",
+        "--settle",
+    ]);
 }
 
 #[test]
 fn sigint_and_sigterm_mid_write_leave_the_old_stream_file_and_no_temporary_file() {
-    for signal in ["INT", "TERM"] {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("old.csv");
-        std::fs::write(&p, "old\n").unwrap();
-        let args = [
-            "streams",
-            "--model",
-            "ccexam-cnn",
-            "--layer",
-            "conv2",
-            "--images",
-            "10000",
-            "--calib-size",
-            "16",
-            "--out",
-            p.to_str().unwrap(),
-        ];
-        interrupted_run_leaves_only_the_old_file(&args, dir.path(), signal);
-    }
+    interrupted_runs_leave_only_the_old_file(&[
+        "streams",
+        "--model",
+        "ccexam-cnn",
+        "--layer",
+        "conv2",
+        "--images",
+        "10000",
+        "--calib-size",
+        "16",
+        "--out",
+    ]);
 }
 
 #[test]

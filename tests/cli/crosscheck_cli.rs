@@ -1,6 +1,7 @@
 //! `pann crosscheck`: a run through OpenSTA beside pann, with the prebuilt OpenSTA 3.1
 //! (`../shared/tools/opensta/sta`, as the oracle tests use it); skipped if it does not run.
 
+use super::common::pann_cmd;
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -17,11 +18,7 @@ fn sta31() -> Option<PathBuf> {
 }
 
 fn pann(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_pann"))
-        .args(args)
-        .env_remove("PANN_STA")
-        .output()
-        .unwrap()
+    pann_cmd(args).env_remove("PANN_STA").output().unwrap()
 }
 
 #[test]

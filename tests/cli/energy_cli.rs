@@ -1,15 +1,8 @@
 //! `pann cells import|list` and `pann compare` through the binary.
 
+use super::common::{pann, pann_cmd};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn pann(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pann"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap()
-}
+use std::process::Output;
 
 fn fixture() -> String {
     std::fs::read_to_string(concat!(
@@ -167,10 +160,8 @@ fn acme_library(dir: &Path) -> Option<PathBuf> {
 }
 
 fn pann_env(args: &[&str], cells_dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pann"))
-        .args(args)
+    pann_cmd(args)
         .env("PANN_CELLS_DIR", cells_dir)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .unwrap()
 }

@@ -2,6 +2,7 @@
 //! determinism and errors, and the notebooks that read what it writes.
 
 mod cli;
+mod common;
 mod crosscheck_cli;
 mod energy_cli;
 mod nn_cli;

@@ -1,21 +1,6 @@
 //! The CLI of the nn side: output formats, and bad input → one-line error, exit code 2.
+use super::common::{assert_error, pann, streams_then_simulate_with};
 use std::process::Command;
-
-fn pann(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_pann"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap()
-}
-
-fn assert_error(args: &[&str], needle: &str) {
-    let o = pann(args);
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
-    assert!(err.contains(needle), "{args:?}: {err}");
-    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
-}
 
 #[test]
 fn eval_json_has_top1_in_percent() {
@@ -107,74 +92,50 @@ fn bad_inputs_exit_with_code_2_and_one_line() {
 fn streams_writes_csv_and_prints_stats() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("fc2.csv");
-    let o = pann(&[
-        "streams",
-        "--model",
-        "ccexam-cnn",
-        "--layer",
-        "fc2",
-        "--images",
-        "2",
-        "--dataflow",
-        "weight-stationary",
-        "--calib-size",
-        "16",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let v = streams_then_simulate_with(
+        &[
+            "--model",
+            "ccexam-cnn",
+            "--layer",
+            "fc2",
+            "--images",
+            "2",
+            "--dataflow",
+            "weight-stationary",
+            "--calib-size",
+            "16",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        // The file is accepted by the MAC the report names, in the same representation.
+        "pann simulate --repr twos --bx 9 --bw 8",
+    );
     assert_eq!(v["stats"]["pairs"], 2560);
     assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 2561);
-    // The file is accepted by the MAC the report names, in the same representation.
-    let cmd = v["simulate_with"].as_str().unwrap();
-    assert!(
-        cmd.starts_with("pann simulate --repr twos --bx 9 --bw 8"),
-        "{cmd}"
-    );
-    let args: Vec<&str> = cmd.split(' ').skip(1).collect();
-    let o = pann(&args);
-    assert!(
-        o.status.success(),
-        "{cmd}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
 }
 
 #[test]
 fn streams_in_unsigned_representation_run_on_an_unsigned_8x8_mac() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("conv2.csv");
-    let o = pann(&[
-        "streams",
-        "--model",
-        "ccexam-cnn",
-        "--layer",
-        "conv2",
-        "--images",
-        "1",
-        "--calib-size",
-        "16",
-        "--repr",
-        "unsigned",
-        "--max-pairs",
-        "5000",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let cmd = v["simulate_with"].as_str().unwrap();
-    assert!(
-        cmd.starts_with("pann simulate --repr unsigned --bx 8 --bw 8"),
-        "{cmd}"
-    );
-    let args: Vec<&str> = cmd.split(' ').skip(1).collect();
-    let o = pann(&args);
-    assert!(
-        o.status.success(),
-        "{cmd}: {}",
-        String::from_utf8_lossy(&o.stderr)
+    streams_then_simulate_with(
+        &[
+            "--model",
+            "ccexam-cnn",
+            "--layer",
+            "conv2",
+            "--images",
+            "1",
+            "--calib-size",
+            "16",
+            "--repr",
+            "unsigned",
+            "--max-pairs",
+            "5000",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        "pann simulate --repr unsigned --bx 8 --bw 8",
     );
 }
 

@@ -2,6 +2,7 @@
 //! the fitted power models agree with the simulation, the unsigned conversion keeps every
 //! prediction and costs less, the CLI writes what it documents, bad input → one line, exit 2.
 
+use super::common::pann;
 use pann::circuits::Repr;
 use pann::nn::idx::{DatasetId, Split};
 use pann::nn::model::ModelId;
@@ -11,7 +12,6 @@ use pann::nn::quant::QuantConfig;
 use pann::tradeoff::energy::{mac, quick_models, Accounting, EnergySource};
 use pann::tradeoff::output::CURVE_COLUMNS;
 use pann::tradeoff::sample::{addition_pairs, mac_pairs, SampleSize};
-use std::process::Command;
 
 /// Energy per inference ÷ R may vary this much across R ∈ {2, 4, 8} under the `total`
 /// accounting (clock and leakage: the same every addition). Under `datapath` the fJ per
@@ -118,14 +118,6 @@ fn unsigned_conversion_keeps_every_prediction_and_costs_less_energy() {
             .unwrap();
         assert!(eu.datapath < et.datapath, "b = {b}: {eu:?} vs {et:?}");
     }
-}
-
-fn pann(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_pann"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap()
 }
 
 #[test]

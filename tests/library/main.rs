@@ -14,6 +14,7 @@ mod nn_pann;
 mod nn_qat;
 mod nn_stream;
 mod nn_train;
+mod open_outputs;
 mod parsers_never_panic;
 mod sim_equivalence;
 mod timed_equivalence;

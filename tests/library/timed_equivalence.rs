@@ -128,14 +128,13 @@ fn segmented_timed_mac_runs_equal_the_event_reference() {
 
 /// `glitch::simulate_timed` streams in batches of `simulate::BATCH` cycles, each re-running the
 /// previous batch's last cycle as its baseline: over more than two batches of a MAC its timed
-/// activity, per-cycle settle list and SAIF level terms equal one unbatched run of the whole
-/// stream.
+/// activity, per-cycle settle list, SAIF level terms and open-output counts (zero delay and
+/// timed) equal one unbatched run of the whole stream.
 #[test]
 fn batched_timed_runs_equal_one_run_of_the_whole_stream() {
     use pann::circuits::driver::RegisterMap;
     use pann::circuits::{build, MacDriver, MacSpec, MacState};
     use pann::simulate::{open_stream, SimConfig, BATCH};
-    use pann::stream::{Dataflow, Dist, StreamSpec};
     let spec = MacSpec {
         bx: 3,
         bw: 3,
@@ -145,22 +144,36 @@ fn batched_timed_runs_equal_one_run_of_the_whole_stream() {
     .validate()
     .unwrap();
     let n = build(&spec);
-    let cfg = SimConfig {
-        spec,
-        stream: StreamSpec::Synthetic {
-            dist: Dist::Uniform,
-        },
-        dataflow: Dataflow::OutputStationary,
-        cycles: 2 * BATCH as u64 + 777,
-        seed: 9,
-        imported: None,
-        data_dir: None,
-    };
+    let cfg = SimConfig::uniform(spec, 2 * BATCH as u64 + 777, 9);
     let model = DelayModel::Cells(DelayTable::default_cells());
     let mut listed = Vec::new();
     let mut keep = |s: &[u32]| listed.extend_from_slice(s);
-    let out =
-        pann::glitch::simulate_timed(&n, &cfg, &model, &mut |_| {}, Some(&mut keep), true).unwrap();
+    // Full-adder sums of every 3-input gate, followed as open outputs.
+    let sums: Vec<_> = n
+        .gates()
+        .iter()
+        .enumerate()
+        .filter(|(_, g)| g.inputs().len() == 3)
+        .map(|(i, g)| {
+            let ins = g.inputs().to_vec();
+            (
+                pann::netlist::NetId(i as u32),
+                pann::sim::pins::Derived::xor3(ins),
+            )
+        })
+        .collect();
+    assert!(!sums.is_empty());
+    let open = pann::sim::open::OpenOutputs::new(n.len(), &sums);
+    let out = pann::glitch::simulate_timed(
+        &n,
+        &cfg,
+        &model,
+        &mut |_| {},
+        Some(&mut keep),
+        true,
+        Some(&open),
+    )
+    .unwrap();
     let pairs = open_stream(&cfg).unwrap().take_pairs(cfg.cycles).unwrap();
     let enc: Vec<(u64, u64)> = pairs
         .iter()
@@ -171,7 +184,12 @@ fn batched_timed_runs_equal_one_run_of_the_whole_stream() {
     let whole = TimedSim::new(&n, &model)
         .with_per_cycle_settle(true)
         .with_levels(true)
+        .with_open_outputs(open.clone())
         .run(&drv);
+    let whole_zero = pann::sim::ZeroDelaySim::new(&n)
+        .with_open_outputs(open)
+        .run(&drv)
+        .0;
     assert_eq!(listed.len() as u64, cfg.cycles - 1);
     assert_eq!(whole.settle.len(), listed.len());
     let first_diff = listed.iter().zip(&whole.settle).position(|(a, b)| a != b);
@@ -182,6 +200,8 @@ fn batched_timed_runs_equal_one_run_of_the_whole_stream() {
     assert_eq!(out.timed.activity.toggles, whole.activity.toggles);
     assert_eq!(out.timed.settle_hist, whole.settle_hist);
     assert_eq!(out.timed.levels, whole.levels);
+    assert_eq!(out.timed.activity.open, whole.activity.open);
+    assert_eq!(out.zero.open, whole_zero.open);
 }
 
 /// One gate whose function pulses several times within its delay: a change scheduled, then
