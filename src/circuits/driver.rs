@@ -5,7 +5,8 @@
 
 use super::{MacState, Unit, ValidMacSpec};
 use crate::netlist::{GateKind, NetId, Netlist};
-use crate::sim::bits::byte_planes;
+use crate::sim::bits::{byte_planes, byte_planes_swar};
+use crate::sim::isa::{kernel_path, KernelPath};
 use crate::sim::program::{Word, K, LANES};
 use crate::sim::Driver;
 use rayon::prelude::*;
@@ -244,17 +245,71 @@ fn fill_planes<T: Sync>(
     }
 }
 
-/// Bit-planes of byte-planar values: `out[8j + b]` for lanes `start .. start + 64`.
+/// Bit-planes of byte-planar values: `out[8j + b]` for lanes `start .. start + 64`, with the
+/// process-wide kernel path.
 fn planes_of(bytes: &[Vec<u8>], start: usize, bits: usize, out: &mut [u64]) {
+    planes_with(bytes, start, bits, out, byte_planes)
+}
+
+/// [`planes_of`] with the byte transpose `planes`.
+#[inline(always)]
+fn planes_with(
+    bytes: &[Vec<u8>],
+    start: usize,
+    bits: usize,
+    out: &mut [u64],
+    planes: impl Fn(&[u8; 64]) -> [u64; 8],
+) {
     for (j, v) in bytes.iter().enumerate() {
         let chunk: &[u8; 64] = v[start..start + 64]
             .try_into()
             .expect("padded to whole blocks");
-        let p = byte_planes(chunk);
+        let p = planes(chunk);
         // Element-wise (a short variable-length copy would be a libc call per chunk).
         for (o, &plane) in out[8 * j..].iter_mut().zip(&p).take(bits - 8 * j) {
             *o = plane;
         }
+    }
+}
+
+impl MacDriver<'_> {
+    /// [`Driver::fill_inputs`] with the byte transpose `planes` (inlined into each path's copy).
+    #[inline(always)]
+    fn fill_with(&self, start: u64, inputs: &mut [Word], planes: impl Fn(&[u8; 64]) -> [u64; 8]) {
+        let start = start as usize;
+        let (bx, bw) = (self.spec.bx as usize, self.spec.bw as usize);
+        let mut p = [0u64; 128];
+        for k in 0..K {
+            planes_with(&self.x_bytes, start + 64 * k, bx, &mut p[..bx], &planes);
+            planes_with(
+                &self.w_bytes,
+                start + 64 * k,
+                bw,
+                &mut p[bx..bx + bw],
+                &planes,
+            );
+            for (j, w) in inputs.iter_mut().enumerate() {
+                w[k] = p[j];
+            }
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512bw")]
+    fn fill_avx512(&self, start: u64, inputs: &mut [Word]) {
+        // SAFETY: this function only runs where the CPU has AVX-512F/BW.
+        self.fill_with(start, inputs, |b| unsafe {
+            crate::sim::bits::byte_planes_avx512(b)
+        })
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn fill_avx2(&self, start: u64, inputs: &mut [Word]) {
+        // SAFETY: this function only runs where the CPU has AVX2.
+        self.fill_with(start, inputs, |b| unsafe {
+            crate::sim::bits::byte_planes_avx2(b)
+        })
     }
 }
 
@@ -264,15 +319,21 @@ impl Driver for MacDriver<'_> {
     }
 
     fn fill_inputs(&self, start: u64, inputs: &mut [Word]) {
-        let start = start as usize;
-        let (bx, bw) = (self.spec.bx as usize, self.spec.bw as usize);
-        let mut p = [0u64; 128];
-        for k in 0..K {
-            planes_of(&self.x_bytes, start + 64 * k, bx, &mut p[..bx]);
-            planes_of(&self.w_bytes, start + 64 * k, bw, &mut p[bx..bx + bw]);
-            for (j, w) in inputs.iter_mut().enumerate() {
-                w[k] = p[j];
+        let path = kernel_path();
+        match path {
+            #[cfg(target_arch = "x86_64")]
+            KernelPath::Avx512 => {
+                assert!(path.available());
+                // SAFETY: the CPU has the features (checked just above).
+                unsafe { self.fill_avx512(start, inputs) }
             }
+            #[cfg(target_arch = "x86_64")]
+            KernelPath::Avx2 => {
+                assert!(path.available());
+                // SAFETY: the CPU has the features (checked just above).
+                unsafe { self.fill_avx2(start, inputs) }
+            }
+            _ => self.fill_with(start, inputs, byte_planes_swar),
         }
     }
 

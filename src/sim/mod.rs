@@ -17,6 +17,7 @@ pub mod delay;
 pub mod drive;
 pub mod event;
 pub mod icarus_order;
+pub mod isa;
 pub mod pins;
 pub mod program;
 pub mod reference;

@@ -16,6 +16,7 @@
 //! predicts, so the totals equal one serial run exactly, at any thread count.
 
 use super::bits::transpose64;
+use super::isa::{kernel_path, KernelPath};
 use super::program::{
     bit, block_toggles, lane_mask, shift_lanes, Counting, Program, Word, K, LANES,
 };
@@ -86,6 +87,8 @@ pub struct ZeroDelaySim {
     min_segment: u64,
     /// Enable net of each clock gate.
     enables: Vec<u32>,
+    /// Compiled copy of the kernels in use.
+    path: KernelPath,
 }
 
 impl ZeroDelaySim {
@@ -95,7 +98,19 @@ impl ZeroDelaySim {
             prog: Program::compile(n),
             min_segment: 1 << 16,
             enables: n.clock_gates().iter().map(|g| g.enable.0).collect(),
+            path: kernel_path(),
         }
+    }
+    /// Use the kernels compiled for `path` instead of the process-wide choice (tests compare
+    /// every path the CPU runs). Panics if this CPU cannot run `path`.
+    pub fn with_path(mut self, path: KernelPath) -> ZeroDelaySim {
+        assert!(path.available(), "kernel path {path} is not available here");
+        self.path = path;
+        self
+    }
+    /// The kernel path in use.
+    pub fn path(&self) -> KernelPath {
+        self.path
     }
     /// The compiled program.
     pub fn program(&self) -> &Program {
@@ -227,7 +242,7 @@ impl ZeroDelaySim {
                 for (&q, r) in p.dff_q.iter().zip(&regs) {
                     v[q as usize] = *r;
                 }
-                p.eval(&mut v);
+                p.eval_on(self.path, &mut v);
                 let mut settled = true;
                 for ((&dn, r), &s) in p.dff_d.iter().zip(regs.iter_mut()).zip(&state) {
                     let want = shift_lanes(&v[dn as usize], s as u64);
@@ -265,7 +280,7 @@ impl ZeroDelaySim {
                 toggles: &mut act.toggles,
                 last,
             };
-            count_toggles(&v, &mut c);
+            count_toggles(self.path, &v, &mut c);
             if !self.enables.is_empty() {
                 // Clock edges after lanes start .. end − 1 (the last lane's edge precedes no
                 // counted transition; segments overlap by that lane).
@@ -296,8 +311,46 @@ impl ZeroDelaySim {
     }
 }
 
-/// Add each net's toggles in one block.
-fn count_toggles(v: &[Word], c: &mut Counting<'_>) {
+/// Add each net's toggles in one block, with the toggle counter compiled for `path`.
+fn count_toggles(path: KernelPath, v: &[Word], c: &mut Counting<'_>) {
+    match path {
+        #[cfg(target_arch = "x86_64")]
+        KernelPath::Avx512 => {
+            assert!(path.available());
+            // SAFETY: the CPU has the features (checked just above).
+            unsafe { count_avx512(v, c) }
+        }
+        #[cfg(target_arch = "x86_64")]
+        KernelPath::Avx2 => {
+            assert!(path.available());
+            // SAFETY: the CPU has the features (checked just above).
+            unsafe { count_avx2(v, c) }
+        }
+        _ => count_portable(v, c),
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,popcnt")]
+#[inline(never)]
+fn count_avx512(v: &[Word], c: &mut Counting<'_>) {
+    count_body(v, c)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,popcnt")]
+#[inline(never)]
+fn count_avx2(v: &[Word], c: &mut Counting<'_>) {
+    count_body(v, c)
+}
+
+#[inline(never)]
+fn count_portable(v: &[Word], c: &mut Counting<'_>) {
+    count_body(v, c)
+}
+
+#[inline(always)]
+fn count_body(v: &[Word], c: &mut Counting<'_>) {
     let (lk, lb) = c.last;
     for ((w, cy), t) in v.iter().zip(c.carry.iter_mut()).zip(c.toggles.iter_mut()) {
         *t += block_toggles(w, *cy, c.mask);
