@@ -5,7 +5,7 @@
 
 use super::{MacState, Unit, ValidMacSpec};
 use crate::netlist::{GateKind, NetId, Netlist};
-use crate::sim::bits::{byte_planes, byte_planes_swar};
+use crate::sim::bits::byte_planes_swar;
 use crate::sim::isa::{kernel_path, KernelPath};
 use crate::sim::program::{Word, K, LANES};
 use crate::sim::Driver;
@@ -92,7 +92,8 @@ impl RegisterMap {
 /// Drives one batch of encoded operand pairs through a generated unit.
 ///
 /// Storage is byte-planar (`planes[j][t]` = byte `j` of a value in lane `t`), so turning 64
-/// lanes into bit-planes is one vector instruction per bit ([`byte_planes`]).
+/// lanes into bit-planes is one vector instruction per bit
+/// ([`crate::sim::bits::byte_planes`]).
 pub struct MacDriver<'a> {
     spec: ValidMacSpec,
     map: &'a RegisterMap,
@@ -246,12 +247,7 @@ fn fill_planes<T: Sync>(
 }
 
 /// Bit-planes of byte-planar values: `out[8j + b]` for lanes `start .. start + 64`, with the
-/// process-wide kernel path.
-fn planes_of(bytes: &[Vec<u8>], start: usize, bits: usize, out: &mut [u64]) {
-    planes_with(bytes, start, bits, out, byte_planes)
-}
-
-/// [`planes_of`] with the byte transpose `planes`.
+/// byte transpose `planes` (one of [`crate::sim::bits::byte_planes_on`]'s paths).
 #[inline(always)]
 fn planes_with(
     bytes: &[Vec<u8>],
@@ -303,6 +299,92 @@ impl MacDriver<'_> {
         })
     }
 
+    /// [`Driver::predict_state`] with the byte transpose `planes` (inlined into each path's
+    /// copy).
+    #[inline(always)]
+    fn predict_with(
+        &self,
+        start: u64,
+        inputs: &[Word],
+        regs: &mut [Word],
+        planes_fn: impl Fn(&[u8; 64]) -> [u64; 8],
+    ) -> bool {
+        let start = start as usize;
+        // Operand registers: the inputs one lane late; lane 0 from the held state.
+        let held = self.state(start.min(self.len.saturating_sub(1)));
+        let prev = held.xr | (held.wr << self.spec.bx);
+        let nb = self.spec.acc as usize;
+        if self.spec.operand_isolation {
+            let bits = (self.spec.bx + self.spec.bw + 1) as usize;
+            let mut planes = [0u64; 64];
+            for k in 0..K {
+                planes_with(
+                    &self.held_bytes,
+                    start + 64 * k,
+                    bits,
+                    &mut planes[..bits],
+                    &planes_fn,
+                );
+                for (r, src) in regs.iter_mut().zip(&self.map.srcs) {
+                    match *src {
+                        Src::Operand(j) => r[k] = planes[j],
+                        Src::Live => r[k] = planes[bits - 1],
+                        Src::Acc(..) => {}
+                    }
+                }
+            }
+        }
+        for (r, src) in regs.iter_mut().zip(&self.map.srcs) {
+            if self.spec.operand_isolation {
+                break;
+            }
+            if let Src::Operand(j) = *src {
+                let w = &inputs[j];
+                let mut carry = (prev >> j) & 1;
+                for k in 0..K {
+                    r[k] = (w[k] << 1) | carry;
+                    carry = w[k] >> 63;
+                }
+            }
+        }
+        let mut planes = [0u64; 64];
+        for &a in &self.map.accs_used {
+            for k in 0..K {
+                planes_with(
+                    &self.acc_bytes[a],
+                    start + 64 * k,
+                    nb,
+                    &mut planes[..nb],
+                    &planes_fn,
+                );
+                for &(r, i) in &self.map.acc_regs[a] {
+                    #[allow(clippy::needless_range_loop)]
+                    let word = &mut regs[r];
+                    word[k] = planes[i];
+                }
+            }
+        }
+        true
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512bw")]
+    fn predict_avx512(&self, start: u64, inputs: &[Word], regs: &mut [Word]) -> bool {
+        // SAFETY: this function only runs where the CPU has AVX-512F/BW.
+        self.predict_with(start, inputs, regs, |b| unsafe {
+            crate::sim::bits::byte_planes_avx512(b)
+        })
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn predict_avx2(&self, start: u64, inputs: &[Word], regs: &mut [Word]) -> bool {
+        // SAFETY: this function only runs where the CPU has AVX2.
+        self.predict_with(start, inputs, regs, |b| unsafe {
+            crate::sim::bits::byte_planes_avx2(b)
+        })
+    }
+
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     fn fill_avx2(&self, start: u64, inputs: &mut [Word]) {
@@ -338,50 +420,22 @@ impl Driver for MacDriver<'_> {
     }
 
     fn predict_state(&self, start: u64, inputs: &[Word], regs: &mut [Word]) -> bool {
-        let start = start as usize;
-        // Operand registers: the inputs one lane late; lane 0 from the held state.
-        let held = self.state(start.min(self.len.saturating_sub(1)));
-        let prev = held.xr | (held.wr << self.spec.bx);
-        let nb = self.spec.acc as usize;
-        if self.spec.operand_isolation {
-            let bits = (self.spec.bx + self.spec.bw + 1) as usize;
-            let mut planes = [0u64; 64];
-            for k in 0..K {
-                planes_of(&self.held_bytes, start + 64 * k, bits, &mut planes[..bits]);
-                for (r, src) in regs.iter_mut().zip(&self.map.srcs) {
-                    match *src {
-                        Src::Operand(j) => r[k] = planes[j],
-                        Src::Live => r[k] = planes[bits - 1],
-                        Src::Acc(..) => {}
-                    }
-                }
+        let path = kernel_path();
+        match path {
+            #[cfg(target_arch = "x86_64")]
+            KernelPath::Avx512 => {
+                assert!(path.available());
+                // SAFETY: the CPU has the features (checked just above).
+                unsafe { self.predict_avx512(start, inputs, regs) }
             }
+            #[cfg(target_arch = "x86_64")]
+            KernelPath::Avx2 => {
+                assert!(path.available());
+                // SAFETY: the CPU has the features (checked just above).
+                unsafe { self.predict_avx2(start, inputs, regs) }
+            }
+            _ => self.predict_with(start, inputs, regs, byte_planes_swar),
         }
-        for (r, src) in regs.iter_mut().zip(&self.map.srcs) {
-            if self.spec.operand_isolation {
-                break;
-            }
-            if let Src::Operand(j) = *src {
-                let w = &inputs[j];
-                let mut carry = (prev >> j) & 1;
-                for k in 0..K {
-                    r[k] = (w[k] << 1) | carry;
-                    carry = w[k] >> 63;
-                }
-            }
-        }
-        let mut planes = [0u64; 64];
-        for &a in &self.map.accs_used {
-            for k in 0..K {
-                planes_of(&self.acc_bytes[a], start + 64 * k, nb, &mut planes[..nb]);
-                for &(r, i) in &self.map.acc_regs[a] {
-                    #[allow(clippy::needless_range_loop)]
-                    let word = &mut regs[r];
-                    word[k] = planes[i];
-                }
-            }
-        }
-        true
     }
 
     fn state_at(&self, t: u64) -> Option<Vec<bool>> {

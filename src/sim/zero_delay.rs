@@ -197,8 +197,62 @@ impl ZeroDelaySim {
     }
 
     /// Lanes `start .. end`, `start` being the baseline (its toggles are not counted),
-    /// flip-flops holding `state` during lane `start`.
+    /// flip-flops holding `state` during lane `start`; the whole block loop compiled for the
+    /// kernel path (chosen here, once per segment).
     fn segment(
+        &self,
+        d: &dyn Driver,
+        start: u64,
+        end: u64,
+        state: Vec<bool>,
+        observe: Option<Observer<'_>>,
+    ) -> Segment {
+        let path = self.path;
+        match path {
+            #[cfg(target_arch = "x86_64")]
+            KernelPath::Avx512 => {
+                assert!(path.available());
+                // SAFETY: the CPU has the features (checked just above).
+                unsafe { self.segment_avx512(d, start, end, state, observe) }
+            }
+            #[cfg(target_arch = "x86_64")]
+            KernelPath::Avx2 => {
+                assert!(path.available());
+                // SAFETY: the CPU has the features (checked just above).
+                unsafe { self.segment_avx2(d, start, end, state, observe) }
+            }
+            _ => self.segment_body(d, start, end, state, observe),
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,popcnt")]
+    fn segment_avx512(
+        &self,
+        d: &dyn Driver,
+        start: u64,
+        end: u64,
+        state: Vec<bool>,
+        observe: Option<Observer<'_>>,
+    ) -> Segment {
+        self.segment_body(d, start, end, state, observe)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,popcnt")]
+    fn segment_avx2(
+        &self,
+        d: &dyn Driver,
+        start: u64,
+        end: u64,
+        state: Vec<bool>,
+        observe: Option<Observer<'_>>,
+    ) -> Segment {
+        self.segment_body(d, start, end, state, observe)
+    }
+
+    #[inline(always)]
+    fn segment_body(
         &self,
         d: &dyn Driver,
         start: u64,
