@@ -22,7 +22,7 @@ fn every_kernel_path_equals_the_zero_delay_reference() {
         for seed in 0..12u64 {
             let dffs = (seed % 4) as usize * 2;
             let n = random_netlist(seed, 6 + (seed % 7) as usize, 80 + seed as usize * 5, dffs);
-            let len = [1usize, 65, 1023, 1024, 1025, 3000][seed as usize % 6];
+            let len = [1usize, 65, 4095, 4096, 4097, 9000][seed as usize % 6];
             let vecs = random_vectors(seed ^ 0x5EED, &n, len);
             let (want, want_out) = reference::simulate(&n, &vecs);
             let drv = PortVectors::new(&n, vecs);
@@ -46,7 +46,7 @@ fn every_kernel_path_equals_the_timed_event_reference() {
         for seed in 0..8u64 {
             let dffs = (seed % 3) as usize * 2;
             let n = random_netlist(seed, 6 + (seed % 5) as usize, 70 + seed as usize * 4, dffs);
-            let len = [64usize, 513, 1500][seed as usize % 3];
+            let len = [64usize, 513, 5000][seed as usize % 3];
             let vecs = random_vectors(seed ^ 0x7173, &n, len);
             for model in [
                 DelayModel::Unit,
