@@ -193,21 +193,10 @@ pub fn run(cfg: &BenchConfig) -> Vec<BenchRow> {
     rows
 }
 
-/// The vector instructions the kernels were compiled for. There is one kernel path, chosen at
-/// build time (`.cargo/config.toml` builds for the build machine's CPU), not at run time.
+/// The kernel path in use (chosen at run time from the CPU's features, or forced with
+/// `PANN_KERNEL`; see [`crate::sim::isa`]).
 pub fn kernel_isa() -> &'static str {
-    if cfg!(all(
-        target_feature = "avx512f",
-        target_feature = "avx512vpopcntdq"
-    )) {
-        "AVX-512 + vector popcount (compile-time)"
-    } else if cfg!(target_feature = "avx512f") {
-        "AVX-512 (compile-time)"
-    } else if cfg!(target_feature = "avx2") {
-        "AVX2 (compile-time)"
-    } else {
-        "portable (compile-time)"
-    }
+    crate::sim::isa::kernel_path().describe()
 }
 
 /// Peak resident set size of this process in MB (`VmHWM`; NaN off Linux).

@@ -20,6 +20,11 @@ fn main() {
     if let Err(e) = pann::report::remove_temporaries_on_signal() {
         eprintln!("warning: cannot install the signal handler: {e}");
     }
+    // A bad PANN_KERNEL (unknown, or a path this CPU cannot run): one line, exit code 2.
+    if let Err(e) = pann::sim::isa::kernel_path_from_env() {
+        eprintln!("error: {e}");
+        std::process::exit(2);
+    }
     if let Err(e) = cli::run(parsed) {
         // One line, naming what failed; exit code 2 for every user-facing error.
         let msg = format!("{e:#}").replace('\n', " ");

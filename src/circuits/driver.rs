@@ -5,7 +5,8 @@
 
 use super::{MacState, Unit, ValidMacSpec};
 use crate::netlist::{GateKind, NetId, Netlist};
-use crate::sim::bits::byte_planes;
+use crate::sim::bits::byte_planes_swar;
+use crate::sim::isa::{kernel_path, KernelPath};
 use crate::sim::program::{Word, K, LANES};
 use crate::sim::Driver;
 use rayon::prelude::*;
@@ -91,7 +92,8 @@ impl RegisterMap {
 /// Drives one batch of encoded operand pairs through a generated unit.
 ///
 /// Storage is byte-planar (`planes[j][t]` = byte `j` of a value in lane `t`), so turning 64
-/// lanes into bit-planes is one vector instruction per bit ([`byte_planes`]).
+/// lanes into bit-planes is one vector instruction per bit
+/// ([`crate::sim::bits::byte_planes`]).
 pub struct MacDriver<'a> {
     spec: ValidMacSpec,
     map: &'a RegisterMap,
@@ -244,13 +246,21 @@ fn fill_planes<T: Sync>(
     }
 }
 
-/// Bit-planes of byte-planar values: `out[8j + b]` for lanes `start .. start + 64`.
-fn planes_of(bytes: &[Vec<u8>], start: usize, bits: usize, out: &mut [u64]) {
+/// Bit-planes of byte-planar values: `out[8j + b]` for lanes `start .. start + 64`, with the
+/// byte transpose `planes` (one of [`crate::sim::bits::byte_planes_on`]'s paths).
+#[inline(always)]
+fn planes_with(
+    bytes: &[Vec<u8>],
+    start: usize,
+    bits: usize,
+    out: &mut [u64],
+    planes: impl Fn(&[u8; 64]) -> [u64; 8],
+) {
     for (j, v) in bytes.iter().enumerate() {
         let chunk: &[u8; 64] = v[start..start + 64]
             .try_into()
             .expect("padded to whole blocks");
-        let p = byte_planes(chunk);
+        let p = planes(chunk);
         // Element-wise (a short variable-length copy would be a libc call per chunk).
         for (o, &plane) in out[8 * j..].iter_mut().zip(&p).take(bits - 8 * j) {
             *o = plane;
@@ -258,25 +268,47 @@ fn planes_of(bytes: &[Vec<u8>], start: usize, bits: usize, out: &mut [u64]) {
     }
 }
 
-impl Driver for MacDriver<'_> {
-    fn len(&self) -> u64 {
-        self.len as u64
-    }
-
-    fn fill_inputs(&self, start: u64, inputs: &mut [Word]) {
+impl MacDriver<'_> {
+    /// [`Driver::fill_inputs`] with the byte transpose `planes` (inlined into each path's copy).
+    #[inline(always)]
+    fn fill_with(&self, start: u64, inputs: &mut [Word], planes: impl Fn(&[u8; 64]) -> [u64; 8]) {
         let start = start as usize;
         let (bx, bw) = (self.spec.bx as usize, self.spec.bw as usize);
         let mut p = [0u64; 128];
         for k in 0..K {
-            planes_of(&self.x_bytes, start + 64 * k, bx, &mut p[..bx]);
-            planes_of(&self.w_bytes, start + 64 * k, bw, &mut p[bx..bx + bw]);
+            planes_with(&self.x_bytes, start + 64 * k, bx, &mut p[..bx], &planes);
+            planes_with(
+                &self.w_bytes,
+                start + 64 * k,
+                bw,
+                &mut p[bx..bx + bw],
+                &planes,
+            );
             for (j, w) in inputs.iter_mut().enumerate() {
                 w[k] = p[j];
             }
         }
     }
 
-    fn predict_state(&self, start: u64, inputs: &[Word], regs: &mut [Word]) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512bw")]
+    fn fill_avx512(&self, start: u64, inputs: &mut [Word]) {
+        // SAFETY: this function only runs where the CPU has AVX-512F/BW.
+        self.fill_with(start, inputs, |b| unsafe {
+            crate::sim::bits::byte_planes_avx512(b)
+        })
+    }
+
+    /// [`Driver::predict_state`] with the byte transpose `planes` (inlined into each path's
+    /// copy).
+    #[inline(always)]
+    fn predict_with(
+        &self,
+        start: u64,
+        inputs: &[Word],
+        regs: &mut [Word],
+        planes_fn: impl Fn(&[u8; 64]) -> [u64; 8],
+    ) -> bool {
         let start = start as usize;
         // Operand registers: the inputs one lane late; lane 0 from the held state.
         let held = self.state(start.min(self.len.saturating_sub(1)));
@@ -286,7 +318,13 @@ impl Driver for MacDriver<'_> {
             let bits = (self.spec.bx + self.spec.bw + 1) as usize;
             let mut planes = [0u64; 64];
             for k in 0..K {
-                planes_of(&self.held_bytes, start + 64 * k, bits, &mut planes[..bits]);
+                planes_with(
+                    &self.held_bytes,
+                    start + 64 * k,
+                    bits,
+                    &mut planes[..bits],
+                    &planes_fn,
+                );
                 for (r, src) in regs.iter_mut().zip(&self.map.srcs) {
                     match *src {
                         Src::Operand(j) => r[k] = planes[j],
@@ -312,7 +350,13 @@ impl Driver for MacDriver<'_> {
         let mut planes = [0u64; 64];
         for &a in &self.map.accs_used {
             for k in 0..K {
-                planes_of(&self.acc_bytes[a], start + 64 * k, nb, &mut planes[..nb]);
+                planes_with(
+                    &self.acc_bytes[a],
+                    start + 64 * k,
+                    nb,
+                    &mut planes[..nb],
+                    &planes_fn,
+                );
                 for &(r, i) in &self.map.acc_regs[a] {
                     #[allow(clippy::needless_range_loop)]
                     let word = &mut regs[r];
@@ -321,6 +365,77 @@ impl Driver for MacDriver<'_> {
             }
         }
         true
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512bw")]
+    fn predict_avx512(&self, start: u64, inputs: &[Word], regs: &mut [Word]) -> bool {
+        // SAFETY: this function only runs where the CPU has AVX-512F/BW.
+        self.predict_with(start, inputs, regs, |b| unsafe {
+            crate::sim::bits::byte_planes_avx512(b)
+        })
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn predict_avx2(&self, start: u64, inputs: &[Word], regs: &mut [Word]) -> bool {
+        // SAFETY: this function only runs where the CPU has AVX2.
+        self.predict_with(start, inputs, regs, |b| unsafe {
+            crate::sim::bits::byte_planes_avx2(b)
+        })
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn fill_avx2(&self, start: u64, inputs: &mut [Word]) {
+        // SAFETY: this function only runs where the CPU has AVX2.
+        self.fill_with(start, inputs, |b| unsafe {
+            crate::sim::bits::byte_planes_avx2(b)
+        })
+    }
+}
+
+impl Driver for MacDriver<'_> {
+    fn len(&self) -> u64 {
+        self.len as u64
+    }
+
+    fn fill_inputs(&self, start: u64, inputs: &mut [Word]) {
+        let path = kernel_path();
+        match path {
+            #[cfg(target_arch = "x86_64")]
+            KernelPath::Avx512 => {
+                assert!(path.available());
+                // SAFETY: the CPU has the features (checked just above).
+                unsafe { self.fill_avx512(start, inputs) }
+            }
+            #[cfg(target_arch = "x86_64")]
+            KernelPath::Avx2 => {
+                assert!(path.available());
+                // SAFETY: the CPU has the features (checked just above).
+                unsafe { self.fill_avx2(start, inputs) }
+            }
+            _ => self.fill_with(start, inputs, byte_planes_swar),
+        }
+    }
+
+    fn predict_state(&self, start: u64, inputs: &[Word], regs: &mut [Word]) -> bool {
+        let path = kernel_path();
+        match path {
+            #[cfg(target_arch = "x86_64")]
+            KernelPath::Avx512 => {
+                assert!(path.available());
+                // SAFETY: the CPU has the features (checked just above).
+                unsafe { self.predict_avx512(start, inputs, regs) }
+            }
+            #[cfg(target_arch = "x86_64")]
+            KernelPath::Avx2 => {
+                assert!(path.available());
+                // SAFETY: the CPU has the features (checked just above).
+                unsafe { self.predict_avx2(start, inputs, regs) }
+            }
+            _ => self.predict_with(start, inputs, regs, byte_planes_swar),
+        }
     }
 
     fn state_at(&self, t: u64) -> Option<Vec<bool>> {

@@ -1,5 +1,7 @@
 //! Bit-matrix helpers for moving between per-cycle values and bit-sliced lane words.
 
+use super::isa::KernelPath;
+
 /// Transpose a 64×64 bit matrix in place: on return, bit `l` of `a[i]` is what bit `i` of
 /// `a[l]` was. Turns 64 per-lane values into 64 bit-planes (and back).
 pub fn transpose64(a: &mut [u64; 64]) {
@@ -48,32 +50,77 @@ mod tests {
 }
 
 /// Bit-planes of 64 bytes (lane `l` = `bytes[l]`): `out[b]` has bit `l` = bit `b` of
-/// `bytes[l]`. AVX-512BW `vpmovb2m` where the build target has it, SWAR multiply otherwise.
+/// `bytes[l]`, with the process-wide kernel path ([`super::isa::kernel_path`]).
 #[inline]
 pub fn byte_planes(bytes: &[u8; 64]) -> [u64; 8] {
-    #[cfg(all(target_arch = "x86_64", target_feature = "avx512bw"))]
-    {
-        // SAFETY: the target feature is enabled at compile time; the load is unaligned-safe
-        // and reads exactly 64 bytes.
-        unsafe {
-            use std::arch::x86_64::*;
-            let v = _mm512_loadu_si512(bytes.as_ptr() as *const _);
-            let mut out = [0u64; 8];
-            out[7] = _mm512_movepi8_mask(v);
-            out[6] = _mm512_movepi8_mask(_mm512_slli_epi16::<1>(v));
-            out[5] = _mm512_movepi8_mask(_mm512_slli_epi16::<2>(v));
-            out[4] = _mm512_movepi8_mask(_mm512_slli_epi16::<3>(v));
-            out[3] = _mm512_movepi8_mask(_mm512_slli_epi16::<4>(v));
-            out[2] = _mm512_movepi8_mask(_mm512_slli_epi16::<5>(v));
-            out[1] = _mm512_movepi8_mask(_mm512_slli_epi16::<6>(v));
-            out[0] = _mm512_movepi8_mask(_mm512_slli_epi16::<7>(v));
-            out
+    byte_planes_on(super::isa::kernel_path(), bytes)
+}
+
+/// [`byte_planes`] compiled for `path` (which this CPU must run): AVX-512BW `vpmovb2m`, AVX2
+/// `vpmovmskb`, or the portable SWAR multiply ([`byte_planes_swar`]).
+#[inline]
+pub fn byte_planes_on(path: KernelPath, bytes: &[u8; 64]) -> [u64; 8] {
+    match path {
+        #[cfg(target_arch = "x86_64")]
+        KernelPath::Avx512 => {
+            assert!(path.available());
+            // SAFETY: the CPU has the features (checked just above).
+            unsafe { byte_planes_avx512(bytes) }
         }
+        #[cfg(target_arch = "x86_64")]
+        KernelPath::Avx2 => {
+            assert!(path.available());
+            // SAFETY: the CPU has the features (checked just above).
+            unsafe { byte_planes_avx2(bytes) }
+        }
+        _ => byte_planes_swar(bytes),
     }
-    #[cfg(not(all(target_arch = "x86_64", target_feature = "avx512bw")))]
-    {
-        byte_planes_swar(bytes)
+}
+
+/// [`byte_planes`] with AVX-512BW: the sign bit of every byte is one mask instruction; adding
+/// the vector to itself shifts every byte left by one.
+///
+/// # Safety
+/// The CPU must have AVX-512F and AVX-512BW.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512bw")]
+#[inline]
+pub unsafe fn byte_planes_avx512(bytes: &[u8; 64]) -> [u64; 8] {
+    use std::arch::x86_64::*;
+    // SAFETY: reads exactly the 64 bytes of `bytes` (unaligned load).
+    let mut v = unsafe { _mm512_loadu_si512(bytes.as_ptr() as *const _) };
+    let mut out = [0u64; 8];
+    for b in (0..8).rev() {
+        out[b] = _mm512_movepi8_mask(v);
+        v = _mm512_add_epi8(v, v);
     }
+    out
+}
+
+/// [`byte_planes`] with AVX2: two 32-byte halves, `vpmovmskb` per bit.
+///
+/// # Safety
+/// The CPU must have AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+pub unsafe fn byte_planes_avx2(bytes: &[u8; 64]) -> [u64; 8] {
+    use std::arch::x86_64::*;
+    // SAFETY: reads bytes 0..32 and 32..64 of `bytes` (unaligned loads).
+    let (mut lo, mut hi) = unsafe {
+        (
+            _mm256_loadu_si256(bytes.as_ptr() as *const __m256i),
+            _mm256_loadu_si256(bytes.as_ptr().add(32) as *const __m256i),
+        )
+    };
+    let mut out = [0u64; 8];
+    for b in (0..8).rev() {
+        out[b] = (_mm256_movemask_epi8(lo) as u32 as u64)
+            | ((_mm256_movemask_epi8(hi) as u32 as u64) << 32);
+        lo = _mm256_add_epi8(lo, lo);
+        hi = _mm256_add_epi8(hi, hi);
+    }
+    out
 }
 
 /// Portable twin of [`byte_planes`]: gathers bit `b` of 8 bytes at once with a multiply.
@@ -109,6 +156,9 @@ mod plane_tests {
             }
             assert_eq!(byte_planes(&b), want);
             assert_eq!(byte_planes_swar(&b), want);
+            for path in KernelPath::available_paths() {
+                assert_eq!(byte_planes_on(path, &b), want, "{path}");
+            }
         }
     }
 }

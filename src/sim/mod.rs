@@ -3,7 +3,7 @@
 //!
 //! - [`mod@reference`]: scalar, one cycle at a time, obviously correct (the twin of every fast path).
 //! - [`drive`]: per-cycle input vectors from operand ports plus tied or streamed ports.
-//! - [`zero_delay`]: compiled, bit-parallel over time lanes (512 cycles per gate visit),
+//! - [`zero_delay`]: compiled, bit-parallel over time lanes (4,096 cycles per gate visit),
 //!   multi-threaded over stream segments; exactly equal to the reference.
 //!
 //! Cycle semantics: in cycle `t` the input ports carry vector `t`, flip-flops hold the state
@@ -17,6 +17,7 @@ pub mod delay;
 pub mod drive;
 pub mod event;
 pub mod icarus_order;
+pub mod isa;
 pub mod open;
 pub mod pins;
 pub mod program;

@@ -23,6 +23,7 @@
 #![allow(clippy::needless_range_loop)]
 
 use super::delay::{windows, DelayModel};
+use super::isa::KernelPath;
 use super::open::{OpenOutputs, TickChanges};
 use super::program::{eval_word, lane_mask, shift_lanes, Word, K};
 use super::zero_delay::{plan_segments, Driver, ZeroDelaySim};
@@ -285,6 +286,12 @@ impl TimedSim {
         self
     }
 
+    /// Use the kernels compiled for `path` (see [`ZeroDelaySim::with_path`]).
+    pub fn with_path(mut self, path: KernelPath) -> TimedSim {
+        self.zd = self.zd.with_path(path);
+        self
+    }
+
     /// Also list every counted cycle's settle time ([`TimedActivity::settle`]).
     pub fn with_per_cycle_settle(mut self, on: bool) -> TimedSim {
         self.per_cycle = on;
@@ -483,10 +490,10 @@ impl TimedSim {
         }
         self.flush_open(0, mask, s);
         match (self.inertial, self.levels) {
-            (false, false) => self.ticks_unit::<false>(mask, s),
-            (false, true) => self.ticks_unit::<true>(mask, s),
-            (true, false) => self.ticks_inertial::<false>(mask, s),
-            (true, true) => self.ticks_inertial::<true>(mask, s),
+            (false, false) => self.ticks_on::<false, false>(mask, s),
+            (false, true) => self.ticks_on::<false, true>(mask, s),
+            (true, false) => self.ticks_on::<true, false>(mask, s),
+            (true, true) => self.ticks_on::<true, true>(mask, s),
         }
         // Settle histogram: the last tick with a change, per counted lane.
         let base = s.settle.len();
@@ -518,8 +525,61 @@ impl TimedSim {
         }
     }
 
-    /// Unit delay: `y(t) = r(t − 1)`, in place.
+    /// The tick loop of one block with the kernels compiled for the zero-delay engine's path
+    /// (chosen once per block, outside the loops).
+    fn ticks_on<const INERTIAL: bool, const LEVELS: bool>(&self, mask: &Word, s: &mut Scratch) {
+        let path = self.zd.path();
+        match path {
+            #[cfg(target_arch = "x86_64")]
+            KernelPath::Avx512 => {
+                assert!(path.available());
+                // SAFETY: the CPU has the features (checked just above).
+                unsafe { self.ticks_avx512::<INERTIAL, LEVELS>(mask, s) }
+            }
+            #[cfg(target_arch = "x86_64")]
+            KernelPath::Avx2 => {
+                assert!(path.available());
+                // SAFETY: the CPU has the features (checked just above).
+                unsafe { self.ticks_avx2::<INERTIAL, LEVELS>(mask, s) }
+            }
+            _ => self.ticks_portable::<INERTIAL, LEVELS>(mask, s),
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,popcnt")]
     #[inline(never)]
+    fn ticks_avx512<const INERTIAL: bool, const LEVELS: bool>(&self, mask: &Word, s: &mut Scratch) {
+        match INERTIAL {
+            true => self.ticks_inertial::<LEVELS>(mask, s),
+            false => self.ticks_unit::<LEVELS>(mask, s),
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,popcnt")]
+    #[inline(never)]
+    fn ticks_avx2<const INERTIAL: bool, const LEVELS: bool>(&self, mask: &Word, s: &mut Scratch) {
+        match INERTIAL {
+            true => self.ticks_inertial::<LEVELS>(mask, s),
+            false => self.ticks_unit::<LEVELS>(mask, s),
+        }
+    }
+
+    #[inline(never)]
+    fn ticks_portable<const INERTIAL: bool, const LEVELS: bool>(
+        &self,
+        mask: &Word,
+        s: &mut Scratch,
+    ) {
+        match INERTIAL {
+            true => self.ticks_inertial::<LEVELS>(mask, s),
+            false => self.ticks_unit::<LEVELS>(mask, s),
+        }
+    }
+
+    /// Unit delay: `y(t) = r(t − 1)`, in place.
+    #[inline(always)]
     fn ticks_unit<const LEVELS: bool>(&self, mask: &Word, s: &mut Scratch) {
         let y = &mut s.y;
         for t in 1..self.sched_at.len() - 1 {
@@ -593,7 +653,7 @@ impl TimedSim {
     /// pending changes (oldest first, so a firing change is always its gate's first). A lane
     /// has at most one change pending, so a fired lane's output simply flips. Evaluating every gate before any fires is the same as the descending-net-order
     /// sweep of [`Self::ticks_unit`]: an evaluation at tick `t` reads only values of `t − 1`.
-    #[inline(never)]
+    #[inline(always)]
     fn ticks_inertial<const LEVELS: bool>(&self, mask: &Word, s: &mut Scratch) {
         for (k, o) in self.ops.iter().enumerate() {
             s.rprev[k] = s.y[o.out as usize];

@@ -16,6 +16,7 @@
 //! predicts, so the totals equal one serial run exactly, at any thread count.
 
 use super::bits::transpose64;
+use super::isa::{kernel_path, KernelPath};
 use super::open::OpenOutputs;
 use super::program::{
     bit, block_toggles, lane_mask, shift_lanes, Counting, Program, Word, K, LANES,
@@ -89,6 +90,8 @@ pub struct ZeroDelaySim {
     enables: Vec<u32>,
     /// Cells' open outputs to follow.
     open: Option<OpenOutputs>,
+    /// Compiled copy of the kernels in use.
+    path: KernelPath,
 }
 
 impl ZeroDelaySim {
@@ -99,6 +102,7 @@ impl ZeroDelaySim {
             min_segment: 1 << 16,
             enables: n.clock_gates().iter().map(|g| g.enable.0).collect(),
             open: None,
+            path: kernel_path(),
         }
     }
     /// Also count the toggles of cells' open outputs ([`Activity::open`]; none when
@@ -106,6 +110,17 @@ impl ZeroDelaySim {
     pub fn with_open_outputs(mut self, open: OpenOutputs) -> ZeroDelaySim {
         self.open = (!open.is_empty()).then_some(open);
         self
+    }
+    /// Use the kernels compiled for `path` instead of the process-wide choice (tests compare
+    /// every path the CPU runs). Panics if this CPU cannot run `path`.
+    pub fn with_path(mut self, path: KernelPath) -> ZeroDelaySim {
+        assert!(path.available(), "kernel path {path} is not available here");
+        self.path = path;
+        self
+    }
+    /// The kernel path in use.
+    pub fn path(&self) -> KernelPath {
+        self.path
     }
     /// The compiled program.
     pub fn program(&self) -> &Program {
@@ -192,8 +207,62 @@ impl ZeroDelaySim {
     }
 
     /// Lanes `start .. end`, `start` being the baseline (its toggles are not counted),
-    /// flip-flops holding `state` during lane `start`.
+    /// flip-flops holding `state` during lane `start`; the whole block loop compiled for the
+    /// kernel path (chosen here, once per segment).
     fn segment(
+        &self,
+        d: &dyn Driver,
+        start: u64,
+        end: u64,
+        state: Vec<bool>,
+        observe: Option<Observer<'_>>,
+    ) -> Segment {
+        let path = self.path;
+        match path {
+            #[cfg(target_arch = "x86_64")]
+            KernelPath::Avx512 => {
+                assert!(path.available());
+                // SAFETY: the CPU has the features (checked just above).
+                unsafe { self.segment_avx512(d, start, end, state, observe) }
+            }
+            #[cfg(target_arch = "x86_64")]
+            KernelPath::Avx2 => {
+                assert!(path.available());
+                // SAFETY: the CPU has the features (checked just above).
+                unsafe { self.segment_avx2(d, start, end, state, observe) }
+            }
+            _ => self.segment_body(d, start, end, state, observe),
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,popcnt")]
+    fn segment_avx512(
+        &self,
+        d: &dyn Driver,
+        start: u64,
+        end: u64,
+        state: Vec<bool>,
+        observe: Option<Observer<'_>>,
+    ) -> Segment {
+        self.segment_body(d, start, end, state, observe)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,popcnt")]
+    fn segment_avx2(
+        &self,
+        d: &dyn Driver,
+        start: u64,
+        end: u64,
+        state: Vec<bool>,
+        observe: Option<Observer<'_>>,
+    ) -> Segment {
+        self.segment_body(d, start, end, state, observe)
+    }
+
+    #[inline(always)]
+    fn segment_body(
         &self,
         d: &dyn Driver,
         start: u64,
@@ -239,7 +308,7 @@ impl ZeroDelaySim {
                 for (&q, r) in p.dff_q.iter().zip(&regs) {
                     v[q as usize] = *r;
                 }
-                p.eval(&mut v);
+                p.eval_on(self.path, &mut v);
                 let mut settled = true;
                 for ((&dn, r), &s) in p.dff_d.iter().zip(regs.iter_mut()).zip(&state) {
                     let want = shift_lanes(&v[dn as usize], s as u64);
@@ -277,7 +346,7 @@ impl ZeroDelaySim {
                 toggles: &mut act.toggles,
                 last,
             };
-            count_toggles(&v, &mut c);
+            count_toggles(self.path, &v, &mut c);
             if let Some(o) = &self.open {
                 o.count_block(&v, &mask, last, &mut open_carry, &mut open_counts);
             }
@@ -314,8 +383,46 @@ impl ZeroDelaySim {
     }
 }
 
-/// Add each net's toggles in one block.
-fn count_toggles(v: &[Word], c: &mut Counting<'_>) {
+/// Add each net's toggles in one block, with the toggle counter compiled for `path`.
+fn count_toggles(path: KernelPath, v: &[Word], c: &mut Counting<'_>) {
+    match path {
+        #[cfg(target_arch = "x86_64")]
+        KernelPath::Avx512 => {
+            assert!(path.available());
+            // SAFETY: the CPU has the features (checked just above).
+            unsafe { count_avx512(v, c) }
+        }
+        #[cfg(target_arch = "x86_64")]
+        KernelPath::Avx2 => {
+            assert!(path.available());
+            // SAFETY: the CPU has the features (checked just above).
+            unsafe { count_avx2(v, c) }
+        }
+        _ => count_portable(v, c),
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,popcnt")]
+#[inline(never)]
+fn count_avx512(v: &[Word], c: &mut Counting<'_>) {
+    count_body(v, c)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,popcnt")]
+#[inline(never)]
+fn count_avx2(v: &[Word], c: &mut Counting<'_>) {
+    count_body(v, c)
+}
+
+#[inline(never)]
+fn count_portable(v: &[Word], c: &mut Counting<'_>) {
+    count_body(v, c)
+}
+
+#[inline(always)]
+fn count_body(v: &[Word], c: &mut Counting<'_>) {
     let (lk, lb) = c.last;
     for ((w, cy), t) in v.iter().zip(c.carry.iter_mut()).zip(c.toggles.iter_mut()) {
         *t += block_toggles(w, *cy, c.mask);

@@ -21,6 +21,7 @@
 //! `fast_blocks_equal_the_slow_generator` compares them).
 
 use super::{laplace_of_unit, Dataflow, Dist, Synthetic};
+use crate::sim::bits::transpose64;
 use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -148,7 +149,7 @@ pub(super) fn block(s: &Synthetic, b: u64, out: &mut [(i64, i64)], words: &mut V
                 *o = (tx.sample(v[0]), tw.sample(v[1]));
             }
         }
-        (dist, Dataflow::WeightStationary { n }) => {
+        (dist, Dataflow::WeightStationary { .. }) => {
             let tx = &s.laplace_tables().0;
             for (o, &v) in out.iter_mut().zip(words.iter()) {
                 let x = match dist {
@@ -159,23 +160,52 @@ pub(super) fn block(s: &Synthetic, b: u64, out: &mut [(i64, i64)], words: &mut V
                 o.0 = x.unwrap_or(0);
             }
             // Held weights: one generator per group, as in the slow twin.
-            let t0 = b * super::BLOCK as u64;
-            let mut held: Option<(u64, i64)> = None;
-            for (i, o) in out.iter_mut().enumerate() {
-                let g = (t0 + i as u64) / n;
-                o.1 = match held {
-                    Some((hg, w)) if hg == g => w,
-                    _ => {
-                        let w = s.held_weight(g);
-                        held = Some((g, w));
-                        w
-                    }
-                };
-            }
+            s.fill_held(b, out);
         }
         _ => unreachable!("only uniform and Laplace have fixed-cost samples"),
     }
     ok
+}
+
+/// Block `b` of a bit-plane uniform stream (see [`Synthetic::plane_bits`]): the block's
+/// words drawn in bulk, each group of 64 cycles turned from `bx` x-planes and `bw` w-planes
+/// into values by one 64×64 bit transpose per operand. Equal to the one-bit-at-a-time
+/// `Synthetic::block_planes` (test `plane_blocks_equal_the_bit_loop`).
+pub(super) fn planes_block(
+    s: &Synthetic,
+    b: u64,
+    out: &mut [(i64, i64)],
+    words: &mut Vec<u64>,
+    bx: u32,
+    bw: u32,
+) {
+    let mut rng = ChaCha8Rng::seed_from_u64(s.seed);
+    rng.set_stream(b);
+    let (bx, bw) = (bx as usize, bw as usize);
+    let per = bx + bw;
+    words.clear();
+    words.resize(per * out.len().div_ceil(64), 0);
+    fill_words(&mut rng, words);
+    let (lx, lw) = (s.ranges.x.0, s.ranges.w.0);
+    for (chunk, planes) in out.chunks_mut(64).zip(words.chunks_exact(per)) {
+        let mut m = [0u64; 64];
+        m[..bx].copy_from_slice(&planes[..bx]);
+        transpose64(&mut m);
+        for (o, &v) in chunk.iter_mut().zip(&m) {
+            o.0 = lx.wrapping_add(v as i64);
+        }
+        if bw > 0 {
+            let mut m = [0u64; 64];
+            m[..bw].copy_from_slice(&planes[bx..]);
+            transpose64(&mut m);
+            for (o, &v) in chunk.iter_mut().zip(&m) {
+                o.1 = lw.wrapping_add(v as i64);
+            }
+        }
+    }
+    if bw == 0 {
+        s.fill_held(b, out);
+    }
 }
 
 /// The next `words.len()` words of `rng`, exactly as `words.len()` calls of `next_u64`

@@ -5,7 +5,7 @@
 //! (never on thread count) and blocks can be generated in parallel.
 
 use rand::distributions::Uniform;
-use rand::{Rng, SeedableRng};
+use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
 use rayon::prelude::*;
@@ -297,8 +297,79 @@ impl Synthetic {
         self
     }
 
+    /// Bits per operand when a uniform stream is drawn as bit-planes: every operand drawn per
+    /// cycle (x, and w unless weight-stationary: then `0` for w) has a range of a power of two
+    /// values (at least 2). `None`: the integer samplers.
+    pub(super) fn plane_bits(&self) -> Option<(u32, u32)> {
+        if self.dist != Dist::Uniform {
+            return None;
+        }
+        let bits = |(lo, hi): (i64, i64)| {
+            let r = (hi as i128 - lo as i128 + 1) as u128;
+            (r >= 2 && r.is_power_of_two()).then_some(r.trailing_zeros())
+        };
+        let bx = bits(self.ranges.x)?;
+        let bw = match self.dataflow {
+            Dataflow::OutputStationary => bits(self.ranges.w)?,
+            Dataflow::WeightStationary { .. } => 0,
+        };
+        Some((bx, bw))
+    }
+
+    /// Block `b` of a bit-plane uniform stream, one bit at a time (the slow twin of
+    /// [`fast::planes_block`]). Each group of 64 cycles draws `bx` words, one per bit of x
+    /// (bit `l` of word `i` = bit `i` of the x of the group's cycle `l`), then `bw` words for
+    /// w; the value is the range's low end plus those bits.
+    fn block_planes(&self, b: u64, out: &mut [(i64, i64)], bx: u32, bw: u32) {
+        let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
+        rng.set_stream(b);
+        for chunk in out.chunks_mut(64) {
+            let xp: Vec<u64> = (0..bx).map(|_| rng.next_u64()).collect();
+            let wp: Vec<u64> = (0..bw).map(|_| rng.next_u64()).collect();
+            for (l, o) in chunk.iter_mut().enumerate() {
+                let gather = |planes: &[u64]| {
+                    let mut v = 0u64;
+                    for (i, p) in planes.iter().enumerate() {
+                        v |= ((p >> l) & 1) << i;
+                    }
+                    v as i64
+                };
+                o.0 = self.ranges.x.0.wrapping_add(gather(&xp));
+                if bw > 0 {
+                    o.1 = self.ranges.w.0.wrapping_add(gather(&wp));
+                }
+            }
+        }
+        if bw == 0 {
+            self.fill_held(b, out);
+        }
+    }
+
+    /// The held weights of block `b` of a weight-stationary stream.
+    pub(super) fn fill_held(&self, b: u64, out: &mut [(i64, i64)]) {
+        let Dataflow::WeightStationary { n } = self.dataflow else {
+            return;
+        };
+        let t0 = b * BLOCK as u64;
+        let mut held: Option<(u64, i64)> = None;
+        for (i, o) in out.iter_mut().enumerate() {
+            let g = (t0 + i as u64) / n;
+            o.1 = match held {
+                Some((hg, w)) if hg == g => w,
+                _ => {
+                    let w = self.held_weight(g);
+                    held = Some((g, w));
+                    w
+                }
+            };
+        }
+    }
+
     /// The pairs of block `b` (the last block may be shorter).
     fn block(&self, b: u64, out: &mut [(i64, i64)]) {
+        if let Some((bx, bw)) = self.plane_bits() {
+            return self.block_planes(b, out, bx, bw);
+        }
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
         rng.set_stream(b);
         let t0 = b * BLOCK as u64;
@@ -398,11 +469,14 @@ impl OperandStream for Synthetic {
         let b0 = self.pos / BLOCK as u64;
         debug_assert!(n == 0 || self.pos.is_multiple_of(BLOCK as u64));
         let fast = self.fast && fast::fixed_cost(self.dist);
+        let planes = self.plane_bits().filter(|_| self.fast);
         out.par_chunks_mut(BLOCK)
             .enumerate()
             .for_each_init(Vec::new, |words, (i, chunk)| {
                 let b = b0 + i as u64;
-                if !(fast && fast::block(self, b, chunk, words)) {
+                if let Some((bx, bw)) = planes {
+                    fast::planes_block(self, b, chunk, words, bx, bw);
+                } else if !(fast && fast::block(self, b, chunk, words)) {
                     self.block(b, chunk);
                 }
             });
@@ -549,6 +623,128 @@ mod tests {
             let c = [ones, n - ones];
             let e = [n as f64 / 2.0; 2];
             assert!(chi2(&c, &e) < chi2_bound(1.0), "x bit {b}");
+        }
+    }
+
+    /// Two's complement 8 × 8: both ranges hold 256 values, so uniform streams are drawn as
+    /// bit-planes.
+    const T: Ranges = Ranges {
+        x: (-128, 127),
+        w: (-128, 127),
+    };
+
+    #[test]
+    fn plane_streams_are_used_exactly_for_power_of_two_ranges() {
+        let os = Dataflow::OutputStationary;
+        let ws = Dataflow::WeightStationary { n: 4 };
+        let plane = |dist, df, r| Synthetic::new(dist, df, r, 1, 10).plane_bits();
+        assert_eq!(plane(Dist::Uniform, os, T), Some((8, 8)));
+        assert_eq!(plane(Dist::Uniform, ws, T), Some((8, 0)));
+        assert_eq!(plane(Dist::Uniform, ws, R), Some((8, 0)));
+        assert_eq!(plane(Dist::Uniform, os, R), None, "w has 255 values");
+        assert_eq!(plane(Dist::Laplace, os, T), None);
+        assert_eq!(plane(Dist::Relu { p: 0.5 }, os, T), None);
+        let full = Ranges {
+            x: (i64::MIN, i64::MAX),
+            w: (0, 1),
+        };
+        assert_eq!(plane(Dist::Uniform, os, full), Some((64, 1)));
+    }
+
+    #[test]
+    fn plane_blocks_equal_the_bit_loop() {
+        let odd = Ranges {
+            x: (-3, 4),
+            w: (1000, 1000 + (1 << 16) - 1),
+        };
+        let full = Ranges {
+            x: (i64::MIN, i64::MAX),
+            w: (0, 1),
+        };
+        for ranges in [T, R, odd, full] {
+            for df in [
+                Dataflow::OutputStationary,
+                Dataflow::WeightStationary { n: 3 },
+            ] {
+                let len = 3 * BLOCK as u64 + 17;
+                let s = Synthetic::new(Dist::Uniform, df, ranges, 5, len);
+                if s.plane_bits().is_none() {
+                    continue;
+                }
+                let fast = collect(s.clone(), BLOCK);
+                let slow = collect(s.slow(), 2 * BLOCK);
+                assert_eq!(fast, slow, "{df:?} {ranges:?}");
+                assert!(fast
+                    .iter()
+                    .all(|&(x, w)| (ranges.x.0..=ranges.x.1).contains(&x)
+                        && (ranges.w.0..=ranges.w.1).contains(&w)));
+            }
+        }
+    }
+
+    #[test]
+    fn plane_streams_do_not_depend_on_batch_size_or_thread_count() {
+        let make = || Synthetic::new(Dist::Uniform, Dataflow::OutputStationary, T, 21, 50_000);
+        let in_pool = |threads: usize, batch: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| collect(make(), batch))
+        };
+        let one = in_pool(1, BLOCK);
+        assert_eq!(one.len(), 50_000);
+        assert_eq!(one, in_pool(3, 7 * BLOCK));
+        assert_eq!(one, in_pool(2, 1 << 20));
+        // A different seed gives a different stream.
+        let other = collect(
+            Synthetic::new(Dist::Uniform, Dataflow::OutputStationary, T, 22, 50_000),
+            BLOCK,
+        );
+        assert_ne!(one, other);
+    }
+
+    #[test]
+    fn plane_stream_is_uniform_per_value_per_bit_and_over_neighbours() {
+        let n = 1u64 << 20;
+        let pairs = collect(
+            Synthetic::new(Dist::Uniform, Dataflow::OutputStationary, T, 13, n),
+            1 << 16,
+        );
+        assert_eq!(pairs.len() as u64, n);
+        let (mut xv, mut wv) = (vec![0u64; 256], vec![0u64; 256]);
+        let mut bits = [[0u64; 8]; 2];
+        // Neighbouring cycles (bits of one plane word) and x against w (different words):
+        // top nibbles of (x[t], x[t+1]) and of (x[t], w[t]), 256 cells each.
+        let (mut lag, mut joint) = (vec![0u64; 256], vec![0u64; 256]);
+        for (t, &(x, w)) in pairs.iter().enumerate() {
+            let (xu, wu) = ((x + 128) as usize, (w + 128) as usize);
+            xv[xu] += 1;
+            wv[wu] += 1;
+            for (op, v) in bits.iter_mut().zip([xu, wu]) {
+                for (b, c) in op.iter_mut().enumerate() {
+                    *c += (v >> b) as u64 & 1;
+                }
+            }
+            joint[(xu >> 4) << 4 | wu >> 4] += 1;
+            if let Some(&(x1, _)) = pairs.get(t + 1) {
+                lag[(xu >> 4) << 4 | ((x1 + 128) as usize) >> 4] += 1;
+            }
+        }
+        let e = vec![n as f64 / 256.0; 256];
+        assert!(chi2(&xv, &e) < chi2_bound(255.0), "x per value");
+        assert!(chi2(&wv, &e) < chi2_bound(255.0), "w per value");
+        assert!(chi2(&joint, &e) < chi2_bound(255.0), "x, w jointly");
+        let el = vec![(n - 1) as f64 / 256.0; 256];
+        assert!(chi2(&lag, &el) < chi2_bound(255.0), "x, next x");
+        for (op, ones) in bits.iter().enumerate() {
+            for (b, &o) in ones.iter().enumerate() {
+                let c = [o, n - o];
+                assert!(
+                    chi2(&c, &[n as f64 / 2.0; 2]) < chi2_bound(1.0),
+                    "operand {op} bit {b}"
+                );
+            }
         }
     }
 

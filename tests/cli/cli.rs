@@ -1118,3 +1118,46 @@ fn the_shortest_timed_run_reports_no_nan_or_infinity() {
         }
     }
 }
+
+/// One binary, every kernel path: `PANN_KERNEL` forces a path; each one this CPU runs gives
+/// byte-identical reports (zero delay and `--delay cells`); a path it cannot run, or an
+/// unknown name, is one line and exit code 2.
+#[test]
+fn every_kernel_path_gives_byte_identical_reports() {
+    let run = |kernel: &str, extra: &[&str]| {
+        let mut args = vec!["simulate", "--format", "csv"];
+        args.extend_from_slice(extra);
+        Command::new(env!("CARGO_BIN_EXE_pann"))
+            .args(&args)
+            .env("PANN_KERNEL", kernel)
+            .output()
+            .unwrap()
+    };
+    for extra in [
+        &["--cycles", "300000", "--stream", "laplace"][..],
+        &["--cycles", "3000", "--delay", "cells"][..],
+    ] {
+        let portable = run("portable", extra);
+        assert!(portable.status.success(), "{extra:?}");
+        assert!(!portable.stdout.is_empty());
+        assert_eq!(run("", extra).stdout, portable.stdout, "{extra:?} default");
+        for k in ["avx2", "avx512"] {
+            let o = run(k, extra);
+            if o.status.success() {
+                assert_eq!(o.stdout, portable.stdout, "{extra:?} {k}");
+            } else {
+                let err = String::from_utf8_lossy(&o.stderr);
+                assert_eq!(o.status.code(), Some(2), "{err}");
+                assert!(err.contains("cannot run"), "{err}");
+            }
+        }
+    }
+    let o = run("avx1024", &["--cycles", "10"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("PANN_KERNEL") && err.contains("avx1024"),
+        "{err}"
+    );
+}

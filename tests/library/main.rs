@@ -6,6 +6,7 @@ mod circuits_exact;
 mod clock_gating;
 mod energy_liberty;
 mod energy_meter;
+mod kernel_paths;
 mod nn_data;
 mod nn_float;
 mod nn_gate_level;
