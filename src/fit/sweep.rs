@@ -332,6 +332,13 @@ impl SweepDesign {
                     }
                 }
             }
+            // B = 16 squares under two data conditions: the clock-gated models' load terms
+            // need a second accumulator width whichever distribution is held out.
+            for d in [Dist::Uniform, Dist::Relu { p: 0.5 }] {
+                for b in AXIS_WIDTHS {
+                    pts.extend(self.point(r, b, b, 16, d));
+                }
+            }
         }
         pts
     }
@@ -362,9 +369,13 @@ impl SweepDesign {
                     pts.extend(self.point(r, bx, bw, 32, Dist::Uniform));
                 }
             }
-            for &acc in &ACC_WIDTHS {
-                for &b in &AXIS_WIDTHS {
-                    pts.extend(self.point(r, b, b, acc, Dist::Uniform));
+            // Under two data conditions, so the accumulator-width terms (and the clock-gated
+            // models' load terms) stay identifiable when one distribution is held out.
+            for d in [Dist::Uniform, Dist::Relu { p: 0.5 }] {
+                for &acc in &ACC_WIDTHS {
+                    for &b in &AXIS_WIDTHS {
+                        pts.extend(self.point(r, b, b, acc, d));
+                    }
                 }
             }
             for &d in &DISTS {
@@ -550,6 +561,76 @@ pub fn request(p: &SweepPoint, circuit: &Circuit, cycles: u64, seed: u64) -> Req
     }
 }
 
+/// Whether `p` also measures its clock-gated twin (`--clock-gating acc`, the same stream
+/// chunk by chunk) for the [`super::PowerComponent::GATED`] models: square shapes and real
+/// layer streams of ungated MACs (every axis but the non-square multiplier shapes, which
+/// the gating logic does not need).
+pub fn measures_gated_twin(p: &SweepPoint) -> bool {
+    p.spec.unit == crate::circuits::Unit::Mac
+        && p.spec.clock_gating.is_none()
+        && (p.spec.bx == p.spec.bw || p.nn.is_some())
+}
+
+/// The clock-gated twin of `p`'s MAC, if [`measures_gated_twin`].
+fn gated_twin(p: &SweepPoint) -> Option<Circuit> {
+    if !measures_gated_twin(p) {
+        return None;
+    }
+    let spec = MacSpec {
+        clock_gating: crate::circuits::ClockGating::Acc,
+        ..*p.spec.spec()
+    }
+    .validate()
+    .ok()?;
+    Some(Circuit::generated(spec))
+}
+
+/// The clock-gated twin's energies under the keys of its models: `gated_operand_regs`,
+/// `gated_clock`, `clock_gating`, `gated_leakage` and `gated_total` (its multiplier,
+/// accumulator adder and register are the ungated MAC's: a bank is disabled only when it
+/// would hold).
+pub fn gated_keys(e: &BTreeMap<String, f64>) -> BTreeMap<String, f64> {
+    e.iter()
+        .filter_map(|(k, v)| {
+            let key = match k.as_str() {
+                "operand_regs" | "clock" | "leakage" | "total" => format!("gated_{k}"),
+                "clock_gating" => k.clone(),
+                _ => return None,
+            };
+            Some((key, *v))
+        })
+        .collect()
+}
+
+/// Run `req` and, when `twin` is given, the same request on the clock-gated twin; the
+/// energies of both ([`gated_keys`] for the twin's).
+fn run_with_twin(
+    req: &Request,
+    twin: Option<&Circuit>,
+    err: &dyn Fn(&dyn std::fmt::Display) -> FitError,
+) -> Result<(experiment::Report, BTreeMap<String, f64>), FitError> {
+    let report = experiment::run(req, &mut |_| {}).map_err(|e| err(&e))?;
+    let mut e = report
+        .energy_fj_per_op
+        .clone()
+        .ok_or_else(|| err(&"the run reported no energy"))?;
+    if let Some(t) = twin {
+        let r = experiment::run(
+            &Request {
+                circuit: t.clone(),
+                ..req.clone()
+            },
+            &mut |_| {},
+        )
+        .map_err(|e| err(&e))?;
+        let g = r
+            .energy_fj_per_op
+            .ok_or_else(|| err(&"the clock-gated run reported no energy"))?;
+        e.extend(gated_keys(&g));
+    }
+    Ok((report, e))
+}
+
 /// Measure `p` through [`crate::experiment::run`] (its delay model, library, clock and
 /// dataflow), chunk by chunk with independent seeds, until every component's mean energy
 /// per operation meets `conv` ([`converge`]).
@@ -562,15 +643,13 @@ pub fn measure(p: &SweepPoint, conv: &Convergence) -> Result<Measurement, FitErr
     if let Some(nn) = &p.nn {
         return measure_nn(p, conv, nn, &circuit, &lib);
     }
+    let twin = gated_twin(p);
     let c = converge(p.seed, conv, |seed| {
         let req = request(p, &circuit, conv.chunk_cycles, seed);
-        let report = experiment::run(&req, &mut |_| {}).map_err(|e| err(&e))?;
+        let (report, e) = run_with_twin(&req, twin.as_ref(), &err)?;
         let pairs = open_stream(&report.config)
             .and_then(|mut s| s.take_pairs(conv.chunk_cycles))
             .map_err(|e| err(&e))?;
-        let e = report
-            .energy_fj_per_op
-            .ok_or_else(|| err(&"the run reported no energy"))?;
         Ok((e, StreamStats::from_pairs(&p.spec, &pairs)))
     })?;
     Ok(measurement(p, conv, &circuit, &lib, c))
@@ -652,6 +731,7 @@ fn measure_nn(
     let windows = conv.max_chunks.max(1) as u64;
     let gap = (total / windows).saturating_sub(conv.chunk_cycles);
     let mut k = 0u32;
+    let twin = gated_twin(p);
     let c = converge(p.seed, conv, |_| {
         if k > 0 && gap > 0 {
             layer.nth(gap as usize - 1);
@@ -684,10 +764,7 @@ fn measure_nn(
             dataflow: Dataflow::OutputStationary,
             ..request(p, circuit, conv.chunk_cycles, p.seed)
         };
-        let report = experiment::run(&req, &mut |_| {}).map_err(|e| err(&e))?;
-        let e = report
-            .energy_fj_per_op
-            .ok_or_else(|| err(&"the run reported no energy"))?;
+        let (_, e) = run_with_twin(&req, twin.as_ref(), &err)?;
         Ok((e, StreamStats::from_pairs(&p.spec, &pairs)))
     })?;
     Ok(measurement(p, conv, circuit, lib, c))
