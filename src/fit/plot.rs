@@ -419,6 +419,100 @@ where
     root.present().map_err(err)
 }
 
+/// Glitch factor by architecture ([`super::sweep::glitch_factors`]): one column per
+/// multiplier and accumulator-adder architecture, the unit-delay and cell-delay energy of
+/// that unit over its zero-delay energy as points (1 = no glitches, dashed).
+pub fn glitch_plot(
+    rows: &[super::sweep::GlitchRow],
+    format: PlotFormat,
+) -> Result<Vec<u8>, String> {
+    crate::plot::render!(format, (900, 520), |area| draw_glitch(area, rows))
+}
+
+fn draw_glitch<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    rows: &[super::sweep::GlitchRow],
+) -> Result<(), String>
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE).map_err(err)?;
+    let mut archs: Vec<String> = Vec::new();
+    for r in rows {
+        let name = format!("{} {}", r.unit, r.arch);
+        if !archs.contains(&name) {
+            archs.push(name);
+        }
+    }
+    let ymax = rows
+        .iter()
+        .map(|r| r.glitch_factor)
+        .filter(|v| v.is_finite())
+        .fold(1.0, f64::max);
+    if archs.is_empty() {
+        return root.present().map_err(err);
+    }
+    let n = archs.len() as f64;
+    let labels = archs.clone();
+    let mut chart = ChartBuilder::on(&root)
+        .caption(
+            "glitch factor by architecture (8×8 two's complement MAC, uniform, B = 32)",
+            ("sans-serif", 15),
+        )
+        .margin(12)
+        .x_label_area_size(90)
+        .y_label_area_size(60)
+        .build_cartesian_2d(-0.5..n - 0.5, 0.0..ymax * 1.15)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_labels(archs.len())
+        .x_label_formatter(&|v| {
+            let i = v.round();
+            if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < labels.len() {
+                labels[i as usize].clone()
+            } else {
+                String::new()
+            }
+        })
+        .x_label_style(
+            ("sans-serif", 11)
+                .into_font()
+                .transform(FontTransform::Rotate90),
+        )
+        .y_desc("unit energy / zero-delay energy")
+        .draw()
+        .map_err(err)?;
+    chart
+        .draw_series(DashedLineSeries::new(
+            [(-0.5, 1.0), (n - 0.5, 1.0)],
+            6,
+            4,
+            BLACK.mix(0.6).stroke_width(1),
+        ))
+        .map_err(err)?;
+    for (i, delay) in ["unit", "cells"].into_iter().enumerate() {
+        let color = COLORS[i % COLORS.len()];
+        let off = if i == 0 { -0.12 } else { 0.12 };
+        let pts: Vec<(f64, f64)> = rows
+            .iter()
+            .filter(|r| r.delay == delay && r.glitch_factor.is_finite())
+            .filter_map(|r| {
+                let name = format!("{} {}", r.unit, r.arch);
+                let x = archs.iter().position(|a| *a == name)? as f64;
+                Some((x + off, r.glitch_factor))
+            })
+            .collect();
+        chart
+            .draw_series(pts.iter().map(|&p| Circle::new(p, 5, color.filled())))
+            .map_err(err)?
+            .label(format!("{delay} delay"))
+            .legend(move |(x, y)| Circle::new((x + 8, y), 4, color.filled()));
+    }
+    draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 12)?;
+    root.present().map_err(err)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -437,6 +531,18 @@ mod tests {
             "y axis description"
         );
         let empty = String::from_utf8(voltage_plot(&[], &[], PlotFormat::Svg).unwrap()).unwrap();
+        let rows = vec![super::super::sweep::GlitchRow {
+            unit: "multiplier",
+            arch: "dadda".into(),
+            delay: "unit",
+            fj_per_op: 2.0,
+            glitch_factor: 1.6,
+        }];
+        let g = String::from_utf8(glitch_plot(&rows, PlotFormat::Svg).unwrap()).unwrap();
+        assert!(
+            g.contains("multiplier dadda") && g.contains("unit delay"),
+            "labels"
+        );
         assert!(!empty.contains("supply voltage (V)"), "no runs, no axes");
     }
 }

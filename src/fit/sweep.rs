@@ -799,6 +799,113 @@ pub fn dynamic_across_libraries(
         .collect()
 }
 
+/// One architecture's energy under one delay model ([`glitch_factors`]).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct GlitchRow {
+    /// What varies: `multiplier` (Dadda … with a ripple accumulator) or `adder` (the
+    /// accumulator adder's architecture, Dadda multiplier).
+    pub unit: &'static str,
+    /// The architecture (`dadda`, `kogge-stone`, …).
+    pub arch: String,
+    /// Delay model (`zero`, `unit`, `cells`).
+    pub delay: &'static str,
+    /// Energy of the varied unit's component (`multiplier` or `acc_adder`), fJ/op.
+    pub fj_per_op: f64,
+    /// `fj_per_op` over the same architecture's zero-delay energy: the glitch factor (1 at
+    /// zero delay: no glitches).
+    pub glitch_factor: f64,
+}
+
+/// Clock period of the glitch-factor runs (ns): long enough for every architecture to settle
+/// under cell delays (an 8×8 ripple-accumulator MAC needs 11.2 ns in SKY130 tt); the
+/// components compared are dynamic, so the period does not change them.
+pub const GLITCH_CLOCK_NS: f64 = 40.0;
+
+/// Glitch factor by architecture: an 8×8 two's complement MAC (B = 32, `d`'s library, wire
+/// load and seed, clock [`GLITCH_CLOCK_NS`]) on `cycles` uniform pairs, every multiplier architecture (ripple
+/// accumulator) and every accumulator-adder architecture (Dadda multiplier), simulated with
+/// zero, unit and cell delays; the varied unit's energy per operation and its ratio to zero
+/// delay. Rows in architecture then delay order, whatever the thread count.
+pub fn glitch_factors(d: &SweepDesign, cycles: u64) -> Result<Vec<GlitchRow>, FitError> {
+    use crate::circuits::{AdderArch, MultArch};
+    let delays = [DelayKind::Zero, DelayKind::Unit, DelayKind::Cells];
+    let mut specs: Vec<(&'static str, String, ValidMacSpec)> = Vec::new();
+    let base = MacSpec {
+        bx: 8,
+        bw: 8,
+        acc: 32,
+        repr: Repr::Twos,
+        ..MacSpec::default()
+    };
+    for &m in MultArch::ALL {
+        if let Ok(s) = (MacSpec { mult: m, ..base }).validate() {
+            specs.push(("multiplier", m.to_string(), s));
+        }
+    }
+    for &a in AdderArch::ALL {
+        if let Ok(s) = (MacSpec { adder: a, ..base }).validate() {
+            specs.push(("adder", a.to_string(), s));
+        }
+    }
+    let runs: Vec<(usize, DelayKind)> = (0..specs.len())
+        .flat_map(|i| delays.iter().map(move |&k| (i, k)))
+        .collect();
+    let energies: Vec<f64> = runs
+        .par_iter()
+        .map(|&(i, delay)| {
+            let (unit, _, spec) = &specs[i];
+            let p = SweepPoint {
+                delay,
+                clock_ns: GLITCH_CLOCK_NS,
+                ..d.point(Repr::Twos, 8, 8, 32, Dist::Uniform)
+                    .expect("8x8 two's complement MAC is valid")
+            };
+            let r = experiment::run(
+                &request(&p, &Circuit::generated(*spec), cycles, d.seed),
+                &mut |_| {},
+            )
+            .map_err(|e| FitError::Measure(format!("{}: {e}", spec.describe())))?;
+            let key = if *unit == "multiplier" {
+                "multiplier"
+            } else {
+                "acc_adder"
+            };
+            Ok(r.energy_fj_per_op
+                .unwrap_or_default()
+                .get(key)
+                .copied()
+                .unwrap_or(0.0))
+        })
+        .collect::<Result<_, FitError>>()?;
+    Ok(runs
+        .iter()
+        .zip(&energies)
+        .map(|(&(i, delay), &e)| {
+            let zero = energies[i * delays.len()];
+            GlitchRow {
+                unit: specs[i].0,
+                arch: specs[i].1.clone(),
+                delay: delay.model_name(),
+                fj_per_op: e,
+                glitch_factor: if zero > 0.0 { e / zero } else { f64::NAN },
+            }
+        })
+        .collect())
+}
+
+/// [`glitch_factors`] as tidy CSV: `unit,arch,delay,fj_per_op,glitch_factor`.
+pub fn write_glitch_csv<W: std::io::Write>(rows: &[GlitchRow], out: W) -> Result<(), FitError> {
+    let mut w = csv::Writer::from_writer(out);
+    let e = |cause| FitError::Write {
+        what: "glitch CSV",
+        cause,
+    };
+    for r in rows {
+        w.serialize(r).map_err(e)?;
+    }
+    w.flush().map_err(|c| e(c.into()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -885,6 +992,39 @@ mod tests {
             "glitches cost energy: unit {} vs zero {}",
             mult(&unit),
             mult(&zero)
+        );
+    }
+
+    #[test]
+    fn glitch_factors_cover_every_architecture_and_are_one_at_zero_delay() {
+        let rows = glitch_factors(&SweepDesign::default(), 200).unwrap();
+        use crate::circuits::{AdderArch, MultArch};
+        // Every architecture an 8×8 two's complement MAC can be built with, three delays.
+        let buildable = MultArch::ALL
+            .iter()
+            .filter(|&&m| {
+                MacSpec {
+                    mult: m,
+                    ..MacSpec::default()
+                }
+                .validate()
+                .is_ok()
+            })
+            .count();
+        assert_eq!(rows.len(), 3 * (buildable + AdderArch::ALL.len()));
+        for r in &rows {
+            assert!(r.fj_per_op > 0.0, "{r:?}");
+            if r.delay == "zero" {
+                assert_eq!(r.glitch_factor, 1.0, "{r:?}");
+            }
+        }
+        let dadda_unit = rows
+            .iter()
+            .find(|r| r.unit == "multiplier" && r.arch == "dadda" && r.delay == "unit")
+            .unwrap();
+        assert!(
+            dadda_unit.glitch_factor > 1.0,
+            "a Dadda tree glitches under unit delay: {dadda_unit:?}"
         );
     }
 
