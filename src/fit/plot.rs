@@ -453,20 +453,27 @@ where
         return root.present().map_err(err);
     }
     let n = archs.len() as f64;
-    let labels = archs.clone();
+    // Short tick labels (`mult: dadda`, `acc: ripple`), horizontal, under each column.
+    let labels: Vec<String> = archs
+        .iter()
+        .map(|a| {
+            a.replacen("multiplier ", "mult: ", 1)
+                .replacen("adder ", "acc: ", 1)
+        })
+        .collect();
     let mut chart = ChartBuilder::on(&root)
         .caption(
             "glitch factor by architecture (8×8 two's complement MAC, uniform, B = 32)",
             ("sans-serif", 15),
         )
         .margin(12)
-        .x_label_area_size(90)
+        .x_label_area_size(40)
         .y_label_area_size(60)
         .build_cartesian_2d(-0.5..n - 0.5, 0.0..ymax * 1.15)
         .map_err(err)?;
     chart
         .configure_mesh()
-        .x_labels(archs.len())
+        .x_labels(archs.len() * 2 + 1)
         .x_label_formatter(&|v| {
             let i = v.round();
             if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < labels.len() {
@@ -475,11 +482,8 @@ where
                 String::new()
             }
         })
-        .x_label_style(
-            ("sans-serif", 11)
-                .into_font()
-                .transform(FontTransform::Rotate90),
-        )
+        .x_label_style(("sans-serif", 10))
+        .x_desc("multiplier (ripple accumulator) | accumulator adder (Dadda multiplier)")
         .y_desc("unit energy / zero-delay energy")
         .draw()
         .map_err(err)?;
