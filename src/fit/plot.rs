@@ -473,16 +473,7 @@ where
         .map_err(err)?;
     chart
         .configure_mesh()
-        .x_labels(archs.len() * 2 + 1)
-        .x_label_formatter(&|v| {
-            let i = v.round();
-            if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < labels.len() {
-                labels[i as usize].clone()
-            } else {
-                String::new()
-            }
-        })
-        .x_label_style(("sans-serif", 10))
+        .x_labels(0)
         .x_desc("multiplier (ripple accumulator) | accumulator adder (Dadda multiplier)")
         .y_desc("unit energy / zero-delay energy")
         .draw()
@@ -514,6 +505,18 @@ where
             .legend(move |(x, y)| Circle::new((x + 8, y), 4, color.filled()));
     }
     draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 12)?;
+    // Tick labels drawn at each column's pixel position (categorical axis).
+    for (i, l) in labels.iter().enumerate() {
+        let (x, y) = chart.backend_coord(&(i as f64, 0.0));
+        let style = ("sans-serif", 10).into_font().color(&BLACK).pos(
+            plotters::style::text_anchor::Pos::new(
+                plotters::style::text_anchor::HPos::Center,
+                plotters::style::text_anchor::VPos::Top,
+            ),
+        );
+        root.draw(&Text::new(l.clone(), (x, y + 6), style))
+            .map_err(err)?;
+    }
     root.present().map_err(err)
 }
 
@@ -535,16 +538,24 @@ mod tests {
             "y axis description"
         );
         let empty = String::from_utf8(voltage_plot(&[], &[], PlotFormat::Svg).unwrap()).unwrap();
-        let rows = vec![super::super::sweep::GlitchRow {
-            unit: "multiplier",
-            arch: "dadda".into(),
+        let rows: Vec<super::super::sweep::GlitchRow> = [
+            ("multiplier", "dadda"),
+            ("multiplier", "wallace"),
+            ("adder", "ripple"),
+            ("adder", "kogge-stone"),
+        ]
+        .into_iter()
+        .map(|(unit, arch)| super::super::sweep::GlitchRow {
+            unit,
+            arch: arch.into(),
             delay: "unit",
             fj_per_op: 2.0,
             glitch_factor: 1.6,
-        }];
+        })
+        .collect();
         let g = String::from_utf8(glitch_plot(&rows, PlotFormat::Svg).unwrap()).unwrap();
         assert!(
-            g.contains("multiplier dadda") && g.contains("unit delay"),
+            g.contains("mult: dadda") && g.contains("acc: kogge-stone") && g.contains("unit delay"),
             "labels"
         );
         assert!(!empty.contains("supply voltage (V)"), "no runs, no axes");
