@@ -10,7 +10,8 @@
 //! - **multiplier axis:** `b_x, b_w ∈ {1..=8, 12, 16}`, full factorial (100 shapes per
 //!   representation; shapes a representation cannot build, e.g. 1-bit sign-magnitude, are
 //!   skipped), so both the array term `b_x·b_w` and the edge terms are identifiable;
-//! - **accumulator axis:** `B ∈ {16, 24, 32, 48}` × square `b ∈ {2, 4, 8}`, which separates
+//! - **accumulator axis:** `B ∈ {16, 24, 32, 48}` × square `b ∈ {2, 4, 8}` (uniform and
+//!   relu:0.5 data), which separates
 //!   the `B` terms from the product-width terms;
 //! - **data axis:** uniform, gauss, laplace, relu:0.25/0.5/0.75 × square `b ∈ {2, 4, 8}`,
 //!   which moves the activity statistics (toggle rates, zero fractions, sign changes) at fixed
@@ -320,8 +321,9 @@ impl SweepDesign {
 
     /// The small `quick` design (tests, CI; a few seconds): per representation,
     /// `b_x, b_w ∈ 2..=8` full factorial at `B = 32` under three data conditions (uniform,
-    /// gauss, relu:0.5), so every default model term is identifiable; no accumulator-width
-    /// axis and no random extra points.
+    /// gauss, relu:0.5), so every default model term is identifiable, plus square
+    /// `b ∈ {2, 4, 8}` at `B = 16` on uniform and relu:0.5 data (the clock-gated models' load
+    /// terms need a second accumulator width); no random extra points.
     pub fn quick_grid(&self) -> Vec<SweepPoint> {
         let mut pts = Vec::new();
         for &r in &self.reprs {
