@@ -115,6 +115,7 @@ impl CurveArgs {
                 let t = CoefficientTable::read(p)?;
                 for repr in [pann::circuits::Repr::Twos, pann::circuits::Repr::Unsigned] {
                     t.select(repr, Some(&self.cells))
+                        .and_then(|_| t.select_gated(repr, Some(&self.cells)))
                         .with_context(|| format!("--models {}", p.display()))?;
                 }
                 t

@@ -6,7 +6,7 @@ use super::args::{command_line, csv_text, emit, Format, OutputArgs, StreamSource
 use super::fit::table;
 use anyhow::{Context, Result};
 use clap::Args;
-use pann::circuits::{self, MacSpec, Repr};
+use pann::circuits::{self, ClockGating, MacSpec, Repr};
 use pann::experiment::condition::DEFAULT_SYNTHETIC_CYCLES;
 use pann::experiment::{run, Circuit, Request};
 use pann::fit::predict::CoefficientTable;
@@ -34,6 +34,11 @@ pub struct PredictArgs {
     /// Number representation.
     #[arg(long, value_enum, default_value_t = Repr::Twos)]
     pub repr: Repr,
+    /// Clock gating of the MAC: `none`, or `acc` (the accumulators gated on a non-zero
+    /// product; the gated models of the file: clock, ICG cells and enable logic). `all` has
+    /// no fitted model.
+    #[arg(long, value_enum, default_value_t = ClockGating::None)]
+    pub clock_gating: ClockGating,
     /// Operand stream, as `pann simulate --stream` takes it.
     #[arg(long, default_value = "uniform")]
     pub stream: StreamSpec,
@@ -94,12 +99,18 @@ pub fn run_predict(a: PredictArgs) -> Result<()> {
         bw: a.bw,
         acc: a.acc,
         repr: a.repr,
+        clock_gating: a.clock_gating,
         ..MacSpec::default()
     }
     .validate()?;
-    let models = table
-        .select(a.repr, a.cells.as_deref())
-        .with_context(|| format!("--models {}", a.models.display()))?;
+    let models = match a.clock_gating {
+        ClockGating::None => table.select(a.repr, a.cells.as_deref()),
+        ClockGating::Acc => table.select_gated(a.repr, a.cells.as_deref()),
+        g => {
+            anyhow::bail!("--clock-gating {g}: no fitted model (the models cover `none` and `acc`)")
+        }
+    }
+    .with_context(|| format!("--models {}", a.models.display()))?;
     let (library, clock_ns, wire_cap_ff) = (
         models[0].library.clone(),
         models[0].clock_ns,
@@ -124,7 +135,7 @@ pub fn run_predict(a: PredictArgs) -> Result<()> {
     let mut lines: Vec<Line> = models
         .iter()
         .map(|m| Line {
-            component: m.component.key().to_string(),
+            component: m.component.report_key().to_string(),
             predicted_fj_per_op: m.predict(&features),
             simulated_fj_per_op: None,
             rel_err: None,

@@ -9,7 +9,7 @@
 //!
 //! | component | terms | why |
 //! |---|---|---|
-//! | `multiplier` | `pp_toggles`, `pp_height_toggles`, `array_product_toggles` | a Dadda multiplier is m_x·m_w partial-product gates feeding a tree of adders: the energy follows the partial products' own toggles (computed exactly per pair: `x_i·w_j` moves only if `x_i` moves while `w_j` = 1 or the other way round, so a held weight silences every row whose bit is 0 and a zero operand silences all), the same toggles weighted by their column's height (how many adders a toggle ripples through) and the product word's toggles (the tree's output and final adder). The version-1 forms in per-operand toggle rates ([`multiplier_activity_terms`], [`multiplier_size_terms`]) fit synthetic data but miss real layer streams by 46–106 % (weight-stationary: predicted negative) |
+//! | `multiplier` | `pp_toggles`, `pp_height_toggles`, `array_product_toggles`, `B*sign_change` | a Dadda multiplier is m_x·m_w partial-product gates feeding a tree of adders: the energy follows the partial products' own toggles (computed exactly per pair: `x_i·w_j` moves only if `x_i` moves while `w_j` = 1 or the other way round, so a held weight silences every row whose bit is 0 and a zero operand silences all), the same toggles weighted by their column's height (how many adders a toggle ripples through) and the product word's toggles (the tree's output and final adder). The version-1 forms in per-operand toggle rates ([`multiplier_activity_terms`], [`multiplier_size_terms`]) fit synthetic data but miss real layer streams by 46–106 % (weight-stationary: predicted negative) |
 //! | `acc_adder` | `acc_input_toggles`, `adder_carry_toggles`, `adder_halfsum_toggles`, `acc_reg_toggles`, `P*sign_change` | the adder's full adders are driven by the addend bits (product and sign extension), the register fed back, their half-sums `acc XOR addend` and the carry chain: all four words are computed arithmetically from the stream per cycle; the product-width gates in front (negation, the unsigned split's routing) see the sign input move |
 //! | `acc_reg` | `acc_reg_toggles` | the register's data energy is its bit toggles, computed arithmetically from the stream ([`StreamStats::acc_reg_toggles_per_cycle`]): the running sum is never reset in a stream, so its upper bits flip when the *sum* changes sign, which depends on the accumulation length; the per-pair statistics (`B·sign_change`, `product_toggles`) missed this (5-fold 7–48 %, now 0.04–1 %) |
 //! | `operand_regs` | `x_toggles`, `w_toggles`, `m_w·x_toggles`, `m_x·w_toggles`, `b_x + b_w` | a register bit costs energy when its data toggles, in proportion to its output load: one partial product per bit of the other operand |
@@ -38,6 +38,16 @@ pub enum PowerComponent {
     Clock,
     /// Leakage over one clock period.
     Leakage,
+    /// Operand registers of the clock-gated MAC (`--clock-gating acc`: the enable logic
+    /// loads their outputs too).
+    GatedOperandRegs,
+    /// Clock of the clock-gated MAC: free-running flip-flops and the ICG clock pins every
+    /// cycle, a gated bank's net and flip-flops only when enabled.
+    GatedClock,
+    /// The ICG cells' own energy and the enable logic (`clock_gating` in the energy report).
+    ClockGating,
+    /// Leakage of the clock-gated MAC (enable logic and ICG cells included).
+    GatedLeakage,
 }
 
 impl PowerComponent {
@@ -51,9 +61,48 @@ impl PowerComponent {
         PowerComponent::Leakage,
     ];
 
-    /// The energy-report key (`multiplier`, `acc_adder`, …).
+    /// The models of the clock-gated MAC (`--clock-gating acc`) that differ from the
+    /// ungated one's; with `multiplier`, `acc_adder` and `acc_reg` (a gated bank holds
+    /// exactly what the ungated one would, so their energy is the same) they make
+    /// [`Self::GATED_MAC`].
+    pub const GATED: [PowerComponent; 4] = [
+        PowerComponent::GatedOperandRegs,
+        PowerComponent::GatedClock,
+        PowerComponent::ClockGating,
+        PowerComponent::GatedLeakage,
+    ];
+
+    /// Every model of the clock-gated MAC, in report order ([`Self::report_key`] names
+    /// the energy-report component each predicts).
+    pub const GATED_MAC: [PowerComponent; 7] = [
+        PowerComponent::GatedOperandRegs,
+        PowerComponent::Multiplier,
+        PowerComponent::AccAdder,
+        PowerComponent::AccReg,
+        PowerComponent::GatedClock,
+        PowerComponent::ClockGating,
+        PowerComponent::GatedLeakage,
+    ];
+
+    /// The energy-report component this model predicts (`clock` for `gated_clock`, …).
+    pub fn report_key(self) -> &'static str {
+        match self {
+            PowerComponent::GatedOperandRegs => "operand_regs",
+            PowerComponent::GatedClock => "clock",
+            PowerComponent::GatedLeakage => "leakage",
+            c => c.key(),
+        }
+    }
+
+    /// The energy-report key (`multiplier`, `acc_adder`, …); the clock-gated MAC's models
+    /// are keyed `gated_operand_regs`, `gated_clock`, `clock_gating`, `gated_leakage` in
+    /// sweep observations and coefficient files.
     pub fn key(self) -> &'static str {
         match self {
+            PowerComponent::GatedOperandRegs => "gated_operand_regs",
+            PowerComponent::GatedClock => "gated_clock",
+            PowerComponent::ClockGating => "clock_gating",
+            PowerComponent::GatedLeakage => "gated_leakage",
             PowerComponent::Multiplier => "multiplier",
             PowerComponent::AccAdder => "acc_adder",
             PowerComponent::AccReg => "acc_reg",
@@ -79,6 +128,16 @@ impl PowerComponent {
             ],
             Clock => vec![T_FLIP_FLOPS],
             Leakage => vec![T_CELL_NS, T_FF_NS],
+            GatedOperandRegs => OperandRegs.default_terms(),
+            GatedClock => vec![T_FREE_FF, T_GATED_FF_ON, T_CLOCK_GATES],
+            ClockGating => vec![
+                T_CLOCK_GATES,
+                T_ACC_ENABLE,
+                T_GATED_FF_ON,
+                T_ENABLE_TOGGLES,
+                T_ENABLE_LOGIC,
+            ],
+            GatedLeakage => vec![T_CELL_NS, T_FF_NS, T_ENABLE_CELL_NS, T_CLOCK_GATES_NS],
         }
     }
 }
@@ -106,33 +165,65 @@ pub struct Features {
     pub cells: u64,
     /// Clock period (ns).
     pub clock_ns: f64,
+    /// Logic cells of the clock-gated twin (`--clock-gating acc`; the enable logic added).
+    #[serde(default)]
+    pub gated_cells: u64,
+    /// Clock-gating (ICG) cells of the clock-gated twin: one per accumulator bank.
+    #[serde(default)]
+    pub clock_gates: u64,
+    /// Flip-flops behind an ICG in the clock-gated twin (every accumulator register bit).
+    #[serde(default)]
+    pub gated_flip_flops: u64,
     /// Operand-stream statistics.
     pub stats: StreamStats,
 }
 
 impl Features {
     /// The features of `spec`'s MAC (built as `netlist`) at `clock_ns` under a stream with
-    /// statistics `stats`.
+    /// statistics `stats`. Sizes (`flip_flops`, `cells`) are those of the MAC without clock
+    /// gating, the `gated_*` sizes and `clock_gates` those of the MAC with
+    /// `--clock-gating acc`; whichever of the two `spec` is not is built here.
     pub fn of(
         spec: &crate::circuits::ValidMacSpec,
         netlist: &crate::netlist::Netlist,
         clock_ns: f64,
         stats: StreamStats,
     ) -> Features {
-        use crate::circuits::Repr;
+        use crate::circuits::{ClockGating, MacSpec, Repr, Unit};
+        // The same MAC with other clock gating, if it builds.
+        let with = |g: ClockGating| {
+            MacSpec {
+                clock_gating: g,
+                ..*spec.spec()
+            }
+            .validate()
+            .ok()
+            .map(|s| crate::circuits::build(&s))
+        };
+        let (base_built, twin_built) = match (spec.unit, spec.clock_gating) {
+            (Unit::Mac, ClockGating::None) => (None, with(ClockGating::Acc)),
+            (Unit::Mac, ClockGating::Acc) => (with(ClockGating::None), None),
+            _ => (None, None),
+        };
+        let base = base_built.as_ref().unwrap_or(netlist);
+        let twin = twin_built.as_ref().unwrap_or(netlist);
+        let gates = twin.clock_gates();
         Features {
+            gated_cells: twin.cell_count() as u64,
+            clock_gates: gates.len() as u64,
+            gated_flip_flops: gates.iter().map(|g| g.regs.len() as u64).sum(),
             bx: spec.bx,
             bw: spec.bw,
             acc: spec.acc,
             product_bits: spec.product_bits(),
             mult_bx: spec.bx - (spec.repr == Repr::Signmag) as u32,
             mult_bw: spec.bw - (spec.repr != Repr::Twos) as u32,
-            flip_flops: netlist
+            flip_flops: base
                 .gates()
                 .iter()
                 .filter(|g| g.kind == crate::netlist::GateKind::Dff)
                 .count() as u64,
-            cells: netlist.cell_count() as u64,
+            cells: base.cell_count() as u64,
             clock_ns,
             stats,
         }
@@ -149,7 +240,15 @@ pub struct Term {
 }
 
 /// Every named term, for reading coefficient files back ([`Term::by_name`]).
-pub const TERMS: [Term; 32] = [
+pub const TERMS: [Term; 40] = [
+    T_FREE_FF,
+    T_GATED_FF_ON,
+    T_CLOCK_GATES,
+    T_ACC_ENABLE,
+    T_ENABLE_TOGGLES,
+    T_ENABLE_LOGIC,
+    T_ENABLE_CELL_NS,
+    T_CLOCK_GATES_NS,
     T_PP_PREFIX,
     T_P_SIGN,
     T_PP_COLUMN,
@@ -194,7 +293,11 @@ impl Term {
 impl PowerComponent {
     /// The component whose energy-report key is `key`.
     pub fn from_key(key: &str) -> Option<PowerComponent> {
-        PowerComponent::ALL.iter().find(|c| c.key() == key).copied()
+        PowerComponent::ALL
+            .iter()
+            .chain(&PowerComponent::GATED)
+            .find(|c| c.key() == key)
+            .copied()
     }
 }
 
@@ -289,9 +392,14 @@ fn mult_rates(f: &Features) -> (f64, f64) {
 /// same weighted by their column's height, and the array product's toggles — all computed
 /// exactly from the stream ([`StreamStats::pp_toggles_per_cycle`] and after), so a held
 /// weight, correlated zeros or high bits that never move show up as what they do to the
-/// array, not as per-operand averages.
+/// array, not as per-operand averages — plus `B × sign_change`: the product's sign net
+/// (two's complement: the product MSB feeding the `B − P` sign-extension inputs;
+/// sign-magnitude: the sign XOR selecting the inversion of the B-bit addend) fans out across
+/// the accumulator width and is charged to the multiplier, its driver. Without it the
+/// sign-magnitude multiplier's R² was 0.79 and its group-out max 235 % on the quick design
+/// (0.9965 and 18.5 % with it; two's complement 52.9 → 43.3 %, unsigned 40.4 → 39.7 %).
 pub fn multiplier_pp_terms() -> Vec<Term> {
-    vec![T_PP, T_PP_HEIGHT, T_ARRAY_PRODUCT]
+    vec![T_PP, T_PP_HEIGHT, T_ARRAY_PRODUCT, T_B_SIGN]
 }
 
 /// The version-1 multiplier terms: first- and second-order activity of the partial-product
@@ -467,6 +575,50 @@ pub const T_FLIP_FLOPS: Term = Term {
 pub const T_CELL_NS: Term = Term {
     name: "cells*clock_ns",
     eval: |f| f.cells as f64 * f.clock_ns,
+};
+
+/// Flip-flops of the clock-gated MAC on the free-running clock (clocked every cycle).
+pub const T_FREE_FF: Term = Term {
+    name: "free_flip_flops",
+    eval: |f| f.flip_flops.saturating_sub(f.gated_flip_flops) as f64,
+};
+/// Gated flip-flops clocked per operation: `B ×` the accumulator banks enabled per
+/// operation (their clock net and clock pins move only then; the ICG's CLK → GCLK arc
+/// drives that load).
+pub const T_GATED_FF_ON: Term = Term {
+    name: "B*acc_enable",
+    eval: |f| f.acc as f64 * f.stats.acc_enable_per_cycle,
+};
+/// ICG cells: their clock pins are on the free-running clock, every cycle.
+pub const T_CLOCK_GATES: Term = Term {
+    name: "clock_gates",
+    eval: |f| f.clock_gates as f64,
+};
+/// Accumulator banks enabled per operation (ICG output arcs, independent of the load).
+pub const T_ACC_ENABLE: Term = Term {
+    name: "acc_enable",
+    eval: |f| f.stats.acc_enable_per_cycle,
+};
+/// Clock-enable toggles per operation (the enable net and the ICG's enable pin).
+pub const T_ENABLE_TOGGLES: Term = Term {
+    name: "acc_enable_toggles",
+    eval: |f| f.stats.acc_enable_toggles_per_cycle,
+};
+/// Toggles of the enable logic's nets per operation (zero-detect OR chains, their AND,
+/// the unsigned split's sign select).
+pub const T_ENABLE_LOGIC: Term = Term {
+    name: "enable_logic_toggles",
+    eval: |f| f.stats.enable_logic_toggles_per_cycle,
+};
+/// Cells the clock-gated MAC adds (its enable logic) × clock period (ns).
+pub const T_ENABLE_CELL_NS: Term = Term {
+    name: "enable_cells*clock_ns",
+    eval: |f| f.gated_cells.saturating_sub(f.cells) as f64 * f.clock_ns,
+};
+/// ICG cells × clock period (ns).
+pub const T_CLOCK_GATES_NS: Term = Term {
+    name: "clock_gates*clock_ns",
+    eval: |f| f.clock_gates as f64 * f.clock_ns,
 };
 
 /// Version of the model forms (the terms per component), written with every coefficient
@@ -656,11 +808,22 @@ impl PowerModelParams {
     }
 }
 
-/// Fit every component's default model on `data` (in [`PowerComponent::ALL`] order); a
-/// component the data cannot determine gets its error, the others are still fitted.
+/// Fit every component's default model on `data` (in [`PowerComponent::ALL`] order, then
+/// the clock-gated MAC's [`PowerComponent::GATED`] when `data` has clock-gated
+/// measurements); a component the data cannot determine gets its error, the others are
+/// still fitted.
 pub fn fit_all(data: &Dataset) -> Vec<(PowerComponent, Result<FittedPowerModel, FitError>)> {
+    let gated = data
+        .obs
+        .iter()
+        .any(|o| o.fj_per_op.contains_key(PowerComponent::GatedClock.key()));
     PowerComponent::ALL
         .iter()
+        .chain(if gated {
+            &PowerComponent::GATED[..]
+        } else {
+            &[]
+        })
         .map(|&c| (c, PowerModelParams::new(c).fit(data)))
         .collect()
 }
@@ -750,7 +913,11 @@ mod tests {
             assert_eq!(Term::by_name(t.name), Some(t));
             assert_eq!(TERMS.iter().filter(|u| u.name == t.name).count(), 1);
         }
-        for c in PowerComponent::ALL {
+        for c in PowerComponent::ALL
+            .iter()
+            .chain(&PowerComponent::GATED)
+            .copied()
+        {
             assert_eq!(PowerComponent::from_key(c.key()), Some(c));
             assert!(c.default_terms().iter().all(|t| TERMS.contains(t)));
         }
@@ -948,6 +1115,16 @@ mod measured {
                     PowerComponent::Multiplier,
                     "pp2",
                     vec![T_PP, T_PP_HEIGHT, T_ARRAY_PRODUCT],
+                ),
+                (
+                    PowerComponent::Multiplier,
+                    "pp+Bsgn",
+                    vec![T_PP, T_PP_HEIGHT, T_ARRAY_PRODUCT, T_B_SIGN],
+                ),
+                (
+                    PowerComponent::Multiplier,
+                    "pp+sext",
+                    vec![T_PP, T_PP_HEIGHT, T_ARRAY_PRODUCT, T_SEXT_TOGGLES],
                 ),
                 (
                     PowerComponent::Multiplier,

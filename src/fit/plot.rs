@@ -15,6 +15,69 @@ fn err(e: impl std::fmt::Display) -> String {
     format!("plot: {e}")
 }
 
+/// The legend box every figure here draws: at `pos`, on a translucent white background,
+/// framed, in sans-serif of `font` px.
+fn draw_legend<'a, DB, CT>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    pos: SeriesLabelPosition,
+    font: u32,
+) -> Result<(), String>
+where
+    DB: DrawingBackend + 'a,
+    DB::ErrorType: 'static,
+    CT: plotters::coord::CoordTranslate,
+{
+    chart
+        .configure_series_labels()
+        .position(pos)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font(("sans-serif", font))
+        .draw()
+        .map_err(err)
+}
+
+/// The chart every figure here draws into: `caption` on top, a linear x range and a log
+/// y range, both axes described.
+#[allow(clippy::type_complexity)]
+fn log_y_chart<'a, DB>(
+    area: &DrawingArea<DB, Shift>,
+    caption: &str,
+    x: std::ops::Range<f64>,
+    y: std::ops::Range<f64>,
+    (x_desc, y_desc): (&str, &str),
+    (margin, x_area, y_area): (u32, u32, u32),
+) -> Result<
+    ChartContext<
+        'a,
+        DB,
+        Cartesian2d<
+            plotters::coord::types::RangedCoordf64,
+            plotters::coord::combinators::LogCoord<f64>,
+        >,
+    >,
+    String,
+>
+where
+    DB: DrawingBackend + 'a,
+    DB::ErrorType: 'static,
+{
+    let mut chart = ChartBuilder::on(area)
+        .caption(caption, ("sans-serif", 15))
+        .margin(margin)
+        .x_label_area_size(x_area)
+        .y_label_area_size(y_area)
+        .build_cartesian_2d(x, y.log_scale())
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .draw()
+        .map_err(err)?;
+    Ok(chart)
+}
+
 const COLORS: [RGBColor; 6] = [
     RGBColor(0x4c, 0x72, 0xb0),
     RGBColor(0xc4, 0x4e, 0x52),
@@ -180,22 +243,14 @@ where
             .flat_map(|s| s.1.iter())
             .map(|p| p.0)
             .fold(2.0, f64::max);
-        let mut chart = ChartBuilder::on(area)
-            .caption(
-                format!("{repr} MAC, uniform data, B = 32"),
-                ("sans-serif", 15),
-            )
-            .margin(10)
-            .x_label_area_size(36)
-            .y_label_area_size(56)
-            .build_cartesian_2d(0.5..xmax + 0.5, (ymin / 1.5..ymax * 1.5).log_scale())
-            .map_err(err)?;
-        chart
-            .configure_mesh()
-            .x_desc("operand width b (b_x = b_w)")
-            .y_desc("fJ per operation (log)")
-            .draw()
-            .map_err(err)?;
+        let mut chart = log_y_chart(
+            area,
+            &format!("{repr} MAC, uniform data, B = 32"),
+            0.5..xmax + 0.5,
+            ymin / 1.5..ymax * 1.5,
+            ("operand width b (b_x = b_w)", "fJ per operation (log)"),
+            (10, 36, 56),
+        )?;
         for (i, (name, pts)) in series.iter().enumerate() {
             let color = COLORS[i % COLORS.len()];
             chart
@@ -209,14 +264,7 @@ where
                 .draw_series(pts.iter().map(|&p| Circle::new(p, 3, color.filled())))
                 .map_err(err)?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .label_font(("sans-serif", 11))
-            .draw()
-            .map_err(err)?;
+        draw_legend(&mut chart, SeriesLabelPosition::LowerRight, 11)?;
     }
     root.present().map_err(err)
 }
@@ -302,14 +350,7 @@ where
             )
             .map_err(err)?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .label_font(("sans-serif", 12))
-        .draw()
-        .map_err(err)?;
+    draw_legend(&mut chart, SeriesLabelPosition::UpperLeft, 12)?;
     root.present().map_err(err)
 }
 
@@ -341,25 +382,14 @@ where
     if !vmin.is_finite() || emin <= 0.0 {
         return root.present().map_err(err);
     }
-    let mut chart = ChartBuilder::on(&root)
-        .caption(
-            "dynamic energy vs supply voltage (8×8 two's complement MAC, uniform, B = 32)",
-            ("sans-serif", 15),
-        )
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(60)
-        .build_cartesian_2d(
-            vmin * 0.9..vmax * 1.05,
-            (emin / 1.5..emax * 1.5).log_scale(),
-        )
-        .map_err(err)?;
-    chart
-        .configure_mesh()
-        .x_desc("supply voltage (V)")
-        .y_desc("dynamic fJ per operation (log)")
-        .draw()
-        .map_err(err)?;
+    let mut chart = log_y_chart(
+        &root,
+        "dynamic energy vs supply voltage (8×8 two's complement MAC, uniform, B = 32)",
+        vmin * 0.9..vmax * 1.05,
+        emin / 1.5..emax * 1.5,
+        ("supply voltage (V)", "dynamic fJ per operation (log)"),
+        (12, 40, 60),
+    )?;
     for (i, m) in models.iter().enumerate() {
         let color = Palette99::pick(i).to_rgba();
         let pts: Vec<(f64, f64)> = runs
@@ -385,13 +415,149 @@ where
             .draw_series(pts.iter().map(|&p| Circle::new(p, 4, color.filled())))
             .map_err(err)?;
     }
+    draw_legend(&mut chart, SeriesLabelPosition::UpperLeft, 11)?;
+    root.present().map_err(err)
+}
+
+/// Glitch factor by architecture ([`super::sweep::glitch_factors`]): one column per
+/// multiplier and accumulator-adder architecture, the unit-delay and cell-delay energy of
+/// that unit over its zero-delay energy as points (1 = no glitches, dashed).
+pub fn glitch_plot(
+    rows: &[super::sweep::GlitchRow],
+    format: PlotFormat,
+) -> Result<Vec<u8>, String> {
+    crate::plot::render!(format, (900, 520), |area| draw_glitch(area, rows))
+}
+
+fn draw_glitch<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    rows: &[super::sweep::GlitchRow],
+) -> Result<(), String>
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE).map_err(err)?;
+    let mut archs: Vec<String> = Vec::new();
+    for r in rows {
+        let name = format!("{} {}", r.unit, r.arch);
+        if !archs.contains(&name) {
+            archs.push(name);
+        }
+    }
+    let ymax = rows
+        .iter()
+        .map(|r| r.glitch_factor)
+        .filter(|v| v.is_finite())
+        .fold(1.0, f64::max);
+    if archs.is_empty() {
+        return root.present().map_err(err);
+    }
+    let n = archs.len() as f64;
+    // Short tick labels (`mult: dadda`, `acc: ripple`), horizontal, under each column.
+    let labels: Vec<String> = archs
+        .iter()
+        .map(|a| {
+            a.replacen("multiplier ", "mult: ", 1)
+                .replacen("adder ", "acc: ", 1)
+        })
+        .collect();
+    let mut chart = ChartBuilder::on(&root)
+        .caption(
+            "glitch factor by architecture (8×8 two's complement MAC, uniform, B = 32)",
+            ("sans-serif", 15),
+        )
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(-0.5..n - 0.5, 0.0..ymax * 1.15)
+        .map_err(err)?;
     chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .label_font(("sans-serif", 11))
+        .configure_mesh()
+        .x_labels(0)
+        .x_desc("multiplier (ripple accumulator) | accumulator adder (Dadda multiplier)")
+        .y_desc("unit energy / zero-delay energy")
         .draw()
         .map_err(err)?;
+    chart
+        .draw_series(DashedLineSeries::new(
+            [(-0.5, 1.0), (n - 0.5, 1.0)],
+            6,
+            4,
+            BLACK.mix(0.6).stroke_width(1),
+        ))
+        .map_err(err)?;
+    for (i, delay) in ["unit", "cells"].into_iter().enumerate() {
+        let color = COLORS[i % COLORS.len()];
+        let off = if i == 0 { -0.12 } else { 0.12 };
+        let pts: Vec<(f64, f64)> = rows
+            .iter()
+            .filter(|r| r.delay == delay && r.glitch_factor.is_finite())
+            .filter_map(|r| {
+                let name = format!("{} {}", r.unit, r.arch);
+                let x = archs.iter().position(|a| *a == name)? as f64;
+                Some((x + off, r.glitch_factor))
+            })
+            .collect();
+        chart
+            .draw_series(pts.iter().map(|&p| Circle::new(p, 5, color.filled())))
+            .map_err(err)?
+            .label(format!("{delay} delay"))
+            .legend(move |(x, y)| Circle::new((x + 8, y), 4, color.filled()));
+    }
+    draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 12)?;
+    // Tick labels drawn at each column's pixel position (categorical axis).
+    for (i, l) in labels.iter().enumerate() {
+        let (x, y) = chart.backend_coord(&(i as f64, 0.0));
+        let style = ("sans-serif", 10).into_font().color(&BLACK).pos(
+            plotters::style::text_anchor::Pos::new(
+                plotters::style::text_anchor::HPos::Center,
+                plotters::style::text_anchor::VPos::Top,
+            ),
+        );
+        root.draw(&Text::new(l.clone(), (x, y + 6), style))
+            .map_err(err)?;
+    }
     root.present().map_err(err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn voltage_figure_draws_its_axes_caption_and_points() {
+        let runs = vec![
+            ("sky130_tt_025C_1v60".to_string(), 1.6, 900.0),
+            ("sky130_tt_025C_1v80".to_string(), 1.8, 1200.0),
+        ];
+        let svg = String::from_utf8(voltage_plot(&runs, &[], PlotFormat::Svg).unwrap()).unwrap();
+        assert!(svg.contains("dynamic energy vs supply voltage"), "caption");
+        assert!(svg.contains("supply voltage (V)"), "x axis description");
+        assert!(
+            svg.contains("dynamic fJ per operation (log)"),
+            "y axis description"
+        );
+        let empty = String::from_utf8(voltage_plot(&[], &[], PlotFormat::Svg).unwrap()).unwrap();
+        let rows: Vec<super::super::sweep::GlitchRow> = [
+            ("multiplier", "dadda"),
+            ("multiplier", "wallace"),
+            ("adder", "ripple"),
+            ("adder", "kogge-stone"),
+        ]
+        .into_iter()
+        .map(|(unit, arch)| super::super::sweep::GlitchRow {
+            unit,
+            arch: arch.into(),
+            delay: "unit",
+            fj_per_op: 2.0,
+            glitch_factor: 1.6,
+        })
+        .collect();
+        let g = String::from_utf8(glitch_plot(&rows, PlotFormat::Svg).unwrap()).unwrap();
+        assert!(
+            g.contains("mult: dadda") && g.contains("acc: kogge-stone") && g.contains("unit delay"),
+            "labels"
+        );
+        assert!(!empty.contains("supply voltage (V)"), "no runs, no axes");
+    }
 }

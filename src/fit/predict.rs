@@ -204,6 +204,26 @@ impl CoefficientTable {
     /// `repr`), one per component in [`PowerComponent::ALL`] order; every component must
     /// have one.
     pub fn select(&self, repr: Repr, library: Option<&str>) -> Result<Vec<&TableModel>, FitError> {
+        self.select_of(repr, library, &PowerComponent::ALL)
+    }
+
+    /// The models of the clock-gated (`--clock-gating acc`) MAC of `repr` under `library`,
+    /// one per component in [`PowerComponent::GATED_MAC`] order (predicting
+    /// [`PowerComponent::report_key`]); every one must be in the file.
+    pub fn select_gated(
+        &self,
+        repr: Repr,
+        library: Option<&str>,
+    ) -> Result<Vec<&TableModel>, FitError> {
+        self.select_of(repr, library, &PowerComponent::GATED_MAC)
+    }
+
+    fn select_of(
+        &self,
+        repr: Repr,
+        library: Option<&str>,
+        components: &[PowerComponent],
+    ) -> Result<Vec<&TableModel>, FitError> {
         let libs = self.libraries(repr);
         let lib = match library {
             Some(l) if libs.iter().any(|x| x == l) => l.to_string(),
@@ -222,7 +242,7 @@ impl CoefficientTable {
                 )))
             }
         };
-        PowerComponent::ALL
+        components
             .iter()
             .map(|&c| {
                 self.models
@@ -230,7 +250,7 @@ impl CoefficientTable {
                     .find(|m| m.component == c && m.repr == repr && m.library == lib)
                     .ok_or_else(|| {
                         FitError::Select(format!(
-                            "no {} model of {repr} MACs under {lib} in the file",
+                            "no {} model of {repr} MACs under {lib} in the file (regenerate it with `pann fit`)",
                             c.key()
                         ))
                     })

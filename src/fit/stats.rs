@@ -75,6 +75,19 @@ pub struct StreamStats {
     /// Mean toggles per transition of the accumulator adders' half-sum words
     /// (`acc XOR addend`, the first XOR of each full adder).
     pub adder_halfsum_toggles_per_cycle: f64,
+    /// Accumulator banks enabled per operation by `--clock-gating acc` (an accumulator loads
+    /// only a non-zero product; the unsigned split enables the bank of the weight's sign):
+    /// the fraction of pairs with a non-zero product ([`gating_enables`]).
+    #[serde(default)]
+    pub acc_enable_per_cycle: f64,
+    /// Toggles per transition of the accumulator banks' clock enables, summed over banks.
+    #[serde(default)]
+    pub acc_enable_toggles_per_cycle: f64,
+    /// Toggles per transition of the clock-enable logic's internal nets: the OR chains that
+    /// detect a non-zero magnitude of each operand (every prefix OR, [`gating_enables`]), the
+    /// AND of the two, and for the unsigned split the weight's sign bit that picks the bank.
+    #[serde(default)]
+    pub enable_logic_toggles_per_cycle: f64,
 }
 
 /// The words the accumulator adder(s) receive for one pair: `[acc, acc_neg]` (the second is
@@ -126,6 +139,7 @@ impl StreamStats {
         let (mut sign_changes, mut prod_t, mut sext_t) = (0u64, 0u64, 0u64);
         let acc_t = acc_register_toggles(spec, pairs);
         let arr = array_toggles(spec, pairs);
+        let gate = gating_toggles(spec, pairs);
         for win in pairs.windows(2) {
             let ((x0, w0), (x1, w1)) = (win[0], win[1]);
             let dx = spec.encode_x(x0) ^ spec.encode_x(x1);
@@ -164,6 +178,9 @@ impl StreamStats {
             pp_prefix_toggles_per_cycle: arr.4 as f64 / tr,
             adder_carry_toggles_per_cycle: acc_t.1 as f64 / tr,
             adder_halfsum_toggles_per_cycle: acc_t.2 as f64 / tr,
+            acc_enable_per_cycle: gate.0 as f64 / n,
+            acc_enable_toggles_per_cycle: gate.1 as f64 / tr,
+            enable_logic_toggles_per_cycle: gate.2 as f64 / tr,
         }
     }
 
@@ -196,6 +213,9 @@ impl StreamStats {
             pp_prefix_toggles_per_cycle: avg(|s| s.pp_prefix_toggles_per_cycle),
             adder_carry_toggles_per_cycle: avg(|s| s.adder_carry_toggles_per_cycle),
             adder_halfsum_toggles_per_cycle: avg(|s| s.adder_halfsum_toggles_per_cycle),
+            acc_enable_per_cycle: avg(|s| s.acc_enable_per_cycle),
+            acc_enable_toggles_per_cycle: avg(|s| s.acc_enable_toggles_per_cycle),
+            enable_logic_toggles_per_cycle: avg(|s| s.enable_logic_toggles_per_cycle),
         }
     }
 
@@ -360,6 +380,54 @@ fn acc_register_toggles(spec: &ValidMacSpec, pairs: &[(i64, i64)]) -> (u64, u64,
     (toggles, carry_t, half_t)
 }
 
+/// The accumulator clock enables of one pair under `--clock-gating acc` (mirrors
+/// `circuits::mac`'s `clock_gates`): `[acc0, acc1]` (the second for the unsigned split only,
+/// the bank of a negative weight), and the enable logic's internal nets as one word: bit
+/// `k < m_x − 1` = OR of the activation magnitude's bits `0..=k+1` (the OR chain), then the
+/// weight magnitude's chain, then the AND of the two chains' outputs (product ≠ 0), then for
+/// the unsigned split the weight's sign bit. Zero detection is on the bits the array
+/// multiplies ([`array_bits`]).
+pub fn gating_enables(spec: &ValidMacSpec, x: i64, w: i64) -> ([bool; 2], u64) {
+    let (mx, mw) = array_bits(spec);
+    let a = spec.encode_x(x) & low_mask(mx);
+    let b = spec.encode_w(w) & low_mask(mw);
+    let mut nets = 0u64;
+    let mut bit = 0;
+    for (v, m) in [(a, mx), (b, mw)] {
+        for k in 1..m {
+            nets |= ((v & low_mask(k + 1) != 0) as u64) << bit;
+            bit += 1;
+        }
+    }
+    let nz = a != 0 && b != 0;
+    nets |= (nz as u64) << bit;
+    bit += 1;
+    if spec.repr == Repr::Unsigned {
+        let neg = w < 0;
+        nets |= (neg as u64) << bit;
+        ([nz && !neg, nz && neg], nets)
+    } else {
+        ([nz, false], nets)
+    }
+}
+
+/// Bank-enables summed over pairs, enable toggles and enable-logic net toggles over the
+/// transitions of `pairs` ([`StreamStats::acc_enable_per_cycle`] and after).
+fn gating_toggles(spec: &ValidMacSpec, pairs: &[(i64, i64)]) -> (u64, u64, u64) {
+    let (mut on, mut en_t, mut net_t) = (0u64, 0u64, 0u64);
+    let mut prev: Option<([bool; 2], u64)> = None;
+    for &(x, w) in pairs {
+        let (e, nets) = gating_enables(spec, x, w);
+        on += e.iter().filter(|&&b| b).count() as u64;
+        if let Some((pe, pn)) = prev {
+            en_t += (0..2).filter(|&k| pe[k] != e[k]).count() as u64;
+            net_t += (pn ^ nets).count_ones() as u64;
+        }
+        prev = Some((e, nets));
+    }
+    (on, en_t, net_t)
+}
+
 fn count_bits(mut d: u64, counts: &mut [u64]) {
     while d != 0 {
         let i = d.trailing_zeros() as usize;
@@ -439,6 +507,27 @@ mod tests {
         let st = StreamStats::from_pairs(&s, &[(1, 1), (1, 1), (1, 1), (0, 0)]);
         assert_eq!(st.adder_carry_toggles_per_cycle, 2.0 / 3.0);
         assert_eq!(st.adder_halfsum_toggles_per_cycle, 4.0 / 3.0);
+    }
+
+    #[test]
+    fn clock_enables_follow_the_non_zero_products_and_the_weight_sign() {
+        // Two's complement 3x3: products 0, 2, -3, 0 → enables 0 1 1 0 (2 of 4 pairs on,
+        // 2 enable toggles over 3 transitions).
+        let s = spec(Repr::Twos, 3, 16);
+        let st = StreamStats::from_pairs(&s, &[(0, 1), (1, 2), (3, -1), (2, 0)]);
+        assert_eq!(st.acc_enable_per_cycle, 0.5);
+        assert_eq!(st.acc_enable_toggles_per_cycle, 2.0 / 3.0);
+        // Unsigned split: w = 2 then −2 switches bank (two enables toggle), 0 disables.
+        let s = spec(Repr::Unsigned, 3, 16);
+        let st = StreamStats::from_pairs(&s, &[(1, 2), (1, -2), (1, 0)]);
+        assert_eq!(st.acc_enable_per_cycle, 2.0 / 3.0);
+        assert_eq!(st.acc_enable_toggles_per_cycle, 3.0 / 2.0);
+        // Enable-logic nets of the unsigned 3x3 split (x: 3 bits, w: 2 magnitude bits):
+        // x chain (x0|x1, x0|x1|x2), w chain (w0|w1), nz, sign.
+        let (_, a) = gating_enables(&s, 4, 1);
+        assert_eq!(a, 0b01110); // sign 0, nz 1, w chain 1, x chain 1 0
+        let (_, b) = gating_enables(&s, 1, -2);
+        assert_eq!(b, 0b11111);
     }
 
     #[test]

@@ -10,7 +10,8 @@
 //! - **multiplier axis:** `b_x, b_w ∈ {1..=8, 12, 16}`, full factorial (100 shapes per
 //!   representation; shapes a representation cannot build, e.g. 1-bit sign-magnitude, are
 //!   skipped), so both the array term `b_x·b_w` and the edge terms are identifiable;
-//! - **accumulator axis:** `B ∈ {16, 24, 32, 48}` × square `b ∈ {2, 4, 8}`, which separates
+//! - **accumulator axis:** `B ∈ {16, 24, 32, 48}` × square `b ∈ {2, 4, 8}` (uniform and
+//!   relu:0.5 data), which separates
 //!   the `B` terms from the product-width terms;
 //! - **data axis:** uniform, gauss, laplace, relu:0.25/0.5/0.75 × square `b ∈ {2, 4, 8}`,
 //!   which moves the activity statistics (toggle rates, zero fractions, sign changes) at fixed
@@ -320,8 +321,9 @@ impl SweepDesign {
 
     /// The small `quick` design (tests, CI; a few seconds): per representation,
     /// `b_x, b_w ∈ 2..=8` full factorial at `B = 32` under three data conditions (uniform,
-    /// gauss, relu:0.5), so every default model term is identifiable; no accumulator-width
-    /// axis and no random extra points.
+    /// gauss, relu:0.5), so every default model term is identifiable, plus square
+    /// `b ∈ {2, 4, 8}` at `B = 16` on uniform and relu:0.5 data (the clock-gated models' load
+    /// terms need a second accumulator width); no random extra points.
     pub fn quick_grid(&self) -> Vec<SweepPoint> {
         let mut pts = Vec::new();
         for &r in &self.reprs {
@@ -330,6 +332,13 @@ impl SweepDesign {
                     for bw in QUICK_WIDTHS {
                         pts.extend(self.point(r, bx, bw, 32, d));
                     }
+                }
+            }
+            // B = 16 squares under two data conditions: the clock-gated models' load terms
+            // need a second accumulator width whichever distribution is held out.
+            for d in [Dist::Uniform, Dist::Relu { p: 0.5 }] {
+                for b in AXIS_WIDTHS {
+                    pts.extend(self.point(r, b, b, 16, d));
                 }
             }
         }
@@ -362,9 +371,13 @@ impl SweepDesign {
                     pts.extend(self.point(r, bx, bw, 32, Dist::Uniform));
                 }
             }
-            for &acc in &ACC_WIDTHS {
-                for &b in &AXIS_WIDTHS {
-                    pts.extend(self.point(r, b, b, acc, Dist::Uniform));
+            // Under two data conditions, so the accumulator-width terms (and the clock-gated
+            // models' load terms) stay identifiable when one distribution is held out.
+            for d in [Dist::Uniform, Dist::Relu { p: 0.5 }] {
+                for &acc in &ACC_WIDTHS {
+                    for &b in &AXIS_WIDTHS {
+                        pts.extend(self.point(r, b, b, acc, d));
+                    }
                 }
             }
             for &d in &DISTS {
@@ -550,6 +563,76 @@ pub fn request(p: &SweepPoint, circuit: &Circuit, cycles: u64, seed: u64) -> Req
     }
 }
 
+/// Whether `p` also measures its clock-gated twin (`--clock-gating acc`, the same stream
+/// chunk by chunk) for the [`super::PowerComponent::GATED`] models: square shapes and real
+/// layer streams of ungated MACs (every axis but the non-square multiplier shapes, which
+/// the gating logic does not need).
+pub fn measures_gated_twin(p: &SweepPoint) -> bool {
+    p.spec.unit == crate::circuits::Unit::Mac
+        && p.spec.clock_gating.is_none()
+        && (p.spec.bx == p.spec.bw || p.nn.is_some())
+}
+
+/// The clock-gated twin of `p`'s MAC, if [`measures_gated_twin`].
+fn gated_twin(p: &SweepPoint) -> Option<Circuit> {
+    if !measures_gated_twin(p) {
+        return None;
+    }
+    let spec = MacSpec {
+        clock_gating: crate::circuits::ClockGating::Acc,
+        ..*p.spec.spec()
+    }
+    .validate()
+    .ok()?;
+    Some(Circuit::generated(spec))
+}
+
+/// The clock-gated twin's energies under the keys of its models: `gated_operand_regs`,
+/// `gated_clock`, `clock_gating`, `gated_leakage` and `gated_total` (its multiplier,
+/// accumulator adder and register are the ungated MAC's: a bank is disabled only when it
+/// would hold).
+pub fn gated_keys(e: &BTreeMap<String, f64>) -> BTreeMap<String, f64> {
+    e.iter()
+        .filter_map(|(k, v)| {
+            let key = match k.as_str() {
+                "operand_regs" | "clock" | "leakage" | "total" => format!("gated_{k}"),
+                "clock_gating" => k.clone(),
+                _ => return None,
+            };
+            Some((key, *v))
+        })
+        .collect()
+}
+
+/// Run `req` and, when `twin` is given, the same request on the clock-gated twin; the
+/// energies of both ([`gated_keys`] for the twin's).
+fn run_with_twin(
+    req: &Request,
+    twin: Option<&Circuit>,
+    err: &dyn Fn(&dyn std::fmt::Display) -> FitError,
+) -> Result<(experiment::Report, BTreeMap<String, f64>), FitError> {
+    let report = experiment::run(req, &mut |_| {}).map_err(|e| err(&e))?;
+    let mut e = report
+        .energy_fj_per_op
+        .clone()
+        .ok_or_else(|| err(&"the run reported no energy"))?;
+    if let Some(t) = twin {
+        let r = experiment::run(
+            &Request {
+                circuit: t.clone(),
+                ..req.clone()
+            },
+            &mut |_| {},
+        )
+        .map_err(|e| err(&e))?;
+        let g = r
+            .energy_fj_per_op
+            .ok_or_else(|| err(&"the clock-gated run reported no energy"))?;
+        e.extend(gated_keys(&g));
+    }
+    Ok((report, e))
+}
+
 /// Measure `p` through [`crate::experiment::run`] (its delay model, library, clock and
 /// dataflow), chunk by chunk with independent seeds, until every component's mean energy
 /// per operation meets `conv` ([`converge`]).
@@ -562,15 +645,13 @@ pub fn measure(p: &SweepPoint, conv: &Convergence) -> Result<Measurement, FitErr
     if let Some(nn) = &p.nn {
         return measure_nn(p, conv, nn, &circuit, &lib);
     }
+    let twin = gated_twin(p);
     let c = converge(p.seed, conv, |seed| {
         let req = request(p, &circuit, conv.chunk_cycles, seed);
-        let report = experiment::run(&req, &mut |_| {}).map_err(|e| err(&e))?;
+        let (report, e) = run_with_twin(&req, twin.as_ref(), &err)?;
         let pairs = open_stream(&report.config)
             .and_then(|mut s| s.take_pairs(conv.chunk_cycles))
             .map_err(|e| err(&e))?;
-        let e = report
-            .energy_fj_per_op
-            .ok_or_else(|| err(&"the run reported no energy"))?;
         Ok((e, StreamStats::from_pairs(&p.spec, &pairs)))
     })?;
     Ok(measurement(p, conv, &circuit, &lib, c))
@@ -652,6 +733,7 @@ fn measure_nn(
     let windows = conv.max_chunks.max(1) as u64;
     let gap = (total / windows).saturating_sub(conv.chunk_cycles);
     let mut k = 0u32;
+    let twin = gated_twin(p);
     let c = converge(p.seed, conv, |_| {
         if k > 0 && gap > 0 {
             layer.nth(gap as usize - 1);
@@ -684,10 +766,7 @@ fn measure_nn(
             dataflow: Dataflow::OutputStationary,
             ..request(p, circuit, conv.chunk_cycles, p.seed)
         };
-        let report = experiment::run(&req, &mut |_| {}).map_err(|e| err(&e))?;
-        let e = report
-            .energy_fj_per_op
-            .ok_or_else(|| err(&"the run reported no energy"))?;
+        let (_, e) = run_with_twin(&req, twin.as_ref(), &err)?;
         Ok((e, StreamStats::from_pairs(&p.spec, &pairs)))
     })?;
     Ok(measurement(p, conv, circuit, lib, c))
@@ -720,6 +799,113 @@ pub fn dynamic_across_libraries(
             ))
         })
         .collect()
+}
+
+/// One architecture's energy under one delay model ([`glitch_factors`]).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct GlitchRow {
+    /// What varies: `multiplier` (Dadda … with a ripple accumulator) or `adder` (the
+    /// accumulator adder's architecture, Dadda multiplier).
+    pub unit: &'static str,
+    /// The architecture (`dadda`, `kogge-stone`, …).
+    pub arch: String,
+    /// Delay model (`zero`, `unit`, `cells`).
+    pub delay: &'static str,
+    /// Energy of the varied unit's component (`multiplier` or `acc_adder`), fJ/op.
+    pub fj_per_op: f64,
+    /// `fj_per_op` over the same architecture's zero-delay energy: the glitch factor (1 at
+    /// zero delay: no glitches).
+    pub glitch_factor: f64,
+}
+
+/// Clock period of the glitch-factor runs (ns): long enough for every architecture to settle
+/// under cell delays (an 8×8 ripple-accumulator MAC needs 11.2 ns in SKY130 tt); the
+/// components compared are dynamic, so the period does not change them.
+pub const GLITCH_CLOCK_NS: f64 = 40.0;
+
+/// Glitch factor by architecture: an 8×8 two's complement MAC (B = 32, `d`'s library, wire
+/// load and seed, clock [`GLITCH_CLOCK_NS`]) on `cycles` uniform pairs, every multiplier architecture (ripple
+/// accumulator) and every accumulator-adder architecture (Dadda multiplier), simulated with
+/// zero, unit and cell delays; the varied unit's energy per operation and its ratio to zero
+/// delay. Rows in architecture then delay order, whatever the thread count.
+pub fn glitch_factors(d: &SweepDesign, cycles: u64) -> Result<Vec<GlitchRow>, FitError> {
+    use crate::circuits::{AdderArch, MultArch};
+    let delays = [DelayKind::Zero, DelayKind::Unit, DelayKind::Cells];
+    let mut specs: Vec<(&'static str, String, ValidMacSpec)> = Vec::new();
+    let base = MacSpec {
+        bx: 8,
+        bw: 8,
+        acc: 32,
+        repr: Repr::Twos,
+        ..MacSpec::default()
+    };
+    for &m in MultArch::ALL {
+        if let Ok(s) = (MacSpec { mult: m, ..base }).validate() {
+            specs.push(("multiplier", m.to_string(), s));
+        }
+    }
+    for &a in AdderArch::ALL {
+        if let Ok(s) = (MacSpec { adder: a, ..base }).validate() {
+            specs.push(("adder", a.to_string(), s));
+        }
+    }
+    let runs: Vec<(usize, DelayKind)> = (0..specs.len())
+        .flat_map(|i| delays.iter().map(move |&k| (i, k)))
+        .collect();
+    let energies: Vec<f64> = runs
+        .par_iter()
+        .map(|&(i, delay)| {
+            let (unit, _, spec) = &specs[i];
+            let p = SweepPoint {
+                delay,
+                clock_ns: GLITCH_CLOCK_NS,
+                ..d.point(Repr::Twos, 8, 8, 32, Dist::Uniform)
+                    .expect("8x8 two's complement MAC is valid")
+            };
+            let r = experiment::run(
+                &request(&p, &Circuit::generated(*spec), cycles, d.seed),
+                &mut |_| {},
+            )
+            .map_err(|e| FitError::Measure(format!("{}: {e}", spec.describe())))?;
+            let key = if *unit == "multiplier" {
+                "multiplier"
+            } else {
+                "acc_adder"
+            };
+            Ok(r.energy_fj_per_op
+                .unwrap_or_default()
+                .get(key)
+                .copied()
+                .unwrap_or(0.0))
+        })
+        .collect::<Result<_, FitError>>()?;
+    Ok(runs
+        .iter()
+        .zip(&energies)
+        .map(|(&(i, delay), &e)| {
+            let zero = energies[i * delays.len()];
+            GlitchRow {
+                unit: specs[i].0,
+                arch: specs[i].1.clone(),
+                delay: delay.model_name(),
+                fj_per_op: e,
+                glitch_factor: if zero > 0.0 { e / zero } else { f64::NAN },
+            }
+        })
+        .collect())
+}
+
+/// [`glitch_factors`] as tidy CSV: `unit,arch,delay,fj_per_op,glitch_factor`.
+pub fn write_glitch_csv<W: std::io::Write>(rows: &[GlitchRow], out: W) -> Result<(), FitError> {
+    let mut w = csv::Writer::from_writer(out);
+    let e = |cause| FitError::Write {
+        what: "glitch CSV",
+        cause,
+    };
+    for r in rows {
+        w.serialize(r).map_err(e)?;
+    }
+    w.flush().map_err(|c| e(c.into()))
 }
 
 #[cfg(test)]
@@ -808,6 +994,39 @@ mod tests {
             "glitches cost energy: unit {} vs zero {}",
             mult(&unit),
             mult(&zero)
+        );
+    }
+
+    #[test]
+    fn glitch_factors_cover_every_architecture_and_are_one_at_zero_delay() {
+        let rows = glitch_factors(&SweepDesign::default(), 200).unwrap();
+        use crate::circuits::{AdderArch, MultArch};
+        // Every architecture an 8×8 two's complement MAC can be built with, three delays.
+        let buildable = MultArch::ALL
+            .iter()
+            .filter(|&&m| {
+                MacSpec {
+                    mult: m,
+                    ..MacSpec::default()
+                }
+                .validate()
+                .is_ok()
+            })
+            .count();
+        assert_eq!(rows.len(), 3 * (buildable + AdderArch::ALL.len()));
+        for r in &rows {
+            assert!(r.fj_per_op > 0.0, "{r:?}");
+            if r.delay == "zero" {
+                assert_eq!(r.glitch_factor, 1.0, "{r:?}");
+            }
+        }
+        let dadda_unit = rows
+            .iter()
+            .find(|r| r.unit == "multiplier" && r.arch == "dadda" && r.delay == "unit")
+            .unwrap();
+        assert!(
+            dadda_unit.glitch_factor > 1.0,
+            "a Dadda tree glitches under unit delay: {dadda_unit:?}"
         );
     }
 

@@ -127,28 +127,6 @@ pub fn gated(spec: ValidMacSpec) -> Result<ValidMacSpec, TradeoffError> {
     .map_err(|e| TradeoffError::Input(format!("{}: {e}", spec.describe())))
 }
 
-/// The fitted models' estimate of the gated clock (they are fitted on ungated MACs): each
-/// B-bit accumulator's share `B / flip-flops` of the clock is charged only in the fraction of
-/// `pairs` whose product would load it (non-zero; for the unsigned split, the accumulator of
-/// the weight's sign). Every other flip-flop is clocked once per operation. The gating cells
-/// and enable logic are not modelled (the simulation charges them).
-pub fn gate_accumulators(spec: ValidMacSpec, pairs: &[(i64, i64)], e: &mut BTreeMap<String, f64>) {
-    let n = circuits::build(&spec);
-    let ff = Features::of(&spec, &n, 1.0, StreamStats::default()).flip_flops as f64;
-    let b = ACC_BITS as f64;
-    let len = pairs.len().max(1) as f64;
-    let loads = pairs.iter().filter(|(x, w)| x * w != 0).count() as f64 / len;
-    let banks = if spec.repr == Repr::Unsigned {
-        2.0
-    } else {
-        1.0
-    };
-    // Unsigned: the non-zero products split between the two accumulators, one each.
-    if let Some(c) = e.get_mut("clock") {
-        *c *= (ff - banks * b + b * loads) / ff;
-    }
-}
-
 /// Where energies come from: cell library, clock and (optionally) fitted power models.
 #[derive(Clone, Debug)]
 pub struct EnergySource {
@@ -222,18 +200,22 @@ impl EnergySource {
         let Some(t) = &self.models else {
             return Ok(None);
         };
-        let models = t
-            .select(spec.repr, Some(&self.cells))
-            .map_err(|e| TradeoffError::Models(e.to_string()))?;
+        let models_err = |e: crate::fit::FitError| TradeoffError::Models(e.to_string());
+        let models = t.select(spec.repr, Some(&self.cells)).map_err(models_err)?;
+        let gated_models = t
+            .select_gated(spec.repr, Some(&self.cells))
+            .map_err(models_err)?;
         let stats = StreamStats::from_pairs(&spec, pairs);
         let f = Features::of(&spec, &circuits::build(&spec), self.clock_ns, stats);
-        let c: BTreeMap<String, f64> = models
-            .iter()
-            .map(|m| (m.component.key().to_string(), m.predict(&f)))
-            .collect();
-        let mut g = c.clone();
-        gate_accumulators(spec, pairs, &mut g);
-        Ok(Some(OpEnergy::from_components(c, g)))
+        let eval = |ms: &[&crate::fit::predict::TableModel]| -> BTreeMap<String, f64> {
+            ms.iter()
+                .map(|m| (m.component.report_key().to_string(), m.predict(&f)))
+                .collect()
+        };
+        Ok(Some(OpEnergy::from_components(
+            eval(&models),
+            eval(&gated_models),
+        )))
     }
 
     /// Both: simulation and (when models are given) prediction.
