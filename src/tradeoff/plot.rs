@@ -151,13 +151,18 @@ where
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(52)
-        .build_cartesian_2d((xmin..xmax).log_scale(), ymin..100.5)
+        .build_cartesian_2d(
+            (xmin..xmax)
+                .log_scale()
+                .with_key_points(log_ticks(xmin, xmax)),
+            ymin..100.5,
+        )
         .map_err(err)?;
     chart
         .configure_mesh()
-        .x_desc("energy per inference (fJ, log)")
+        .x_desc("energy per inference (fJ, log; k = 10³, M = 10⁶, G = 10⁹)")
         .y_desc("top-1 (%)")
-        .x_label_formatter(&|v| format!("{v:.1e}"))
+        .x_label_formatter(&|v| si(*v))
         .draw()
         .map_err(err)?;
     if let Some(f) = float {
@@ -218,4 +223,48 @@ where
         .draw()
         .map_err(err)?;
     Ok(())
+}
+
+/// Tick values 1, 2 and 5 × 10^k within `lo..=hi` (a log axis labelled at readable values).
+fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    let mut out = Vec::new();
+    let mut k = lo.max(f64::MIN_POSITIVE).log10().floor() as i32;
+    while 10f64.powi(k) <= hi {
+        for m in [1.0, 2.0, 5.0] {
+            let v = m * 10f64.powi(k);
+            if v >= lo && v <= hi {
+                out.push(v);
+            }
+        }
+        k += 1;
+    }
+    out
+}
+
+/// `v` with an SI prefix: `200M`, `1.5G`.
+fn si(v: f64) -> String {
+    let (d, p) = [(1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")]
+        .into_iter()
+        .find(|(d, _)| v.abs() >= *d)
+        .unwrap_or((1.0, ""));
+    let x = v / d;
+    if (x - x.round()).abs() < 1e-9 {
+        format!("{x:.0}{p}")
+    } else {
+        format!("{x:.1}{p}")
+    }
+}
+
+#[cfg(test)]
+mod axis_tests {
+    use super::{log_ticks, si};
+
+    #[test]
+    fn log_ticks_are_1_2_5_per_decade_within_the_range() {
+        assert_eq!(log_ticks(1.5e8, 1.2e9), vec![2e8, 5e8, 1e9]);
+        assert_eq!(log_ticks(1.0, 10.0), vec![1.0, 2.0, 5.0, 10.0]);
+        assert_eq!(si(2e8), "200M");
+        assert_eq!(si(1.5e9), "1.5G");
+        assert_eq!(si(5e3), "5k");
+    }
 }
