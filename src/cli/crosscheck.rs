@@ -138,6 +138,17 @@ fn find_sta(given: &Option<PathBuf>) -> Result<(PathBuf, String)> {
     match out {
         Ok(o) if o.status.success() => {
             let v = String::from_utf8_lossy(&o.stdout).trim().to_string();
+            // OpenSTA before 3 (Debian's 2.0.17) has no read_vcd/read_saif.
+            let major = v
+                .split(|c: char| !c.is_ascii_digit())
+                .next()
+                .and_then(|m| m.parse::<u32>().ok());
+            if major.is_some_and(|m| m < 3) {
+                bail!(
+                    "OpenSTA {v} at {} (from {from}) reads no VCD or SAIF; crosscheck needs OpenSTA 3 or later: pass --sta PATH or set {STA_ENV}",
+                    p.display()
+                );
+            }
             Ok((p, v))
         }
         _ => bail!(

@@ -88,3 +88,27 @@ fn crosscheck_without_opensta_is_one_line_exit_2() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("OpenSTA not found: /nonexistent/sta"), "{err}");
 }
+
+#[test]
+fn crosscheck_refuses_an_opensta_older_than_3_in_one_line() {
+    // A stand-in that answers `-version` as Debian's OpenSTA 2.0.17 does.
+    let dir = tempfile::tempdir().unwrap();
+    let fake = dir.path().join("sta");
+    std::fs::write(&fake, "#!/bin/sh\necho 2.0.17\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let o = pann(&[
+        "crosscheck",
+        "--sta",
+        fake.to_str().unwrap(),
+        "--cycles",
+        "10",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("OpenSTA 2.0.17") && err.contains("OpenSTA 3"),
+        "{err}"
+    );
+}
