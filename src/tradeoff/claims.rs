@@ -508,6 +508,18 @@ pub fn claim8(c: &Curve) -> Claim {
             .filter(|p| p.energy(a) <= e)
             .max_by(|x, y| x.top1.total_cmp(&y.top1))
     };
+    // "top-1 at energy (network, R)" of the best fine-tuned point found.
+    let describe = |best: Option<&Point>, a: Accounting| {
+        best.map_or("nothing within that energy".to_string(), |b| {
+            format!(
+                "{:.2} % at {:.0} M fJ ({}, R {:.3})",
+                b.top1,
+                b.energy(a) / 1e6,
+                b.budget,
+                b.r.unwrap_or(f64::NAN)
+            )
+        })
+    };
     let (mut numbers, mut parts, mut wins, mut compared) = (Vec::new(), Vec::new(), 0, 0);
     for q in &qat {
         let a = q.accounting.unwrap_or(Accounting::Datapath);
@@ -531,12 +543,7 @@ pub fn claim8(c: &Curve) -> Claim {
             "{tag}: post-training {:.2} % at {:.0} M fJ; fine-tuned {} (trained point {:.2} % at {:.0} M fJ, b̃x {}, R {:.3})",
             ptq.top1,
             e / 1e6,
-            best.map_or("nothing within that energy".to_string(), |b| format!(
-                "{:.2} % at {:.0} M fJ (R {:.3})",
-                b.top1,
-                b.energy(a) / 1e6,
-                b.r.unwrap_or(f64::NAN)
-            )),
+            describe(best, a),
             q.top1,
             q.energy(a) / 1e6,
             q.act_bits.unwrap_or(0),
@@ -563,13 +570,7 @@ pub fn claim8(c: &Curve) -> Claim {
             u.bits.unwrap_or(0),
             u.top1,
             e / 1e6,
-            best.map_or("nothing within that energy".to_string(), |b| format!(
-                "{:.2} % at {:.0} M fJ ({}, R {:.3})",
-                b.top1,
-                b.energy(a) / 1e6,
-                b.budget,
-                b.r.unwrap_or(f64::NAN)
-            ))
+            describe(best, a)
         ));
     }
     Claim {
@@ -725,7 +726,11 @@ mod tests {
         ]);
         let v = claim8(&c);
         assert_eq!(v.verdict, "holds", "{}", v.measured);
-        assert!(v.measured.contains("86.00 % at 0 M fJ"), "{}", v.measured);
+        assert!(
+            v.measured.contains("86.00 % at 0 M fJ (curve:twos-2"),
+            "{}",
+            v.measured
+        );
         // Worse within the energy: fails.
         let c = curve(vec![
             ptq,
