@@ -15,6 +15,67 @@ use pann::tradeoff::{energy, run_curve, Curve, CurveConfig, EnergySource};
 use std::path::{Path, PathBuf};
 
 /// Arguments shared by `pann curve` and `pann reproduce`.
+/// The post-training search and its options, shared by `pann curve` and `pann reproduce`.
+#[derive(Args, Debug, Clone)]
+pub struct PtqArgs {
+    /// R values of the traversal (comma-separated, each > 0; default: the curve's grid).
+    #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
+    pub r: Option<Vec<f64>>,
+    /// PANN activation bits searched (comma-separated, each in 2..=8; default: all of them).
+    #[arg(long, value_delimiter = ',')]
+    pub act_bits: Option<Vec<u32>>,
+    /// PANN weight step Δw: per-tensor (one per layer) | per-channel.
+    #[arg(long, default_value = "per-tensor")]
+    pub pann_granularity: String,
+    /// Activation clipping of every quantized network: minmax | mse | aciq.
+    #[arg(long, default_value = "minmax")]
+    pub act_quantizer: String,
+    /// Correct every quantized network's biases for the mean weight-quantization error.
+    #[arg(long)]
+    pub bias_correction: bool,
+}
+
+impl PtqArgs {
+    /// The post-training options named by the flags.
+    pub fn options(&self) -> Result<pann::nn::pann::PtqOptions> {
+        Ok(pann::nn::pann::PtqOptions {
+            granularity: pann::nn::quant::Granularity::parse(&self.pann_granularity)
+                .context("--pann-granularity")?,
+            act_quantizer: pann::nn::quant::Quantizer::parse(&self.act_quantizer)
+                .context("--act-quantizer")?,
+            bias_correction: self.bias_correction,
+        })
+    }
+
+    /// The flags as given on a command line (defaults left out), each with a leading space.
+    pub fn flags(&self) -> String {
+        let list = |v: &[String]| v.join(",");
+        let mut s = String::new();
+        if let Some(r) = &self.r {
+            s += &format!(
+                " --r {}",
+                list(&r.iter().map(|x| x.to_string()).collect::<Vec<_>>())
+            );
+        }
+        if let Some(b) = &self.act_bits {
+            s += &format!(
+                " --act-bits {}",
+                list(&b.iter().map(|x| x.to_string()).collect::<Vec<_>>())
+            );
+        }
+        if self.pann_granularity != "per-tensor" {
+            s += &format!(" --pann-granularity {}", self.pann_granularity);
+        }
+        if self.act_quantizer != "minmax" {
+            s += &format!(" --act-quantizer {}", self.act_quantizer);
+        }
+        if self.bias_correction {
+            s += " --bias-correction";
+        }
+        s
+    }
+}
+
 #[derive(Args, Debug, Clone)]
 pub struct CurveArgs {
     /// Network: ccexam-cnn | lenet5 | mlp.
@@ -41,21 +102,8 @@ pub struct CurveArgs {
     pub cells: String,
     #[command(flatten)]
     pub energy: EnergyArgs,
-    /// R values of the traversal (comma-separated, each > 0).
-    #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
-    pub r: Option<Vec<f64>>,
-    /// PANN activation bits searched (comma-separated, 2..=8).
-    #[arg(long, value_delimiter = ',')]
-    pub act_bits: Option<Vec<u32>>,
-    /// PANN weight step Δw: per-tensor (one per layer) | per-channel.
-    #[arg(long, default_value = "per-tensor")]
-    pub pann_granularity: String,
-    /// Activation clipping of every quantized network: minmax | mse | aciq.
-    #[arg(long, default_value = "minmax")]
-    pub act_quantizer: String,
-    /// Correct every quantized network's biases for the mean weight-quantization error.
-    #[arg(long)]
-    pub bias_correction: bool,
+    #[command(flatten)]
+    pub ptq: PtqArgs,
     /// Held-out images of the training split that choose b̃x and R at each budget (default:
     /// 2000; 500 with --quick).
     #[arg(long)]
@@ -88,23 +136,17 @@ impl CurveArgs {
         let mut c = CurveConfig::new(model, dataset, source, self.quick);
         c.limit = self.limit;
         c.seed = self.seed;
-        c.ptq = pann::nn::pann::PtqOptions {
-            granularity: pann::nn::quant::Granularity::parse(&self.pann_granularity)
-                .context("--pann-granularity")?,
-            act_quantizer: pann::nn::quant::Quantizer::parse(&self.act_quantizer)
-                .context("--act-quantizer")?,
-            bias_correction: self.bias_correction,
-        };
+        c.ptq = self.ptq.options()?;
         if let Some(h) = self.heldout {
             c.heldout = h;
         }
         c.data_dir = data_dir(&self.data_dir);
-        if let Some(r) = &self.r {
+        if let Some(r) = &self.ptq.r {
             c.r_grid = r.clone();
             c.r_grid
                 .sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
         }
-        if let Some(a) = &self.act_bits {
+        if let Some(a) = &self.ptq.act_bits {
             c.act_bits = a.clone();
         }
         c.validate()?;

@@ -4,7 +4,7 @@
 //! `claims.csv` and one `curve-<model>-<dataset>/` folder per network.
 
 use super::args::{command_line, count_bar};
-use super::curve::{compute_timed, prepare_dir, write_curve, write_file, CurveArgs};
+use super::curve::{compute_timed, prepare_dir, write_curve, write_file, CurveArgs, PtqArgs};
 use anyhow::{Context, Result};
 use clap::Args;
 use pann::tradeoff::claims::{self, claims_markdown, claims_rows, Claim, CLAIM_COLUMNS};
@@ -38,21 +38,8 @@ pub struct ReproduceArgs {
     /// Held-out training images choosing b̃x and R (default: 2000; 300 with --quick).
     #[arg(long)]
     pub heldout: Option<usize>,
-    /// R values of the traversal (default: the curve's grid).
-    #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
-    pub r: Option<Vec<f64>>,
-    /// PANN activation bits searched (default: 2..=8).
-    #[arg(long, value_delimiter = ',')]
-    pub act_bits: Option<Vec<u32>>,
-    /// PANN weight step Δw: per-tensor | per-channel.
-    #[arg(long, default_value = "per-tensor")]
-    pub pann_granularity: String,
-    /// Activation clipping of every quantized network: minmax | mse | aciq.
-    #[arg(long, default_value = "minmax")]
-    pub act_quantizer: String,
-    /// Correct every quantized network's biases for the mean weight-quantization error.
-    #[arg(long)]
-    pub bias_correction: bool,
+    #[command(flatten)]
+    pub ptq: PtqArgs,
     /// Data directory (default: ./data, else the crate's data/).
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
@@ -101,23 +88,7 @@ fn curve_command(ca: &CurveArgs) -> String {
     if let Some(n) = ca.heldout {
         s += &format!(" --heldout {n}");
     }
-    if let Some(r) = &ca.r {
-        let r: Vec<String> = r.iter().map(|x| x.to_string()).collect();
-        s += &format!(" --r {}", r.join(","));
-    }
-    if let Some(b) = &ca.act_bits {
-        let b: Vec<String> = b.iter().map(|x| x.to_string()).collect();
-        s += &format!(" --act-bits {}", b.join(","));
-    }
-    if ca.pann_granularity != "per-tensor" {
-        s += &format!(" --pann-granularity {}", ca.pann_granularity);
-    }
-    if ca.act_quantizer != "minmax" {
-        s += &format!(" --act-quantizer {}", ca.act_quantizer);
-    }
-    if ca.bias_correction {
-        s += " --bias-correction";
-    }
+    s += &ca.ptq.flags();
     if let Some(m) = &ca.models {
         s += &format!(" --models {}", m.display());
     }
@@ -188,11 +159,7 @@ pub fn run(a: ReproduceArgs) -> Result<()> {
                 clock_ns: None,
                 wire_cap_ff: pann::experiment::condition::DEFAULT_WIRE_CAP_FF,
             },
-            r: a.r.clone(),
-            act_bits: a.act_bits.clone(),
-            pann_granularity: a.pann_granularity.clone(),
-            act_quantizer: a.act_quantizer.clone(),
-            bias_correction: a.bias_correction,
+            ptq: a.ptq.clone(),
             seed: 0,
             data_dir: a.data_dir.clone(),
             quiet: a.quiet,
