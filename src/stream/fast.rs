@@ -77,9 +77,21 @@ const TABLE_BITS: u32 = 12;
 pub(super) struct LaplaceTable {
     lo: i64,
     hi: i64,
-    /// Per slice of mantissas: the value every mantissa in it gives, or `None` (a step).
-    slices: Vec<Option<i64>>,
+    /// Per slice of mantissas: mantissas below `step` give `below`, the others `from`;
+    /// `step` = [`NO_STEP`] marks a slice with more than one step, computed with `ln`.
+    slices: Vec<Slice>,
 }
+
+/// One 2⁻¹² slice of mantissas of a [`LaplaceTable`].
+#[derive(Clone, Copy, Debug)]
+struct Slice {
+    step: u64,
+    below: i64,
+    from: i64,
+}
+
+/// [`Slice::step`] of a slice holding more than one step.
+const NO_STEP: u64 = u64::MAX;
 
 impl LaplaceTable {
     /// The table of Laplace samples over `lo..=hi`.
@@ -90,7 +102,34 @@ impl LaplaceTable {
                 // Slice 2^(TABLE_BITS-1) starts at u = 0: no slice straddles the sign change.
                 let (a, b) = (j << shift, ((j + 1) << shift) - 1);
                 let (va, vb) = (Self::exact(a, lo, hi), Self::exact(b, lo, hi));
-                (va == vb).then_some(va)
+                if va == vb {
+                    return Slice {
+                        step: b + 1,
+                        below: va,
+                        from: va,
+                    };
+                }
+                // The first mantissa that leaves `va` (the sample is monotone on each side
+                // of zero); one step if it already gives `vb`, since `vb` then holds to the
+                // slice's end.
+                let (mut l, mut h) = (a, b);
+                while l + 1 < h {
+                    let mid = l + (h - l) / 2;
+                    if Self::exact(mid, lo, hi) == va {
+                        l = mid;
+                    } else {
+                        h = mid;
+                    }
+                }
+                Slice {
+                    step: if Self::exact(h, lo, hi) == vb {
+                        h
+                    } else {
+                        NO_STEP
+                    },
+                    below: va,
+                    from: vb,
+                }
             })
             .collect();
         LaplaceTable { lo, hi, slices }
@@ -105,9 +144,14 @@ impl LaplaceTable {
     #[inline(always)]
     pub(super) fn sample(&self, v: u64) -> i64 {
         let m = v >> 12;
-        match self.slices[(m >> (52 - TABLE_BITS)) as usize] {
-            Some(x) => x,
-            None => Self::exact(m, self.lo, self.hi),
+        let s = self.slices[(m >> (52 - TABLE_BITS)) as usize];
+        if s.step == NO_STEP {
+            return Self::exact(m, self.lo, self.hi);
+        }
+        if m < s.step {
+            s.below
+        } else {
+            s.from
         }
     }
 }
@@ -353,7 +397,16 @@ mod tests {
                 let a = j << shift;
                 [a, a + 1, a + (1 << shift) - 1].map(|m| m << 12)
             });
-            for v in edges.chain((0..200_000).map(|_| r.next_u64())) {
+            // Around every step the table found.
+            let steps: Vec<u64> = t
+                .slices
+                .iter()
+                .filter(|s| s.step != NO_STEP && s.below != s.from)
+                .flat_map(|s| [s.step - 1, s.step, s.step + 1].map(|m| m << 12))
+                .collect();
+            // 16-bit ranges step several times per slice (every slice takes the `ln`).
+            assert!(hi - lo > 255 || !steps.is_empty(), "{lo}..={hi}");
+            for v in edges.chain(steps).chain((0..200_000).map(|_| r.next_u64())) {
                 let want = laplace_of_unit(centred_unit(v), lo, hi);
                 assert_eq!(t.sample(v), want, "{lo}..={hi} word {v:#x}");
             }
