@@ -209,6 +209,79 @@ impl Fused<'_> {
         self.chunk_body(lanes, run, out)
     }
 
+    /// The sums of the addends of the clock edges after lanes `lanes` (per accumulator),
+    /// from the values directly: in range, a two's complement product is `x·w` and an
+    /// unsigned split's is `x·|w|`, to the negative bank when `w < 0`. Compiled for `path`.
+    fn sums(&self, path: KernelPath, lanes: std::ops::Range<usize>) -> [u64; 2] {
+        match path {
+            #[cfg(target_arch = "x86_64")]
+            KernelPath::Avx512 => {
+                assert!(path.available());
+                // SAFETY: the CPU has the features (checked just above).
+                unsafe { self.sums_avx512(lanes) }
+            }
+            _ => self.sums_body(lanes),
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl")]
+    fn sums_avx512(&self, lanes: std::ops::Range<usize>) -> [u64; 2] {
+        self.sums_body(lanes)
+    }
+
+    #[inline(always)]
+    fn sums_body(&self, lanes: std::ops::Range<usize>) -> [u64; 2] {
+        let off = self.prev.is_some() as usize;
+        let mut s = [0u64; 2];
+        // Lanes whose held operands are not values of `pairs`: lane 0 holds the initial
+        // registers, lane 1 the baseline pair when lane 0 is one.
+        let mut t = lanes.start;
+        while t < lanes.end && t < 1 + off {
+            let (xr, wr) = if t == 0 { self.init } else { self.at(t - 1) };
+            let (k, a) = self.addend(xr, wr);
+            s[k] = s[k].wrapping_add(a);
+            t += 1;
+        }
+        if t >= lanes.end {
+            return s;
+        }
+        let src = &self.pairs[t - 1 - off..lanes.end - 1 - off];
+        if self.signmag_w {
+            let (mut pos, mut neg) = (0u64, 0u64);
+            for &(x, w) in src {
+                let p = (x as u64).wrapping_mul(w.unsigned_abs());
+                let n = (w < 0) as u64;
+                neg = neg.wrapping_add(p * n);
+                pos = pos.wrapping_add(p * (1 - n));
+            }
+            s[0] = s[0].wrapping_add(pos);
+            s[1] = s[1].wrapping_add(neg);
+        } else {
+            let sum = src
+                .iter()
+                .fold(0u64, |a, &(x, w)| a.wrapping_add(x.wrapping_mul(w) as u64));
+            s[0] = s[0].wrapping_add(sum);
+        }
+        s
+    }
+
+    /// The addend of the clock edge after a lane whose operand registers hold `(xr, wr)`, as
+    /// (accumulator index, value).
+    #[inline(always)]
+    fn addend(&self, xr: u64, wr: u64) -> (usize, u64) {
+        if self.signmag_w {
+            let sign = 1u64 << (self.bw - 1);
+            ((wr & sign != 0) as usize, xr * (wr & (sign - 1)))
+        } else {
+            let (sx, sw) = (64 - self.bx, 64 - self.bw);
+            (
+                0,
+                ((((xr << sx) as i64) >> sx) * (((wr << sw) as i64) >> sw)) as u64,
+            )
+        }
+    }
+
     /// Encoded pair of lane `t`.
     fn at(&self, t: usize) -> (u64, u64) {
         match (t, self.prev) {
@@ -465,10 +538,7 @@ impl<'a> MacDriver<'a> {
         } else {
             (0..chunks)
                 .into_par_iter()
-                .map(|c| {
-                    let hi = ((c + 1) * CHUNK).min(len);
-                    job.chunk(path, c * CHUNK..hi, [0; 2], &mut [])
-                })
+                .map(|c| job.sums(path, c * CHUNK..((c + 1) * CHUNK).min(len)))
                 .collect()
         };
         let mut start = [init.acc[0], init.acc[1]];
@@ -686,12 +756,7 @@ impl MacDriver<'_> {
                 break;
             }
             if let Src::Operand(j) = *src {
-                let w = &inputs[j];
-                let mut carry = (prev >> j) & 1;
-                for k in 0..K {
-                    r[k] = (w[k] << 1) | carry;
-                    carry = w[k] >> 63;
-                }
+                *r = crate::sim::program::shift_lanes(&inputs[j], (prev >> j) & 1);
             }
         }
         let mut planes = [0u64; 64];
