@@ -678,9 +678,15 @@ fn planes_with(
             .try_into()
             .expect("padded to whole blocks");
         let p = planes(chunk);
-        // Element-wise (a short variable-length copy would be a libc call per chunk).
-        for (o, &plane) in out[8 * j..].iter_mut().zip(&p).take(bits - 8 * j) {
-            *o = plane;
+        // A whole byte is one fixed-size copy; a variable-length one (even written
+        // element-wise) would become a libc call per chunk.
+        match bits - 8 * j {
+            8.. => out[8 * j..8 * j + 8].copy_from_slice(&p),
+            n => {
+                for i in 0..n {
+                    out[8 * j + i] = std::hint::black_box(p[i]);
+                }
+            }
         }
     }
 }
