@@ -264,14 +264,17 @@ fn simulate_batches(
         if pairs.is_empty() {
             return Ok(());
         }
+        let generated_mac = plan.is_none() && spec.unit != Unit::Adder;
         enc.clear();
-        enc.extend(prev);
-        enc.par_extend(
-            pairs
-                .par_iter()
-                .with_min_len(1 << 12)
-                .map(|&(x, w)| (spec.encode_x(x), spec.encode_w(w))),
-        );
+        if !generated_mac {
+            enc.extend(prev);
+            enc.par_extend(
+                pairs
+                    .par_iter()
+                    .with_min_len(1 << 12)
+                    .map(|&(x, w)| (spec.encode_x(x), spec.encode_w(w))),
+            );
+        }
         if let Some(plan) = &plan {
             // Any netlist: operands on the x and w ports, the other inputs tied; flip-flops
             // found by the simulator's fixed point from reset.
@@ -291,21 +294,19 @@ fn simulate_batches(
                 .collect();
             each(&PortVectors::new(n, vecs), Vec::new(), prev.is_some());
         } else {
-            let drv = match driver.as_mut() {
-                Some(d) => {
-                    d.refill(state, &enc);
-                    d
-                }
-                None => {
-                    let map = map.as_ref().expect("generated circuit");
-                    driver.insert(MacDriver::new(spec, map, state, &enc))
-                }
-            };
+            // Encoding, byte planes and accumulator prefix sums in one parallel pass.
+            let drv = driver.get_or_insert_with(|| {
+                MacDriver::empty(spec, map.as_ref().expect("generated circuit"), state)
+            });
+            let last = drv.refill_values(state, prev, &pairs, &mut enc);
             let init = drv.state_at(0).expect("MAC driver knows its state");
             each(&*drv, init, prev.is_some());
-            state = drv.state(enc.len() - 1);
+            state = drv.state(drv.len() as usize - 1);
+            prev = last;
         }
-        prev = enc.last().copied();
+        if !generated_mac {
+            prev = enc.last().copied();
+        }
         done += pairs.len() as u64;
         recycle(pairs);
         progress(done);

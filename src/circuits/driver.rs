@@ -3,7 +3,7 @@
 //! simulator's check (flip-flop value = its D input one cycle earlier) verifies the whole
 //! datapath against integer arithmetic in every lane.
 
-use super::{MacState, Unit, ValidMacSpec};
+use super::{AccStyle, MacState, Repr, Unit, ValidMacSpec};
 use crate::netlist::{GateKind, NetId, Netlist};
 use crate::sim::bits::byte_planes_swar;
 use crate::sim::isa::{kernel_path, KernelPath};
@@ -114,6 +114,281 @@ pub struct MacDriver<'a> {
     held_bytes: Vec<Vec<u8>>,
 }
 
+/// Lanes of one chunk of the fused refill (see [`MacDriver::refill_values`]).
+const CHUNK: usize = 1 << 14;
+/// Lanes whose values sit in L1 at once.
+const SUB: usize = 1 << 9;
+
+/// One chunk's slices of the byte planes.
+#[derive(Default)]
+struct Planes<'a> {
+    x: Vec<&'a mut [u8]>,
+    w: Vec<&'a mut [u8]>,
+    a0: Vec<&'a mut [u8]>,
+    a1: Vec<&'a mut [u8]>,
+}
+
+impl<'a> Planes<'a> {
+    /// `(planes, source, mask)`: source 0 = x, 1 = w, 2 = accumulator 0, 3 = accumulator 1.
+    fn as_slices(&mut self, m: u64) -> Vec<(&mut [u8], usize, u64)> {
+        let mut v = Vec::new();
+        for (src, planes) in [&mut self.x, &mut self.w, &mut self.a0, &mut self.a1]
+            .into_iter()
+            .enumerate()
+        {
+            for p in planes.iter_mut() {
+                v.push((&mut **p, src, if src >= 2 { m } else { !0 }));
+            }
+        }
+        v
+    }
+}
+
+/// What the fused refill needs to know of a batch.
+struct Fused<'p> {
+    pairs: &'p [(i64, i64)],
+    prev: Option<(u64, u64)>,
+    /// Operand registers held during lane 0.
+    init: (u64, u64),
+    mx: u64,
+    mw: u64,
+    bx: u32,
+    bw: u32,
+    signmag_w: bool,
+    accs: bool,
+}
+
+impl Fused<'_> {
+    /// Lanes `lanes` (one chunk): each lane's encoded pair and the accumulators it holds
+    /// (`run` during the chunk's first lane), byte `j` of each written to its planes in
+    /// `out` (`(plane, source, mask)`, the `j`-th plane of a source being its byte `j`).
+    /// Returns the accumulators after the chunk's last clock edge. Compiled for `path`.
+    fn chunk(
+        &self,
+        path: KernelPath,
+        lanes: std::ops::Range<usize>,
+        run: [u64; 2],
+        out: &mut [(&mut [u8], usize, u64)],
+    ) -> [u64; 2] {
+        match path {
+            #[cfg(target_arch = "x86_64")]
+            KernelPath::Avx512 => {
+                assert!(path.available());
+                // SAFETY: the CPU has the features (checked just above).
+                unsafe { self.chunk_avx512(lanes, run, out) }
+            }
+            #[cfg(target_arch = "x86_64")]
+            KernelPath::Avx2 => {
+                assert!(path.available());
+                // SAFETY: the CPU has the features (checked just above).
+                unsafe { self.chunk_avx2(lanes, run, out) }
+            }
+            _ => self.chunk_body(lanes, run, out),
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl")]
+    fn chunk_avx512(
+        &self,
+        lanes: std::ops::Range<usize>,
+        run: [u64; 2],
+        out: &mut [(&mut [u8], usize, u64)],
+    ) -> [u64; 2] {
+        self.chunk_body(lanes, run, out)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn chunk_avx2(
+        &self,
+        lanes: std::ops::Range<usize>,
+        run: [u64; 2],
+        out: &mut [(&mut [u8], usize, u64)],
+    ) -> [u64; 2] {
+        self.chunk_body(lanes, run, out)
+    }
+
+    /// The sums of the addends of the clock edges after lanes `lanes` (per accumulator),
+    /// from the values directly: in range, a two's complement product is `x·w` and an
+    /// unsigned split's is `x·|w|`, to the negative bank when `w < 0`. Compiled for `path`.
+    fn sums(&self, path: KernelPath, lanes: std::ops::Range<usize>) -> [u64; 2] {
+        match path {
+            #[cfg(target_arch = "x86_64")]
+            KernelPath::Avx512 => {
+                assert!(path.available());
+                // SAFETY: the CPU has the features (checked just above).
+                unsafe { self.sums_avx512(lanes) }
+            }
+            _ => self.sums_body(lanes),
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl")]
+    fn sums_avx512(&self, lanes: std::ops::Range<usize>) -> [u64; 2] {
+        self.sums_body(lanes)
+    }
+
+    #[inline(always)]
+    fn sums_body(&self, lanes: std::ops::Range<usize>) -> [u64; 2] {
+        let off = self.prev.is_some() as usize;
+        let mut s = [0u64; 2];
+        // Lanes whose held operands are not values of `pairs`: lane 0 holds the initial
+        // registers, lane 1 the baseline pair when lane 0 is one.
+        let mut t = lanes.start;
+        while t < lanes.end && t < 1 + off {
+            let (xr, wr) = if t == 0 { self.init } else { self.at(t - 1) };
+            let (k, a) = self.addend(xr, wr);
+            s[k] = s[k].wrapping_add(a);
+            t += 1;
+        }
+        if t >= lanes.end {
+            return s;
+        }
+        let src = &self.pairs[t - 1 - off..lanes.end - 1 - off];
+        if self.signmag_w {
+            let (mut pos, mut neg) = (0u64, 0u64);
+            for &(x, w) in src {
+                let p = (x as u64).wrapping_mul(w.unsigned_abs());
+                let n = (w < 0) as u64;
+                neg = neg.wrapping_add(p * n);
+                pos = pos.wrapping_add(p * (1 - n));
+            }
+            s[0] = s[0].wrapping_add(pos);
+            s[1] = s[1].wrapping_add(neg);
+        } else {
+            let sum = src
+                .iter()
+                .fold(0u64, |a, &(x, w)| a.wrapping_add(x.wrapping_mul(w) as u64));
+            s[0] = s[0].wrapping_add(sum);
+        }
+        s
+    }
+
+    /// The addend of the clock edge after a lane whose operand registers hold `(xr, wr)`, as
+    /// (accumulator index, value).
+    #[inline(always)]
+    fn addend(&self, xr: u64, wr: u64) -> (usize, u64) {
+        if self.signmag_w {
+            let sign = 1u64 << (self.bw - 1);
+            ((wr & sign != 0) as usize, xr * (wr & (sign - 1)))
+        } else {
+            let (sx, sw) = (64 - self.bx, 64 - self.bw);
+            (
+                0,
+                ((((xr << sx) as i64) >> sx) * (((wr << sw) as i64) >> sw)) as u64,
+            )
+        }
+    }
+
+    /// Encoded pair of lane `t`.
+    fn at(&self, t: usize) -> (u64, u64) {
+        match (t, self.prev) {
+            (0, Some(p)) => p,
+            _ => {
+                let (x, w) = self.pairs[t - self.prev.is_some() as usize];
+                (self.enc_x(x), self.enc_w(w))
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn enc_x(&self, x: i64) -> u64 {
+        x as u64 & self.mx
+    }
+
+    #[inline(always)]
+    fn enc_w(&self, w: i64) -> u64 {
+        if self.signmag_w {
+            w.unsigned_abs() | (((w < 0) as u64) << (self.bw - 1))
+        } else {
+            w as u64 & self.mw
+        }
+    }
+
+    #[inline(always)]
+    fn chunk_body(
+        &self,
+        lanes: std::ops::Range<usize>,
+        mut run: [u64; 2],
+        out: &mut [(&mut [u8], usize, u64)],
+    ) -> [u64; 2] {
+        let off = self.prev.is_some() as usize;
+        let base = lanes.start;
+        // vals[0..2]: x, w of each lane; vals[2..4]: the accumulators held; q[0..2]: the
+        // addends of each lane's clock edge.
+        let mut vals = [[0u64; SUB]; 4];
+        let mut q = [[0u64; SUB]; 2];
+        // Operand registers held during the sub-chunk's first lane.
+        let mut held = match base {
+            0 => self.init,
+            t => self.at(t - 1),
+        };
+        let (sx, sw) = (64 - self.bx, 64 - self.bw);
+        let sign = 1u64 << (self.bw - 1);
+        for lo in lanes.clone().step_by(SUB) {
+            let hi = (lo + SUB).min(lanes.end);
+            let n = hi - lo;
+            // Encoded pairs: the baseline lane from `prev`, the others from the values.
+            // (Only the batch's lane 0 can be the baseline.)
+            let first = off.saturating_sub(lo);
+            if first > 0 {
+                (vals[0][0], vals[1][0]) = self.at(lo);
+            }
+            let src = &self.pairs[lo + first - off..hi - off];
+            let (vx, rest) = vals.split_at_mut(1);
+            for ((ox, ow), &(x, w)) in vx[0][first..n]
+                .iter_mut()
+                .zip(&mut rest[0][first..n])
+                .zip(src)
+            {
+                *ox = self.enc_x(x);
+                *ow = self.enc_w(w);
+            }
+            if self.accs {
+                // Addend of lane i's edge: the product of the operands it holds (lane i − 1's).
+                let (xs, ws) = (&vals[0], &vals[1]);
+                let (q0, q1) = q.split_at_mut(1);
+                for i in 0..n {
+                    let (xr, wr) = if i == 0 { held } else { (xs[i - 1], ws[i - 1]) };
+                    if self.signmag_w {
+                        let p = xr * (wr & (sign - 1));
+                        let neg = (wr & sign != 0) as u64;
+                        q1[0][i] = p * neg;
+                        q0[0][i] = p * (1 - neg);
+                    } else {
+                        q0[0][i] =
+                            ((((xr << sx) as i64) >> sx) * (((wr << sw) as i64) >> sw)) as u64;
+                    }
+                }
+                held = (xs[n - 1], ws[n - 1]);
+                let (va, vb) = vals.split_at_mut(3);
+                for (a, &d) in va[2][..n].iter_mut().zip(&q[0][..n]) {
+                    *a = run[0];
+                    run[0] = run[0].wrapping_add(d);
+                }
+                if self.signmag_w {
+                    for (a, &d) in vb[0][..n].iter_mut().zip(&q[1][..n]) {
+                        *a = run[1];
+                        run[1] = run[1].wrapping_add(d);
+                    }
+                }
+            }
+            // Byte planes: byte j of a source goes to its j-th plane.
+            let mut nth = [0usize; 4];
+            for (plane, src, m) in out.iter_mut() {
+                let j = nth[*src];
+                nth[*src] += 1;
+                for (o, &v) in plane[lo - base..hi - base].iter_mut().zip(&vals[*src][..n]) {
+                    *o = ((v & *m) >> (8 * j)) as u8;
+                }
+            }
+        }
+        run
+    }
+}
+
 fn bytes_for(bits: u32) -> usize {
     (bits as usize).div_ceil(8)
 }
@@ -126,6 +401,14 @@ impl<'a> MacDriver<'a> {
         init: MacState,
         pairs: &[(u64, u64)],
     ) -> MacDriver<'a> {
+        let mut d = MacDriver::empty(spec, map, init);
+        d.refill(init, pairs);
+        d
+    }
+
+    /// A driver with no lanes yet (fill it with [`MacDriver::refill`] or
+    /// [`MacDriver::refill_values`]).
+    pub fn empty(spec: &ValidMacSpec, map: &'a RegisterMap, init: MacState) -> MacDriver<'a> {
         let mut d = MacDriver {
             spec: *spec,
             map,
@@ -144,7 +427,6 @@ impl<'a> MacDriver<'a> {
         for &a in &map.accs_used {
             d.acc_bytes[a] = vec![Vec::new(); bytes_for(spec.acc)];
         }
-        d.refill(init, pairs);
         d
     }
 
@@ -185,6 +467,141 @@ impl<'a> MacDriver<'a> {
             fill_planes(&mut self.acc_bytes[a], padded, &seq, |s| s[a]);
         }
         self.acc_seq = seq;
+    }
+
+    /// [`MacDriver::refill`] from range-checked values: lane 0 holds `prev` (an encoded pair,
+    /// the previous batch's last cycle) when given, then `pairs`, encoded here. For the common
+    /// circuits (multipliers; MACs with a carry-propagate accumulator, two's complement or
+    /// unsigned, no operand isolation) encoding, byte planes and the accumulator's prefix sums
+    /// are one parallel pass over the values (two, counting the per-chunk product sums);
+    /// other circuits encode into `scratch` and take [`MacDriver::refill`], the twin this
+    /// path is tested against. Returns the last lane's encoded pair.
+    pub fn refill_values(
+        &mut self,
+        init: MacState,
+        prev: Option<(u64, u64)>,
+        pairs: &[(i64, i64)],
+        scratch: &mut Vec<(u64, u64)>,
+    ) -> Option<(u64, u64)> {
+        let spec = self.spec;
+        let fused = match spec.unit {
+            Unit::Mult => true,
+            Unit::Mac => !spec.operand_isolation && spec.acc_style == AccStyle::Cpa,
+            Unit::Adder => false,
+        } && matches!(spec.repr, Repr::Twos | Repr::Unsigned);
+        let last = pairs
+            .last()
+            .map(|&(x, w)| (spec.encode_x(x), spec.encode_w(w)))
+            .or(prev);
+        if !fused {
+            scratch.clear();
+            scratch.extend(prev);
+            scratch.extend(
+                pairs
+                    .iter()
+                    .map(|&(x, w)| (spec.encode_x(x), spec.encode_w(w))),
+            );
+            self.refill(init, scratch);
+            return last;
+        }
+        let off = prev.is_some() as usize;
+        let len = off + pairs.len();
+        let padded = len.div_ceil(LANES) * LANES + LANES;
+        self.len = len;
+        self.init = init;
+        let accs: Vec<usize> = match spec.unit {
+            Unit::Mac => self.map.accs_used.clone(),
+            _ => Vec::new(),
+        };
+        let job = Fused {
+            pairs,
+            prev,
+            init: (init.xr, init.wr),
+            mx: (1u64 << spec.bx) - 1,
+            mw: (1u64 << spec.bw) - 1,
+            bx: spec.bx,
+            bw: spec.bw,
+            // A MAC's unsigned split takes its weight in sign-magnitude.
+            signmag_w: spec.unit == Unit::Mac && spec.repr == Repr::Unsigned,
+            accs: !accs.is_empty(),
+        };
+        let m = if spec.acc >= 64 {
+            !0
+        } else {
+            (1u64 << spec.acc) - 1
+        };
+        let path = kernel_path();
+        let chunks = len.div_ceil(CHUNK);
+        // Pass 1: each chunk's sum of addends, per accumulator.
+        let sums: Vec<[u64; 2]> = if accs.is_empty() {
+            Vec::new()
+        } else {
+            (0..chunks)
+                .into_par_iter()
+                .map(|c| job.sums(path, c * CHUNK..((c + 1) * CHUNK).min(len)))
+                .collect()
+        };
+        let mut start = [init.acc[0], init.acc[1]];
+        let mut starts = Vec::with_capacity(chunks);
+        for s in &sums {
+            starts.push(start);
+            start[0] = start[0].wrapping_add(s[0]);
+            start[1] = start[1].wrapping_add(s[1]);
+        }
+        self.next = init;
+        if spec.unit == Unit::Mac {
+            if let Some((xr, wr)) = last {
+                (self.next.xr, self.next.wr) = (xr, wr);
+            }
+            self.next.acc[0] = start[0] & m;
+            if job.signmag_w {
+                self.next.acc[1] = start[1] & m;
+            }
+        }
+        // Pass 2: every byte plane, chunk by chunk. Each chunk gets its own slice of every
+        // plane: x bytes, w bytes, then each used accumulator's bytes.
+        let mut per_chunk: Vec<Planes<'_>> = (0..chunks).map(|_| Planes::default()).collect();
+        let mut put = |v: &'_ mut Vec<u8>| {
+            v.resize(padded, 0);
+            v[len..].fill(0);
+        };
+        self.x_bytes.iter_mut().for_each(&mut put);
+        self.w_bytes.iter_mut().for_each(&mut put);
+        for &a in &accs {
+            self.acc_bytes[a].iter_mut().for_each(&mut put);
+        }
+        for v in &mut self.x_bytes {
+            for (c, s) in v[..len].chunks_mut(CHUNK).enumerate() {
+                per_chunk[c].x.push(s);
+            }
+        }
+        for v in &mut self.w_bytes {
+            for (c, s) in v[..len].chunks_mut(CHUNK).enumerate() {
+                per_chunk[c].w.push(s);
+            }
+        }
+        for (a, bytes) in self.acc_bytes.iter_mut().enumerate() {
+            if !accs.contains(&a) {
+                continue;
+            }
+            for v in bytes {
+                for (c, s) in v[..len].chunks_mut(CHUNK).enumerate() {
+                    match a {
+                        0 => per_chunk[c].a0.push(s),
+                        _ => per_chunk[c].a1.push(s),
+                    }
+                }
+            }
+        }
+        per_chunk
+            .into_par_iter()
+            .enumerate()
+            .for_each(|(c, mut out)| {
+                let hi = ((c + 1) * CHUNK).min(len);
+                let run = starts.get(c).copied().unwrap_or([0; 2]);
+                job.chunk(path, c * CHUNK..hi, run, &mut out.as_slices(m));
+            });
+        last
     }
 
     fn gather(planes: &[Vec<u8>], t: usize) -> u64 {
@@ -261,9 +678,15 @@ fn planes_with(
             .try_into()
             .expect("padded to whole blocks");
         let p = planes(chunk);
-        // Element-wise (a short variable-length copy would be a libc call per chunk).
-        for (o, &plane) in out[8 * j..].iter_mut().zip(&p).take(bits - 8 * j) {
-            *o = plane;
+        // A whole byte is one fixed-size copy; a variable-length one (even written
+        // element-wise) would become a libc call per chunk.
+        match bits - 8 * j {
+            8.. => out[8 * j..8 * j + 8].copy_from_slice(&p),
+            n => {
+                for i in 0..n {
+                    out[8 * j + i] = std::hint::black_box(p[i]);
+                }
+            }
         }
     }
 }
@@ -339,12 +762,7 @@ impl MacDriver<'_> {
                 break;
             }
             if let Src::Operand(j) = *src {
-                let w = &inputs[j];
-                let mut carry = (prev >> j) & 1;
-                for k in 0..K {
-                    r[k] = (w[k] << 1) | carry;
-                    carry = w[k] >> 63;
-                }
+                *r = crate::sim::program::shift_lanes(&inputs[j], (prev >> j) & 1);
             }
         }
         let mut planes = [0u64; 64];
@@ -456,5 +874,103 @@ impl Driver for MacDriver<'_> {
                 })
                 .collect(),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::circuits::{build, ClockGating, MacSpec};
+    use rand::{Rng, SeedableRng};
+
+    /// Every byte plane, the length and the next state of `d`.
+    fn snapshot(d: &MacDriver<'_>) -> (usize, MacState, Vec<Vec<u8>>) {
+        let mut planes: Vec<Vec<u8>> = d.x_bytes.clone();
+        planes.extend(d.w_bytes.iter().cloned());
+        for a in &d.acc_bytes {
+            planes.extend(a.iter().cloned());
+        }
+        planes.extend(d.held_bytes.iter().cloned());
+        (d.len, d.next, planes)
+    }
+
+    #[test]
+    fn refill_from_values_equals_refill_from_encoded_pairs() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
+        let specs = [
+            MacSpec::default(),
+            MacSpec {
+                repr: Repr::Unsigned,
+                bx: 5,
+                bw: 11,
+                acc: 40,
+                ..MacSpec::default()
+            },
+            MacSpec {
+                repr: Repr::Signmag,
+                ..MacSpec::default()
+            },
+            MacSpec {
+                acc_style: AccStyle::CarrySave,
+                bx: 4,
+                bw: 4,
+                acc: 16,
+                ..MacSpec::default()
+            },
+            MacSpec {
+                operand_isolation: true,
+                ..MacSpec::default()
+            },
+            MacSpec {
+                clock_gating: ClockGating::Acc,
+                bx: 12,
+                bw: 3,
+                acc: 20,
+                ..MacSpec::default()
+            },
+            MacSpec {
+                unit: Unit::Mult,
+                bx: 16,
+                bw: 9,
+                ..MacSpec::default()
+            },
+        ];
+        for spec in specs {
+            let spec = spec.validate().expect("valid spec");
+            let n = build(&spec);
+            let map = RegisterMap::new(&spec, &n);
+            let (xr, wr) = (spec.x_range(), spec.w_range());
+            let mut fast = MacDriver::empty(&spec, &map, MacState::default());
+            let mut slow = MacDriver::empty(&spec, &map, MacState::default());
+            let mut scratch = Vec::new();
+            let mut prev = None;
+            let mut state = MacState::default();
+            // Several batches (crossing the 16,384-lane chunks and 1,024-lane sub-chunks),
+            // the first without and the others with the previous batch's last pair.
+            for len in [40_000usize, 1, 17_000, 3] {
+                let pairs: Vec<(i64, i64)> = (0..len)
+                    .map(|_| (rng.gen_range(xr.0..=xr.1), rng.gen_range(wr.0..=wr.1)))
+                    .collect();
+                let mut enc: Vec<(u64, u64)> = prev.into_iter().collect();
+                enc.extend(
+                    pairs
+                        .iter()
+                        .map(|&(x, w)| (spec.encode_x(x), spec.encode_w(w))),
+                );
+                slow.refill(state, &enc);
+                let last = fast.refill_values(state, prev, &pairs, &mut scratch);
+                assert_eq!(last, enc.last().copied(), "{}", spec.describe());
+                assert!(
+                    snapshot(&fast) == snapshot(&slow),
+                    "{} batch of {len}",
+                    spec.describe()
+                );
+                for t in [0, enc.len() / 2, enc.len() - 1] {
+                    assert_eq!(fast.state(t), slow.state(t), "{}", spec.describe());
+                }
+                state = slow.state(enc.len() - 1);
+                prev = last;
+            }
+        }
     }
 }

@@ -221,11 +221,11 @@ pub(crate) fn bit(w: &Word, lane: usize) -> bool {
 /// `w` delayed by one lane, lane 0 taking `first` (0 or 1).
 #[inline(always)]
 pub(crate) fn shift_lanes(w: &Word, first: u64) -> Word {
+    // Each word from its own and its predecessor's (not a carried chain: this vectorises).
     let mut r = [0u64; K];
-    let mut carry = first;
-    for k in 0..K {
-        r[k] = (w[k] << 1) | carry;
-        carry = w[k] >> 63;
+    r[0] = (w[0] << 1) | first;
+    for k in 1..K {
+        r[k] = (w[k] << 1) | (w[k - 1] >> 63);
     }
     r
 }

@@ -22,6 +22,7 @@
 
 use super::{laplace_of_unit, Dataflow, Dist, Synthetic};
 use crate::sim::bits::transpose64;
+use crate::sim::isa::{kernel_path, KernelPath};
 use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -76,9 +77,21 @@ const TABLE_BITS: u32 = 12;
 pub(super) struct LaplaceTable {
     lo: i64,
     hi: i64,
-    /// Per slice of mantissas: the value every mantissa in it gives, or `None` (a step).
-    slices: Vec<Option<i64>>,
+    /// Per slice of mantissas: mantissas below `step` give `below`, the others `from`;
+    /// `step` = [`NO_STEP`] marks a slice with more than one step, computed with `ln`.
+    slices: Vec<Slice>,
 }
+
+/// One 2⁻¹² slice of mantissas of a [`LaplaceTable`].
+#[derive(Clone, Copy, Debug)]
+struct Slice {
+    step: u64,
+    below: i64,
+    from: i64,
+}
+
+/// [`Slice::step`] of a slice holding more than one step.
+const NO_STEP: u64 = u64::MAX;
 
 impl LaplaceTable {
     /// The table of Laplace samples over `lo..=hi`.
@@ -89,7 +102,34 @@ impl LaplaceTable {
                 // Slice 2^(TABLE_BITS-1) starts at u = 0: no slice straddles the sign change.
                 let (a, b) = (j << shift, ((j + 1) << shift) - 1);
                 let (va, vb) = (Self::exact(a, lo, hi), Self::exact(b, lo, hi));
-                (va == vb).then_some(va)
+                if va == vb {
+                    return Slice {
+                        step: b + 1,
+                        below: va,
+                        from: va,
+                    };
+                }
+                // The first mantissa that leaves `va` (the sample is monotone on each side
+                // of zero); one step if it already gives `vb`, since `vb` then holds to the
+                // slice's end.
+                let (mut l, mut h) = (a, b);
+                while l + 1 < h {
+                    let mid = l + (h - l) / 2;
+                    if Self::exact(mid, lo, hi) == va {
+                        l = mid;
+                    } else {
+                        h = mid;
+                    }
+                }
+                Slice {
+                    step: if Self::exact(h, lo, hi) == vb {
+                        h
+                    } else {
+                        NO_STEP
+                    },
+                    below: va,
+                    from: vb,
+                }
             })
             .collect();
         LaplaceTable { lo, hi, slices }
@@ -104,9 +144,14 @@ impl LaplaceTable {
     #[inline(always)]
     pub(super) fn sample(&self, v: u64) -> i64 {
         let m = v >> 12;
-        match self.slices[(m >> (52 - TABLE_BITS)) as usize] {
-            Some(x) => x,
-            None => Self::exact(m, self.lo, self.hi),
+        let s = self.slices[(m >> (52 - TABLE_BITS)) as usize];
+        if s.step == NO_STEP {
+            return Self::exact(m, self.lo, self.hi);
+        }
+        if m < s.step {
+            s.below
+        } else {
+            s.from
         }
     }
 }
@@ -187,24 +232,100 @@ pub(super) fn planes_block(
     words.resize(per * out.len().div_ceil(64), 0);
     fill_words(&mut rng, words);
     let (lx, lw) = (s.ranges.x.0, s.ranges.w.0);
+    planes_to_values(kernel_path(), words, out, (bx, bw), (lx, lw));
+    if bw == 0 {
+        s.fill_held(b, out);
+    }
+}
+
+/// Each group of 64 cycles of `out` from its `bx` x-planes then `bw` w-planes in `words`:
+/// the value is the range's low end (`lo`) plus the bits. With AVX-512 and operands of at
+/// most 16 bits, each byte of 64 lanes is eight masked byte moves; otherwise a 64×64 bit
+/// transpose per operand (the twin the test compares).
+pub(super) fn planes_to_values(
+    path: KernelPath,
+    words: &[u64],
+    out: &mut [(i64, i64)],
+    (bx, bw): (usize, usize),
+    lo: (i64, i64),
+) {
+    match path {
+        #[cfg(target_arch = "x86_64")]
+        KernelPath::Avx512 if bx <= 16 && bw <= 16 => {
+            assert!(path.available());
+            // SAFETY: the CPU has the features (checked just above).
+            unsafe { values_avx512(words, out, (bx, bw), lo) }
+        }
+        _ => values_transpose(words, out, (bx, bw), lo),
+    }
+}
+
+fn values_transpose(
+    words: &[u64],
+    out: &mut [(i64, i64)],
+    (bx, bw): (usize, usize),
+    lo: (i64, i64),
+) {
+    let per = bx + bw;
     for (chunk, planes) in out.chunks_mut(64).zip(words.chunks_exact(per)) {
         let mut m = [0u64; 64];
         m[..bx].copy_from_slice(&planes[..bx]);
         transpose64(&mut m);
         for (o, &v) in chunk.iter_mut().zip(&m) {
-            o.0 = lx.wrapping_add(v as i64);
+            o.0 = lo.0.wrapping_add(v as i64);
         }
         if bw > 0 {
             let mut m = [0u64; 64];
             m[..bw].copy_from_slice(&planes[bx..]);
             transpose64(&mut m);
             for (o, &v) in chunk.iter_mut().zip(&m) {
-                o.1 = lw.wrapping_add(v as i64);
+                o.1 = lo.1.wrapping_add(v as i64);
             }
         }
     }
-    if bw == 0 {
-        s.fill_held(b, out);
+}
+
+/// The 64 lanes' values (up to 16 bits) of `planes` (bit-plane `i` = bit `i`).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512bw")]
+#[inline]
+fn lane_values_avx512(planes: &[u64]) -> [u16; 64] {
+    use std::arch::x86_64::*;
+    let byte = |planes: &[u64]| {
+        let mut r = _mm512_setzero_si512();
+        for (b, &p) in planes.iter().enumerate() {
+            r = _mm512_or_si512(r, _mm512_maskz_mov_epi8(p, _mm512_set1_epi8(1 << b)));
+        }
+        let mut out = [0u8; 64];
+        // SAFETY: stores exactly the 64 bytes of `out` (unaligned store).
+        unsafe { _mm512_storeu_si512(out.as_mut_ptr() as *mut _, r) };
+        out
+    };
+    let lo = byte(&planes[..planes.len().min(8)]);
+    let hi = byte(&planes[planes.len().min(8)..]);
+    let mut v = [0u16; 64];
+    for ((o, &l), &h) in v.iter_mut().zip(&lo).zip(&hi) {
+        *o = l as u16 | (h as u16) << 8;
+    }
+    v
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512bw")]
+fn values_avx512(words: &[u64], out: &mut [(i64, i64)], (bx, bw): (usize, usize), lo: (i64, i64)) {
+    let per = bx + bw;
+    for (chunk, planes) in out.chunks_mut(64).zip(words.chunks_exact(per)) {
+        let x = lane_values_avx512(&planes[..bx]);
+        if bw > 0 {
+            let w = lane_values_avx512(&planes[bx..]);
+            for ((o, &x), &w) in chunk.iter_mut().zip(&x).zip(&w) {
+                *o = (lo.0.wrapping_add(x as i64), lo.1.wrapping_add(w as i64));
+            }
+        } else {
+            for (o, &x) in chunk.iter_mut().zip(&x) {
+                o.0 = lo.0.wrapping_add(x as i64);
+            }
+        }
     }
 }
 
@@ -276,9 +397,36 @@ mod tests {
                 let a = j << shift;
                 [a, a + 1, a + (1 << shift) - 1].map(|m| m << 12)
             });
-            for v in edges.chain((0..200_000).map(|_| r.next_u64())) {
+            // Around every step the table found.
+            let steps: Vec<u64> = t
+                .slices
+                .iter()
+                .filter(|s| s.step != NO_STEP && s.below != s.from)
+                .flat_map(|s| [s.step - 1, s.step, s.step + 1].map(|m| m << 12))
+                .collect();
+            // 16-bit ranges step several times per slice (every slice takes the `ln`).
+            assert!(hi - lo > 255 || !steps.is_empty(), "{lo}..={hi}");
+            for v in edges.chain(steps).chain((0..200_000).map(|_| r.next_u64())) {
                 let want = laplace_of_unit(centred_unit(v), lo, hi);
                 assert_eq!(t.sample(v), want, "{lo}..={hi} word {v:#x}");
+            }
+        }
+    }
+
+    #[test]
+    fn plane_values_equal_the_transpose_on_every_path() {
+        let mut r = ChaCha8Rng::seed_from_u64(11);
+        for (bx, bw) in [(8, 8), (1, 16), (16, 0), (3, 11), (17, 2), (64, 0)] {
+            let n = 64 * 5 - 7;
+            let mut words = vec![0u64; (bx + bw) * 5];
+            fill_words(&mut r, &mut words);
+            let lo = (-(1i64 << 20), 12345);
+            let mut want = vec![(0i64, -1i64); n];
+            values_transpose(&words, &mut want, (bx, bw), lo);
+            for path in KernelPath::available_paths() {
+                let mut got = vec![(0i64, -1i64); n];
+                planes_to_values(path, &words, &mut got, (bx, bw), lo);
+                assert_eq!(got, want, "{path} {bx}+{bw} bits");
             }
         }
     }

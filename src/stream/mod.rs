@@ -464,7 +464,8 @@ impl OperandStream for Synthetic {
         // Batches are whole blocks so every block is generated from its start.
         let max = (max / BLOCK).max(1) * BLOCK;
         let n = (self.len - self.pos).min(max as u64) as usize;
-        out.clear();
+        // Every generator writes both fields of every pair, so a recycled buffer is not
+        // cleared first.
         out.resize(n, (0, 0));
         let b0 = self.pos / BLOCK as u64;
         debug_assert!(n == 0 || self.pos.is_multiple_of(BLOCK as u64));
