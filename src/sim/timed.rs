@@ -169,9 +169,6 @@ struct Scratch {
     /// Per op, its pending changes, oldest (earliest tick) first: `head` … `tail`.
     head: Vec<u32>,
     tail: Vec<u32>,
-    /// Per op, the lanes whose pending change was cancelled but is still listed (each lane
-    /// is listed in at most one of its op's changes).
-    stale: Vec<Word>,
     tick_change: Vec<Word>,
     /// Ticks whose `tick_change` is set in this block, ascending.
     touched: Vec<u32>,
@@ -331,7 +328,6 @@ impl TimedSim {
             ev_free: Vec::new(),
             head: vec![NONE; if self.inertial { nops } else { 0 }],
             tail: vec![NONE; if self.inertial { nops } else { 0 }],
-            stale: vec![[0; K]; if self.inertial { nops } else { 0 }],
             tick_change: vec![[0; K]; self.sched_at.len()],
             touched: Vec::new(),
             evals: Vec::new(),
@@ -698,39 +694,33 @@ impl TimedSim {
                 let out = &s.y[o.out as usize];
                 let mut cancel = [0u64; K];
                 let mut sched = [0u64; K];
-                let mut anys = 0;
+                let (mut anyc, mut anys) = (0, 0);
                 for w in 0..K {
                     let differs = r[w] ^ out[w];
                     cancel[w] = rch[w] & !differs;
                     sched[w] = rch[w] & differs;
+                    anyc |= cancel[w];
                     anys |= sched[w];
                 }
-                // Cancelled lanes are only marked stale; a lane scheduled again is first
-                // taken out of the change it is still listed in.
-                let st = &mut s.stale[ki];
-                let mut again = [0u64; K];
-                let mut anya = 0;
-                for w in 0..K {
-                    again[w] = sched[w] & st[w];
-                    anya |= again[w];
-                    st[w] = (st[w] | cancel[w]) & !sched[w];
-                }
-                if anya != 0 {
+                // A cancelled lane is taken out of the one pending change that lists it, so
+                // a change fires exactly the lanes it still lists.
+                if anyc != 0 {
                     let mut e = s.head[ki];
                     while e != NONE {
                         let m = &mut s.ev_mask[e as usize];
                         let mut left = 0;
                         for w in 0..K {
-                            let hit = m[w] & again[w];
+                            let hit = m[w] & cancel[w];
                             m[w] &= !hit;
-                            again[w] &= !hit;
-                            left |= again[w];
+                            cancel[w] &= !hit;
+                            left |= cancel[w];
                         }
                         if left == 0 {
                             break;
                         }
                         e = s.ev_next[e as usize];
                     }
+                    debug_assert!(e != NONE, "a cancelled lane had a change pending");
                 }
                 if anys != 0 {
                     let when = t + o.d as usize - 1;
@@ -773,36 +763,30 @@ impl TimedSim {
                     s.tail[ki] = NONE;
                 }
                 s.ev_free.push(e);
-                let st = &mut s.stale[ki];
-                let listed = &s.ev_mask[e as usize];
-                let mut fire = [0u64; K];
-                let mut anyf = 0;
-                for w in 0..K {
-                    fire[w] = listed[w] & !st[w];
-                    st[w] &= !listed[w];
-                    anyf |= fire[w];
-                }
-                if anyf == 0 {
-                    continue; // every lane cancelled
-                }
-                fired = true;
+                let fire = &s.ev_mask[e as usize];
                 let out_net = self.ops[ki].out;
                 let out = &mut s.y[out_net as usize];
+                let mut anyf = 0;
                 let mut cnt = 0u32;
                 let mut ups = 0u32;
                 for w in 0..K {
                     out[w] ^= fire[w];
                     tc[w] |= fire[w];
+                    anyf |= fire[w];
                     cnt += (fire[w] & mask[w]).count_ones();
                     if LEVELS {
                         ups += (fire[w] & out[w] & mask[w]).count_ones();
                     }
                 }
+                if anyf == 0 {
+                    continue; // every lane cancelled
+                }
+                fired = true;
                 if LEVELS {
                     s.levels[out_net as usize].record(t as u32, ups, cnt);
                 }
                 if let (Some(o), Some(tc)) = (&self.open, s.open.as_mut()) {
-                    tc.changed(o, out_net, t as u32, &fire);
+                    tc.changed(o, out_net, t as u32, fire);
                 }
                 s.toggles[out_net as usize] += cnt as u64;
                 self.queue_readers(out_net, t as u32 + 1, &mut s.queued, &mut s.next_evals);
