@@ -107,10 +107,7 @@ pub struct StreamStats {
     /// accumulator of the MAC).
     pub adder_carry_toggles_per_cycle: f64,
     /// Mean toggles per transition of the accumulator adders' half-sum words
-    /// (`acc XOR addend`, the first XOR of each full adder), at the bits whose addend is a
-    /// net: the unsigned split's addends are zero above the product width, where the
-    /// builder folds the XOR into a wire (the register bit itself), so those bits have no
-    /// half-sum gate and are not counted.
+    /// (`acc XOR addend`, the first XOR of each full adder).
     pub adder_halfsum_toggles_per_cycle: f64,
     /// Accumulator banks enabled per operation by `--clock-gating acc` (an accumulator loads
     /// only a non-zero product; the unsigned split enables the bank of the weight's sign):
@@ -427,19 +424,13 @@ fn acc_register_toggles(spec: &ValidMacSpec, pairs: &[(i64, i64)]) -> (u64, u64,
     let mut s = crate::circuits::MacState::default();
     let (mut toggles, mut carry_t, mut half_t) = (0u64, 0u64, 0u64);
     let mut prev: Option<[(u64, u64); 2]> = None;
-    // Bits whose addend is a net (not the constant 0 the builder folds away).
-    let half = if spec.repr == Repr::Unsigned {
-        m & low_mask(spec.product_bits())
-    } else {
-        m
-    };
     for (i, &(x, w)) in pairs.iter().enumerate() {
         let next = spec.step(&s, spec.encode_x(x), spec.encode_w(w));
         let mut words = [(0u64, 0u64); 2];
         if cpa {
             for (k, (a, cin)) in addends(spec, &s).iter().enumerate() {
                 let sum = s.acc[k].wrapping_add(*a).wrapping_add(*cin) & m;
-                words[k] = ((sum ^ s.acc[k] ^ a) & m, (s.acc[k] ^ a) & half);
+                words[k] = ((sum ^ s.acc[k] ^ a) & m, (s.acc[k] ^ a) & m);
             }
         }
         if i > 0 {
@@ -684,21 +675,6 @@ mod tests {
                 assert_eq!(v, array_product(&s, x, w), "{repr} {x} x {w}");
             }
         }
-    }
-
-    #[test]
-    fn unsigned_half_sums_count_only_the_bits_with_an_addend() {
-        // Unsigned split, 2x2 (P = 3), B = 32: adding 3 every cycle, the accumulator runs
-        // 0, 3, 6, …; above bit 2 the addend is the constant 0 (no half-sum gate there), so
-        // the half-sum toggles are those of the low three bits of acc XOR 3: 18 per 8 cycles.
-        let s = spec(Repr::Unsigned, 2, 32);
-        let st = StreamStats::from_pairs(&s, &vec![(3, 1); 8 * 1000 + 3]);
-        assert!(
-            (st.adder_halfsum_toggles_per_cycle - 2.25).abs() < 0.01,
-            "{}",
-            st.adder_halfsum_toggles_per_cycle
-        );
-        assert!(st.acc_reg_toggles_per_cycle > 2.25 + 0.3);
     }
 
     #[test]
