@@ -417,7 +417,7 @@ fn fit_groups(rows: &[SweepRow]) -> Result<Vec<Fitted>> {
                 .map(|r| r.measurement.observation.clone())
                 .collect(),
         };
-        for (c, m) in fit_all(&data) {
+        for (c, m) in fit_all(&data, repr) {
             let model = m.with_context(|| {
                 format!(
                     "fitting the {} model of {repr} MACs under {lib} ({} points)",

@@ -9,7 +9,7 @@
 //!
 //! | component | terms | why |
 //! |---|---|---|
-//! | `multiplier` | `pp_toggles`, `pp_height_toggles`, `array_product_toggles`, `B*sign_change` | a Dadda multiplier is m_x·m_w partial-product gates feeding a tree of adders: the energy follows the partial products' own toggles (computed exactly per pair: `x_i·w_j` moves only if `x_i` moves while `w_j` = 1 or the other way round, so a held weight silences every row whose bit is 0 and a zero operand silences all), the same toggles weighted by their column's height (how many adders a toggle ripples through) and the product word's toggles (the tree's output and final adder). The version-1 forms in per-operand toggle rates ([`multiplier_activity_terms`], [`multiplier_size_terms`]) fit synthetic data but miss real layer streams by 46–106 % (weight-stationary: predicted negative) |
+//! | `multiplier` | `pp_toggles`, `tree_halfsum_toggles`, `tree_sum_toggles`, `tree_carry_toggles`, `final_halfsum_toggles`, `final_carry_toggles`; `B*sign_change` for two's complement and sign-magnitude | a Dadda multiplier is m_x·m_w partial-product gates feeding a tree of full and half adders and a final carry-propagate adder: its zero-delay energy is the toggles of each class of net times that class's energy per toggle. The toggles are computed exactly per pair by a functional model of the array the MAC builds ([`crate::fit::stats::dadda_toggles`], constant folding included), so toggles that meet in an adder cancel as in the circuit (a held weight moving whole rows, correlated zeros, high bits that never move). The product's sign net fans out across the accumulator width and is charged to the multiplier (two's complement: the MSB into the sign extension; sign-magnitude: the sign XOR); the unsigned split's sign is the weight register's bit, so its form has no sign term ([`multiplier_terms`]). The version-2 form in partial-product statistics ([`multiplier_pp_terms`]) missed real layer streams by up to 40 %, the version-1 forms in per-operand toggle rates ([`multiplier_activity_terms`], [`multiplier_size_terms`]) by 46–106 % (weight-stationary: predicted negative) |
 //! | `acc_adder` | `acc_input_toggles`, `adder_carry_toggles`, `adder_halfsum_toggles`, `acc_reg_toggles`, `P*sign_change` | the adder's full adders are driven by the addend bits (product and sign extension), the register fed back, their half-sums `acc XOR addend` and the carry chain: all four words are computed arithmetically from the stream per cycle; the product-width gates in front (negation, the unsigned split's routing) see the sign input move |
 //! | `acc_reg` | `acc_reg_toggles` | the register's data energy is its bit toggles, computed arithmetically from the stream ([`StreamStats::acc_reg_toggles_per_cycle`]): the running sum is never reset in a stream, so its upper bits flip when the *sum* changes sign, which depends on the accumulation length; the per-pair statistics (`B·sign_change`, `product_toggles`) missed this (5-fold 7–48 %, now 0.04–1 %) |
 //! | `operand_regs` | `x_toggles`, `w_toggles`, `m_w·x_toggles`, `m_x·w_toggles`, `b_x + b_w` | a register bit costs energy when its data toggles, in proportion to its output load: one partial product per bit of the other operand |
@@ -112,11 +112,21 @@ impl PowerComponent {
         }
     }
 
-    /// The default terms of this component's model (see the module table).
+    /// The default terms of this component's model for MACs of representation `repr`
+    /// (see the module table; only the multiplier's form depends on the representation).
+    pub fn terms_for(self, repr: crate::circuits::Repr) -> Vec<Term> {
+        match self {
+            PowerComponent::Multiplier => multiplier_terms(repr),
+            c => c.default_terms(),
+        }
+    }
+
+    /// The default terms of this component's model (see the module table); the
+    /// multiplier's are those of a two's complement MAC ([`Self::terms_for`]).
     pub fn default_terms(self) -> Vec<Term> {
         use PowerComponent::*;
         match self {
-            Multiplier => multiplier_pp_terms(),
+            Multiplier => multiplier_terms(crate::circuits::Repr::Twos),
             AccAdder => vec![T_ACC_INPUT, T_CARRY, T_HALFSUM, T_ACC_TOGGLES, T_P_SIGN],
             AccReg => vec![T_ACC_TOGGLES],
             OperandRegs => vec![
@@ -240,7 +250,14 @@ pub struct Term {
 }
 
 /// Every named term, for reading coefficient files back ([`Term::by_name`]).
-pub const TERMS: [Term; 40] = [
+pub const TERMS: [Term; 47] = [
+    T_TREE_HALFSUM,
+    T_FINAL_HALFSUM,
+    T_TREE_SUM,
+    T_TREE_CARRY,
+    T_FINAL_CARRY,
+    T_PP_COLUMN_BITS,
+    T_PP_DEPTH,
     T_FREE_FF,
     T_GATED_FF_ON,
     T_CLOCK_GATES,
@@ -388,16 +405,42 @@ fn mult_rates(f: &Features) -> (f64, f64) {
     (x / f.mult_bx.max(1) as f64, w / f.mult_bw.max(1) as f64)
 }
 
-/// The multiplier's default terms (model version 2): the partial products' toggles, the
-/// same weighted by their column's height, and the array product's toggles — all computed
-/// exactly from the stream ([`StreamStats::pp_toggles_per_cycle`] and after), so a held
-/// weight, correlated zeros or high bits that never move show up as what they do to the
-/// array, not as per-operand averages — plus `B × sign_change`: the product's sign net
-/// (two's complement: the product MSB feeding the `B − P` sign-extension inputs;
-/// sign-magnitude: the sign XOR selecting the inversion of the B-bit addend) fans out across
-/// the accumulator width and is charged to the multiplier, its driver. Without it the
-/// sign-magnitude multiplier's R² was 0.79 and its group-out max 235 % on the quick design
-/// (0.9965 and 18.5 % with it; two's complement 52.9 → 43.3 %, unsigned 40.4 → 39.7 %).
+/// The multiplier's terms (model version 3) for MACs of representation `repr`: the
+/// toggles of every net class of the array, computed functionally from the stream by a
+/// model of the Dadda array the MAC builds ([`StreamStats::tree_sum_toggles_per_cycle`] and
+/// after, with the netlist builder's constant folding): partial products, the reduction
+/// tree's full-adder half-sums, sums and carries, the final adder's half-sums and carries.
+/// Toggles that meet in an adder cancel there as in the circuit, so a held weight moving
+/// whole rows, correlated zeros and high bits that never move are what they do to the
+/// array. Two's complement and sign-magnitude add `B × sign_change`: the product's sign net
+/// fans out across the accumulator width (two's complement: the product MSB into the
+/// `B − P` sign-extension inputs; sign-magnitude: the sign XOR selecting the inversion of
+/// the B-bit addend) and is charged to its driver, the multiplier. The unsigned split's
+/// sign is the weight register's bit (charged to the operand registers), so its form has
+/// no sign term: chosen per representation by the stream-group hold-out (quick design,
+/// held out by stream group, max: two's complement 10.6 %, unsigned 14.3 %, sign-magnitude
+/// 8.1 %; real layers held out by network 4.1 / 3.3 / 8.1 %; the version-2 form in
+/// partial-product statistics: 43.0 / 39.7 / 18.5 %, real 11.1 / 20.3 / 12.8 %).
+pub fn multiplier_terms(repr: crate::circuits::Repr) -> Vec<Term> {
+    let mut t = vec![
+        T_PP,
+        T_TREE_HALFSUM,
+        T_TREE_SUM,
+        T_TREE_CARRY,
+        T_FINAL_HALFSUM,
+        T_FINAL_CARRY,
+    ];
+    if repr != crate::circuits::Repr::Unsigned {
+        t.push(T_B_SIGN);
+    }
+    t
+}
+
+/// The version-2 multiplier terms: the partial products' toggles, the same weighted by
+/// their column's height, the array product's toggles and `B × sign_change`, for every
+/// representation. Replaced by [`multiplier_terms`]: on real layer streams held out by
+/// network they missed by up to 20.6 % (two's complement), 39.8 % (unsigned) and 26.6 %
+/// (sign-magnitude) on the full design.
 pub fn multiplier_pp_terms() -> Vec<Term> {
     vec![T_PP, T_PP_HEIGHT, T_ARRAY_PRODUCT, T_B_SIGN]
 }
@@ -460,6 +503,44 @@ pub const T_ARRAY_PRODUCT: Term = Term {
 pub const T_PP_COLUMN: Term = Term {
     name: "pp_column_change",
     eval: |f| f.stats.pp_column_change_per_cycle,
+};
+/// Column-count bit toggles of the partial products per operation
+/// ([`StreamStats::pp_column_count_toggles_per_cycle`]).
+pub const T_PP_COLUMN_BITS: Term = Term {
+    name: "pp_column_count_toggles",
+    eval: |f| f.stats.pp_column_count_toggles_per_cycle,
+};
+/// Partial-product toggles weighted by their column's Dadda depth
+/// ([`StreamStats::pp_depth_toggles_per_cycle`]).
+pub const T_PP_DEPTH: Term = Term {
+    name: "pp_depth_toggles",
+    eval: |f| f.stats.pp_depth_toggles_per_cycle,
+};
+/// Toggles of the reduction tree's adder sum outputs per operation
+/// ([`StreamStats::tree_sum_toggles_per_cycle`]).
+pub const T_TREE_SUM: Term = Term {
+    name: "tree_sum_toggles",
+    eval: |f| f.stats.tree_sum_toggles_per_cycle,
+};
+/// Toggles of the reduction tree's adder carry outputs per operation.
+pub const T_TREE_CARRY: Term = Term {
+    name: "tree_carry_toggles",
+    eval: |f| f.stats.tree_carry_toggles_per_cycle,
+};
+/// Toggles of the multiplier's final-adder carries per operation.
+pub const T_FINAL_CARRY: Term = Term {
+    name: "final_carry_toggles",
+    eval: |f| f.stats.final_carry_toggles_per_cycle,
+};
+/// Toggles of the reduction tree's full-adder half-sums per operation.
+pub const T_TREE_HALFSUM: Term = Term {
+    name: "tree_halfsum_toggles",
+    eval: |f| f.stats.tree_halfsum_toggles_per_cycle,
+};
+/// Toggles of the multiplier's final-adder half-sums per operation.
+pub const T_FINAL_HALFSUM: Term = Term {
+    name: "final_halfsum_toggles",
+    eval: |f| f.stats.final_halfsum_toggles_per_cycle,
 };
 /// Row-prefix-sum toggles of the partial products per operation
 /// ([`StreamStats::pp_prefix_toggles_per_cycle`]).
@@ -623,8 +704,10 @@ pub const T_CLOCK_GATES_NS: Term = Term {
 
 /// Version of the model forms (the terms per component), written with every coefficient
 /// row and checked when a coefficients file is read: `pann-power-2` = partial-product and
-/// adder-word statistics (multiplier, accumulator adder).
-pub const POWER_MODEL_VERSION: &str = "pann-power-2";
+/// adder-word statistics (multiplier, accumulator adder); `pann-power-3` = the multiplier in
+/// the toggles of its array's net classes, with a form per representation
+/// ([`multiplier_terms`]).
+pub const POWER_MODEL_VERSION: &str = "pann-power-3";
 
 /// One measured point: features and the measured energy per component.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -704,6 +787,15 @@ impl PowerModelParams {
             terms: component.default_terms(),
             weighting: Weighting::Relative,
             holdout: Holdout::StreamGroup,
+        }
+    }
+
+    /// Default model of `component` for MACs of representation `repr`
+    /// ([`PowerComponent::terms_for`]).
+    pub fn for_repr(component: PowerComponent, repr: crate::circuits::Repr) -> PowerModelParams {
+        PowerModelParams {
+            terms: component.terms_for(repr),
+            ..PowerModelParams::new(component)
         }
     }
 
@@ -808,11 +900,14 @@ impl PowerModelParams {
     }
 }
 
-/// Fit every component's default model on `data` (in [`PowerComponent::ALL`] order, then
-/// the clock-gated MAC's [`PowerComponent::GATED`] when `data` has clock-gated
-/// measurements); a component the data cannot determine gets its error, the others are
-/// still fitted.
-pub fn fit_all(data: &Dataset) -> Vec<(PowerComponent, Result<FittedPowerModel, FitError>)> {
+/// Fit every component's default model for MACs of representation `repr` on `data` (their
+/// measurements; in [`PowerComponent::ALL`] order, then the clock-gated MAC's
+/// [`PowerComponent::GATED`] when `data` has clock-gated measurements); a component the
+/// data cannot determine gets its error, the others are still fitted.
+pub fn fit_all(
+    data: &Dataset,
+    repr: crate::circuits::Repr,
+) -> Vec<(PowerComponent, Result<FittedPowerModel, FitError>)> {
     let gated = data
         .obs
         .iter()
@@ -824,7 +919,7 @@ pub fn fit_all(data: &Dataset) -> Vec<(PowerComponent, Result<FittedPowerModel, 
         } else {
             &[]
         })
-        .map(|&c| (c, PowerModelParams::new(c).fit(data)))
+        .map(|&c| (c, PowerModelParams::for_repr(c, repr).fit(data)))
         .collect()
 }
 
@@ -1301,7 +1396,7 @@ mod measured {
                 "{repr}, {name}: {} points ({conv_n} converged), {cycles} cycles",
                 rows.len()
             );
-            for (c, fitted) in fit_all(&data) {
+            for (c, fitted) in fit_all(&data, repr) {
                 let fitted = if c == PowerComponent::Multiplier && name.contains("uniform") {
                     PowerModelParams::new(c)
                         .terms(multiplier_size_terms())
@@ -1350,6 +1445,219 @@ mod measured {
                     "    {:16} V {:?} coef {:.3?} LOO {:.4?}",
                     v.corner, v.voltages, v.fit.coef, v.loo_rel_errs
                 );
+            }
+        }
+    }
+}
+
+/// Not a check: multiplier forms tried on a measured sweep, held out by stream group, with
+/// the real layer streams' share of the held-out error: a `pann fit --shard 0/1` slice
+/// (`PANN_SLICE=FILE`), or the quick design measured once and kept as JSON (`PANN_OBS=FILE`;
+/// `cargo test --release --lib fit::model::explore -- --ignored --nocapture`; `PANN_REPR`
+/// picks one representation, `PANN_DETAIL=FORM` prints every real stream's term
+/// contributions).
+#[cfg(test)]
+mod explore {
+    use super::*;
+
+    fn repr_of(f: &Features) -> &'static str {
+        match (f.bx - f.mult_bx, f.bw - f.mult_bw) {
+            (0, 0) => "twos",
+            (0, 1) => "unsigned",
+            _ => "signmag",
+        }
+    }
+
+    #[test]
+    #[ignore]
+    fn slice_forms() {
+        let all: Vec<Observation> = if let Ok(path) = std::env::var("PANN_SLICE") {
+            let s = crate::fit::shard::Slice::read(std::path::Path::new(&path)).unwrap();
+            s.rows.into_iter().map(|r| r.1.observation).collect()
+        } else if let Ok(path) = std::env::var("PANN_OBS") {
+            if let Ok(t) = std::fs::read_to_string(&path) {
+                serde_json::from_str(&t).unwrap()
+            } else {
+                use crate::fit::sweep::{measure, run_sweep, Convergence, SweepDesign};
+                let d = SweepDesign::default();
+                let mut pts = d.quick_grid();
+                pts.extend(d.quick_real());
+                let conv = Convergence::quick(0.01);
+                let rows = run_sweep(&pts, |p| measure(p, &conv), &|_, _| {}).unwrap();
+                let obs: Vec<Observation> = rows
+                    .into_iter()
+                    .map(|r| r.measurement.observation)
+                    .collect();
+                std::fs::write(&path, serde_json::to_string(&obs).unwrap()).unwrap();
+                obs
+            }
+        } else {
+            return;
+        };
+        let bases: Vec<(&str, Vec<Term>)> = vec![
+            ("v3", multiplier_terms(crate::circuits::Repr::Unsigned)),
+            (
+                "tree",
+                vec![
+                    T_PP,
+                    T_TREE_SUM,
+                    T_TREE_CARRY,
+                    T_FINAL_CARRY,
+                    T_ARRAY_PRODUCT,
+                ],
+            ),
+            (
+                "tree-p",
+                vec![T_PP, T_TREE_SUM, T_TREE_CARRY, T_FINAL_CARRY],
+            ),
+            (
+                "tree+h",
+                vec![
+                    T_PP,
+                    T_PP_HEIGHT,
+                    T_TREE_SUM,
+                    T_TREE_CARRY,
+                    T_FINAL_CARRY,
+                    T_ARRAY_PRODUCT,
+                ],
+            ),
+            (
+                "tree2",
+                vec![T_PP, T_TREE_SUM, T_TREE_CARRY, T_ARRAY_PRODUCT],
+            ),
+            ("pp3", vec![T_PP, T_PP_HEIGHT, T_ARRAY_PRODUCT]),
+            ("dep", vec![T_PP, T_PP_DEPTH, T_ARRAY_PRODUCT]),
+            (
+                "dep+h",
+                vec![T_PP, T_PP_HEIGHT, T_PP_DEPTH, T_ARRAY_PRODUCT],
+            ),
+            (
+                "cb",
+                vec![T_PP, T_PP_HEIGHT, T_ARRAY_PRODUCT, T_PP_COLUMN_BITS],
+            ),
+            (
+                "cbd",
+                vec![T_PP, T_PP_DEPTH, T_ARRAY_PRODUCT, T_PP_COLUMN_BITS],
+            ),
+            (
+                "cbd+h",
+                vec![
+                    T_PP,
+                    T_PP_HEIGHT,
+                    T_PP_DEPTH,
+                    T_ARRAY_PRODUCT,
+                    T_PP_COLUMN_BITS,
+                ],
+            ),
+            ("pre", vec![T_PP, T_PP_HEIGHT, T_ARRAY_PRODUCT, T_PP_PREFIX]),
+            (
+                "cb+pre",
+                vec![
+                    T_PP,
+                    T_PP_HEIGHT,
+                    T_ARRAY_PRODUCT,
+                    T_PP_COLUMN_BITS,
+                    T_PP_PREFIX,
+                ],
+            ),
+            (
+                "cbd+pre",
+                vec![
+                    T_PP,
+                    T_PP_DEPTH,
+                    T_ARRAY_PRODUCT,
+                    T_PP_COLUMN_BITS,
+                    T_PP_PREFIX,
+                ],
+            ),
+        ];
+        let mut forms: Vec<(String, Vec<Term>)> = Vec::new();
+        for (n, t) in &bases {
+            forms.push((n.to_string(), t.clone()));
+            for (e, x) in [("+Bs", T_B_SIGN), ("+sext", T_SEXT_TOGGLES)] {
+                let mut t = t.clone();
+                t.push(x);
+                forms.push((format!("{n}{e}"), t));
+            }
+        }
+        let only = std::env::var("PANN_REPR").ok();
+        for repr in ["twos", "unsigned", "signmag"] {
+            if only.as_deref().is_some_and(|o| o != repr) {
+                continue;
+            }
+            let data = Dataset {
+                obs: all
+                    .iter()
+                    .filter(|o| repr_of(&o.features) == repr)
+                    .cloned()
+                    .collect(),
+            };
+            for (name, terms) in &forms {
+                let p = PowerModelParams::new(PowerComponent::Multiplier).terms(terms.clone());
+                let Ok(m) = p.fit(&data) else {
+                    eprintln!("{repr} {name}: cannot fit");
+                    continue;
+                };
+                let real: Vec<(usize, f64)> = data
+                    .obs
+                    .iter()
+                    .zip(&m.holdout_errs)
+                    .enumerate()
+                    .filter(|(_, (o, _))| o.stream.starts_with("nn:"))
+                    .map(|(i, (_, e))| (i, *e))
+                    .collect();
+                let rmean = real.iter().map(|e| e.1.abs()).sum::<f64>() / real.len() as f64;
+                let worst = real
+                    .iter()
+                    .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))
+                    .unwrap();
+                let gworst = (0..m.holdout_errs.len())
+                    .max_by(|a, b| {
+                        m.holdout_errs[*a]
+                            .abs()
+                            .total_cmp(&m.holdout_errs[*b].abs())
+                    })
+                    .unwrap();
+                let o = &data.obs[worst.0];
+                let g = &data.obs[gworst];
+                eprintln!(
+                    "{repr:8} {name:13} R² {:.4} all {:5.2}/{:6.1}% real {:5.2}/{:5.1}% | worst real {} {}b {:+.1}% | worst {} {}x{} B{} {:+.1}% coef {:.3?}",
+                    m.fit.r2,
+                    100.0 * m.holdout_rel_err,
+                    100.0 * m.holdout_max_rel_err,
+                    100.0 * rmean,
+                    100.0 * worst.1.abs(),
+                    o.stream,
+                    o.features.bx,
+                    100.0 * worst.1,
+                    g.stream,
+                    g.features.bx,
+                    g.features.bw,
+                    g.features.acc,
+                    100.0 * m.holdout_errs[gworst],
+                    m.fit.coef
+                );
+                if std::env::var("PANN_DETAIL").is_ok_and(|d| d == *name) {
+                    for (i, e) in &real {
+                        let o = &data.obs[*i];
+                        let contrib: Vec<String> = m
+                            .terms
+                            .iter()
+                            .zip(&m.fit.coef)
+                            .map(|(t, c)| format!("{}={:.0}", t.name, c * (t.eval)(&o.features)))
+                            .collect();
+                        eprintln!(
+                            "    {} {}b xz {:.2} wz {:.2} sim {:.0} held-out {:+.1}% [{}]",
+                            o.stream,
+                            o.features.bx,
+                            o.features.stats.x_zero_frac,
+                            o.features.stats.w_zero_frac,
+                            o.fj_per_op["multiplier"],
+                            100.0 * e,
+                            contrib.join(" ")
+                        );
+                    }
+                }
             }
         }
     }

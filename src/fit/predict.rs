@@ -281,8 +281,8 @@ mod tests {
     #[test]
     fn models_read_back_evaluate_their_terms() {
         let t = parse(
-            "clock,twos,flip_flops,2.5,1,0,lib,10,0.3,pann-power-2\n\
-             leakage,twos,cells*clock_ns,0.01,1,0,lib,10,0.3,pann-power-2\n",
+            "clock,twos,flip_flops,2.5,1,0,lib,10,0.3,pann-power-3\n\
+             leakage,twos,cells*clock_ns,0.01,1,0,lib,10,0.3,pann-power-3\n",
         )
         .unwrap();
         let f = Features {
@@ -299,7 +299,7 @@ mod tests {
     #[test]
     fn a_bad_number_names_file_line_field_and_value() {
         let e =
-            parse("clock,twos,flip_flops,2.5,1,0,lib,10,0.3,pann-power-2\nclock,twos,x,abc,1,0,lib,10,0.3,pann-power-2\n")
+            parse("clock,twos,flip_flops,2.5,1,0,lib,10,0.3,pann-power-3\nclock,twos,x,abc,1,0,lib,10,0.3,pann-power-3\n")
                 .unwrap_err()
                 .to_string();
         assert!(
@@ -313,12 +313,15 @@ mod tests {
 
     #[test]
     fn a_file_of_another_model_version_is_refused_by_name() {
-        let e = parse("clock,twos,flip_flops,2.5,1,0,lib,10,0.3,pann-power-1\n")
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.contains("line 2") && e.contains("model_version") && e.contains("pann-power-1"),
-            "{e}"
-        );
+        // Version 2 (partial-product multiplier terms) is refused since version 3.
+        for old in ["pann-power-1", "pann-power-2"] {
+            let e = parse(&format!("clock,twos,flip_flops,2.5,1,0,lib,10,0.3,{old}\n"))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.contains("line 2") && e.contains("model_version") && e.contains(old),
+                "{e}"
+            );
+        }
     }
 }

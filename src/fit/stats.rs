@@ -68,6 +68,40 @@ pub struct StreamStats {
     /// partial products (j < m_w; every intermediate word an array multiplier forms while
     /// adding its rows one by one): the carries inside the reduction, arithmetically.
     pub pp_prefix_toggles_per_cycle: f64,
+    /// Mean over transitions of `Σ_c popcount(n_c(t) XOR n_c(t−1))`, `n_c` = the number of
+    /// partial products that are 1 in column c: the bits of each column's count, what the
+    /// column's counters (the tree's full adders, 3:2 counters) hold between them. Toggles
+    /// that arrive together in a column mostly cancel in the count's low bits.
+    #[serde(default)]
+    pub pp_column_count_toggles_per_cycle: f64,
+    /// Partial-product toggles weighted by the number of Dadda reduction stages their
+    /// column needs ([`dadda_stages`] of its height): how many full adders' sum outputs a
+    /// lone toggle passes on its way to the final adder (the tree's depth grows with the
+    /// logarithm of the height, not with the height).
+    #[serde(default)]
+    pub pp_depth_toggles_per_cycle: f64,
+    /// Mean toggles per transition of the sum outputs of the multiplier's reduction-tree
+    /// adders (full and half adders of a Dadda tree, [`dadda_toggles`]): computed
+    /// functionally from the operand bits the array multiplies, so toggles that meet in an
+    /// adder cancel as they do in the circuit (a held weight moving whole rows at once, a
+    /// zero operand silencing all).
+    #[serde(default)]
+    pub tree_sum_toggles_per_cycle: f64,
+    /// Mean toggles per transition of the carry outputs of the reduction-tree adders.
+    #[serde(default)]
+    pub tree_carry_toggles_per_cycle: f64,
+    /// Mean toggles per transition of the carries of the multiplier's final carry-propagate
+    /// adder (the carry into each bit above bit 0 of the two reduced rows' sum).
+    #[serde(default)]
+    pub final_carry_toggles_per_cycle: f64,
+    /// Mean toggles per transition of the reduction-tree full adders' half-sums
+    /// (`a XOR b`, the first XOR of each full adder).
+    #[serde(default)]
+    pub tree_halfsum_toggles_per_cycle: f64,
+    /// Mean toggles per transition of the final adder's half-sums (the two reduced rows
+    /// XORed bit by bit).
+    #[serde(default)]
+    pub final_halfsum_toggles_per_cycle: f64,
     /// Mean toggles per transition of the accumulator adders' internal carry words (carry
     /// into each bit of `acc + addend + cin`, computed arithmetically from the stream, every
     /// accumulator of the MAC).
@@ -139,6 +173,7 @@ impl StreamStats {
         let (mut sign_changes, mut prod_t, mut sext_t) = (0u64, 0u64, 0u64);
         let acc_t = acc_register_toggles(spec, pairs);
         let arr = array_toggles(spec, pairs);
+        let tree = dadda_toggles(spec, pairs);
         let gate = gating_toggles(spec, pairs);
         for win in pairs.windows(2) {
             let ((x0, w0), (x1, w1)) = (win[0], win[1]);
@@ -176,6 +211,13 @@ impl StreamStats {
             array_product_toggles_per_cycle: arr.2 as f64 / tr,
             pp_column_change_per_cycle: arr.3 as f64 / tr,
             pp_prefix_toggles_per_cycle: arr.4 as f64 / tr,
+            pp_column_count_toggles_per_cycle: arr.5 as f64 / tr,
+            pp_depth_toggles_per_cycle: arr.6 as f64 / tr,
+            tree_sum_toggles_per_cycle: tree[0] as f64 / tr,
+            tree_carry_toggles_per_cycle: tree[1] as f64 / tr,
+            final_carry_toggles_per_cycle: tree[2] as f64 / tr,
+            tree_halfsum_toggles_per_cycle: tree[3] as f64 / tr,
+            final_halfsum_toggles_per_cycle: tree[4] as f64 / tr,
             adder_carry_toggles_per_cycle: acc_t.1 as f64 / tr,
             adder_halfsum_toggles_per_cycle: acc_t.2 as f64 / tr,
             acc_enable_per_cycle: gate.0 as f64 / n,
@@ -211,6 +253,13 @@ impl StreamStats {
             array_product_toggles_per_cycle: avg(|s| s.array_product_toggles_per_cycle),
             pp_column_change_per_cycle: avg(|s| s.pp_column_change_per_cycle),
             pp_prefix_toggles_per_cycle: avg(|s| s.pp_prefix_toggles_per_cycle),
+            pp_column_count_toggles_per_cycle: avg(|s| s.pp_column_count_toggles_per_cycle),
+            pp_depth_toggles_per_cycle: avg(|s| s.pp_depth_toggles_per_cycle),
+            tree_sum_toggles_per_cycle: avg(|s| s.tree_sum_toggles_per_cycle),
+            tree_carry_toggles_per_cycle: avg(|s| s.tree_carry_toggles_per_cycle),
+            final_carry_toggles_per_cycle: avg(|s| s.final_carry_toggles_per_cycle),
+            tree_halfsum_toggles_per_cycle: avg(|s| s.tree_halfsum_toggles_per_cycle),
+            final_halfsum_toggles_per_cycle: avg(|s| s.final_halfsum_toggles_per_cycle),
             adder_carry_toggles_per_cycle: avg(|s| s.adder_carry_toggles_per_cycle),
             adder_halfsum_toggles_per_cycle: avg(|s| s.adder_halfsum_toggles_per_cycle),
             acc_enable_per_cycle: avg(|s| s.acc_enable_per_cycle),
@@ -254,10 +303,24 @@ fn array_product(spec: &ValidMacSpec, x: i64, w: i64) -> u64 {
     }
 }
 
-/// Partial-product toggles, height-weighted partial-product toggles and array-product
-/// toggles over the transitions of `pairs` ([`StreamStats::pp_toggles_per_cycle`] and
-/// after). Reference: a bit-by-bit double loop over the partial products.
-fn array_toggles(spec: &ValidMacSpec, pairs: &[(i64, i64)]) -> (u64, u64, u64, u64, u64) {
+/// Reduction stages a Dadda tree spends on a column of `height` partial products: the
+/// number of Dadda heights 2, 3, 4, 6, 9, 13, … (d₁ = 2, d_{j+1} = ⌊1.5·d_j⌋) below it.
+pub fn dadda_stages(height: u64) -> u64 {
+    let (mut d, mut n) = (2u64, 0u64);
+    while d < height {
+        n += 1;
+        d = d * 3 / 2;
+    }
+    n
+}
+
+/// Partial-product toggles, height-weighted partial-product toggles, array-product
+/// toggles, column-count changes, row-prefix toggles, column-count bit toggles and
+/// depth-weighted partial-product toggles over the transitions of `pairs`
+/// ([`StreamStats::pp_toggles_per_cycle`] and after). Reference: a bit-by-bit double loop
+/// over the partial products.
+#[allow(clippy::type_complexity)]
+fn array_toggles(spec: &ValidMacSpec, pairs: &[(i64, i64)]) -> (u64, u64, u64, u64, u64, u64, u64) {
     let (mx, mw) = array_bits(spec);
     let (xm, wm) = (low_mask(mx), low_mask(mw));
     // Column c = i + j holds min(c, mx-1, mw-1, mx+mw-2-c) + 1 partial products.
@@ -269,6 +332,7 @@ fn array_toggles(spec: &ValidMacSpec, pairs: &[(i64, i64)]) -> (u64, u64, u64, u
             + 1) as u64
     };
     let (mut pp, mut pph, mut prod, mut colc, mut pre) = (0u64, 0u64, 0u64, 0u64, 0u64);
+    let (mut colbits, mut ppd) = (0u64, 0u64);
     let cols = (mx + mw) as usize;
     let (mut n0, mut n1) = (vec![0i64; cols], vec![0i64; cols]);
     for win in pairs.windows(2) {
@@ -298,6 +362,7 @@ fn array_toggles(spec: &ValidMacSpec, pairs: &[(i64, i64)]) -> (u64, u64, u64, u
             while d != 0 {
                 let i = d.trailing_zeros();
                 pph += height(i + j);
+                ppd += dadda_stages(height(i + j));
                 d &= d - 1;
             }
         }
@@ -307,8 +372,13 @@ fn array_toggles(spec: &ValidMacSpec, pairs: &[(i64, i64)]) -> (u64, u64, u64, u
             .zip(&n1)
             .map(|(a, b)| (a - b).unsigned_abs())
             .sum::<u64>();
+        colbits += n0
+            .iter()
+            .zip(&n1)
+            .map(|(a, b)| (a ^ b).count_ones() as u64)
+            .sum::<u64>();
     }
-    (pp, pph, prod, colc, pre)
+    (pp, pph, prod, colc, pre, colbits, ppd)
 }
 
 /// The accumulator adders' addends and carry-ins for the operands held in `s` (mirrors
@@ -530,6 +600,83 @@ mod tests {
         assert_eq!(b, 0b11111);
     }
 
+    fn random_pairs(spec: &ValidMacSpec, n: usize, seed: u64, zero: f64) -> Vec<(i64, i64)> {
+        use rand::{Rng, SeedableRng};
+        let mut r = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let range = |bits: u32, signed: bool| -> (i64, i64) {
+            match (signed, spec.repr) {
+                (false, Repr::Twos) => (-(1 << (bits - 1)), (1 << (bits - 1)) - 1),
+                (false, Repr::Unsigned) => (0, (1 << bits) - 1),
+                _ => (-(1 << (bits - 1)) + 1, (1 << (bits - 1)) - 1),
+            }
+        };
+        let (xl, xh) = range(spec.bx, false);
+        let (wl, wh) = range(spec.bw, true);
+        let mut w = 0;
+        (0..n)
+            .map(|i| {
+                // Hold the weight for a few pairs now and then (weight-stationary runs).
+                if i % 7 != 3 {
+                    w = r.gen_range(wl..=wh);
+                }
+                let x = if r.gen_bool(zero) {
+                    0
+                } else {
+                    r.gen_range(xl..=xh)
+                };
+                (x, w)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn dadda_tree_toggles_match_the_pair_by_pair_reference() {
+        for repr in [Repr::Twos, Repr::Unsigned, Repr::Signmag] {
+            for (bx, bw) in [(1, 1), (2, 2), (3, 5), (8, 8), (8, 3), (12, 12)] {
+                let Ok(s) = MacSpec {
+                    bx,
+                    bw,
+                    acc: 32,
+                    repr,
+                    ..MacSpec::default()
+                }
+                .validate() else {
+                    continue;
+                };
+                for n in [2, 63, 64, 65, 200] {
+                    let pairs = random_pairs(&s, n, bx as u64 * 31 + n as u64, 0.4);
+                    assert_eq!(
+                        dadda_toggles(&s, &pairs),
+                        dadda_toggles_reference(&s, &pairs),
+                        "{repr} {bx}x{bw}, {n} pairs"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn dadda_tree_adds_up_to_the_array_product() {
+        for repr in [Repr::Twos, Repr::Unsigned, Repr::Signmag] {
+            let s = spec(repr, 6, 32);
+            let (mx, mw) = array_bits(&s);
+            for (x, w) in random_pairs(&s, 300, 9, 0.2) {
+                let bits =
+                    |v: u64, n: u32| (0..n).map(|i| (v >> i) & 1 == 1).collect::<Vec<bool>>();
+                let [_, _, _, _, _, sum] = dadda_nets(
+                    &bits(s.encode_x(x) & low_mask(mx), mx),
+                    &bits(s.encode_w(w) & low_mask(mw), mw),
+                    repr == Repr::Twos,
+                );
+                let v = sum
+                    .iter()
+                    .enumerate()
+                    .fold(0u64, |a, (i, &b)| a | ((b as u64) << i));
+                assert_eq!(v, array_product(&s, x, w), "{repr} {x} x {w}");
+            }
+        }
+    }
+
     #[test]
     fn unsigned_split_has_no_sign_extension_toggles() {
         let s = spec(Repr::Unsigned, 4, 32);
@@ -538,4 +685,267 @@ mod tests {
         assert_eq!(st.product_sign_change_rate, 1.0);
         assert_eq!(st.x_zero_frac, 0.25);
     }
+}
+
+/// Bitwise operations shared by one bit (`bool`, one pair: the reference) and 64 lanes of
+/// bits (`u64`, 64 consecutive pairs at once: the fast path) in [`dadda_nets`].
+trait Lanes:
+    Copy
+    + std::ops::BitAnd<Output = Self>
+    + std::ops::BitOr<Output = Self>
+    + std::ops::BitXor<Output = Self>
+    + std::ops::Not<Output = Self>
+{
+    const ZERO: Self;
+}
+impl Lanes for bool {
+    const ZERO: bool = false;
+}
+impl Lanes for u64 {
+    const ZERO: u64 = 0;
+}
+
+/// A signal of the functional array model: a constant (folded away, as
+/// `netlist::Builder` folds a gate with a constant input) or a net's lanes.
+#[derive(Clone, Copy)]
+enum Sig<T> {
+    C(bool),
+    N(T),
+}
+
+/// Net categories of [`dadda_nets`].
+const TREE_SUM: usize = 0;
+const TREE_CARRY: usize = 1;
+const FINAL_CARRY: usize = 2;
+const TREE_HALF: usize = 3;
+const FINAL_HALF: usize = 4;
+const FINAL_SUM: usize = 5;
+
+/// The gates of the array model: every gate the builder would emit (not folded into a
+/// constant or a wire) adds its output net to a category.
+struct ArrayNets<T> {
+    cats: [Vec<T>; 6],
+}
+
+impl<T: Lanes> ArrayNets<T> {
+    fn new_net(&mut self, cat: usize, v: T) -> Sig<T> {
+        self.cats[cat].push(v);
+        Sig::N(v)
+    }
+    fn inv(&mut self, cat: usize, a: Sig<T>) -> Sig<T> {
+        match a {
+            Sig::C(v) => Sig::C(!v),
+            Sig::N(x) => self.new_net(cat, !x),
+        }
+    }
+    fn and(&mut self, cat: usize, a: Sig<T>, b: Sig<T>) -> Sig<T> {
+        match (a, b) {
+            (Sig::C(false), _) | (_, Sig::C(false)) => Sig::C(false),
+            (Sig::C(true), x) | (x, Sig::C(true)) => x,
+            (Sig::N(x), Sig::N(y)) => self.new_net(cat, x & y),
+        }
+    }
+    fn or(&mut self, cat: usize, a: Sig<T>, b: Sig<T>) -> Sig<T> {
+        match (a, b) {
+            (Sig::C(true), _) | (_, Sig::C(true)) => Sig::C(true),
+            (Sig::C(false), x) | (x, Sig::C(false)) => x,
+            (Sig::N(x), Sig::N(y)) => self.new_net(cat, x | y),
+        }
+    }
+    fn xor(&mut self, cat: usize, a: Sig<T>, b: Sig<T>) -> Sig<T> {
+        match (a, b) {
+            (Sig::C(x), Sig::C(y)) => Sig::C(x ^ y),
+            (Sig::C(false), x) | (x, Sig::C(false)) => x,
+            (Sig::C(true), x) | (x, Sig::C(true)) => self.inv(cat, x),
+            (Sig::N(x), Sig::N(y)) => self.new_net(cat, x ^ y),
+        }
+    }
+    fn maj(&mut self, cat: usize, a: Sig<T>, b: Sig<T>, c: Sig<T>) -> Sig<T> {
+        match (a, b, c) {
+            (Sig::C(false), x, y) | (x, Sig::C(false), y) | (x, y, Sig::C(false)) => {
+                self.and(cat, x, y)
+            }
+            (Sig::C(true), x, y) | (x, Sig::C(true), y) | (x, y, Sig::C(true)) => {
+                self.or(cat, x, y)
+            }
+            (Sig::N(x), Sig::N(y), Sig::N(z)) => self.new_net(cat, (x & y) | (z & (x ^ y))),
+        }
+    }
+    /// `netlist::Builder::full_adder`: `t = a XOR b`, `sum = t XOR c`, `carry = MAJ`.
+    fn full_adder(&mut self, fin: bool, a: Sig<T>, b: Sig<T>, c: Sig<T>) -> (Sig<T>, Sig<T>) {
+        let (half, sum, carry) = if fin {
+            (FINAL_HALF, FINAL_SUM, FINAL_CARRY)
+        } else {
+            (TREE_HALF, TREE_SUM, TREE_CARRY)
+        };
+        let t = self.xor(half, a, b);
+        (self.xor(sum, t, c), self.maj(carry, a, b, c))
+    }
+}
+
+/// The nets of the multiplier array of `spec` (architecture Dadda: partial products,
+/// Baugh–Wooley for two's complement, Dadda reduction, ripple-carry final adder) for
+/// operand bits `x` (`m_x` lanes words, LSB first) and `w` (`m_w`), by category:
+/// `[reduction sums, reduction carries, final-adder carries, reduction half-sums,
+/// final-adder half-sums, product word]`, each in a fixed order that depends on the
+/// shape only (a full adder is `t = a XOR b`, `sum = t XOR c`, `carry = MAJ(a, b, c)` as
+/// `netlist::Builder::full_adder` builds it; `t` is the half-sum). Mirrors
+/// `circuits::multipliers::dadda` and its final addition functionally, with the builder's
+/// constant folding: a partial product of negative weight is a NAND (the same toggles as
+/// the AND), the correction constant's one bits are constant inputs, and a gate with a
+/// constant input is folded into a wire, an inverter or a smaller gate, as the builder
+/// folds it.
+fn dadda_nets<T: Lanes>(x: &[T], w: &[T], signed: bool) -> [Vec<T>; 6] {
+    let (n, m) = (x.len(), w.len());
+    let width = n + m;
+    let mask = if width >= 128 {
+        !0u128
+    } else {
+        (1u128 << width) - 1
+    };
+    let mut g = ArrayNets {
+        cats: Default::default(),
+    };
+    let mut cols: Vec<Vec<Sig<T>>> = vec![Vec::new(); width];
+    let mut constant = 0u128;
+    for (j, &wj) in w.iter().enumerate() {
+        for (i, &xi) in x.iter().enumerate() {
+            if signed && ((i == n - 1) != (j == m - 1)) {
+                cols[i + j].push(Sig::N(!(xi & wj)));
+                constant = constant.wrapping_sub(1u128 << (i + j)) & mask;
+            } else {
+                cols[i + j].push(Sig::N(xi & wj));
+            }
+        }
+    }
+    for (c, col) in cols.iter_mut().enumerate() {
+        if (constant >> c) & 1 == 1 {
+            col.push(Sig::C(true));
+        }
+    }
+    let max_h = cols.iter().map(Vec::len).max().unwrap_or(0);
+    let mut heights = vec![2usize];
+    while *heights.last().unwrap() < max_h {
+        let d = *heights.last().unwrap();
+        heights.push(d * 3 / 2);
+    }
+    heights.pop();
+    for &d in heights.iter().rev() {
+        let mut next: Vec<Vec<Sig<T>>> = vec![Vec::new(); width];
+        for c in 0..width {
+            let mut bits = std::mem::take(&mut cols[c]);
+            bits.reverse();
+            let mut height = bits.len() + next[c].len();
+            while height > d {
+                let (s, cy) = if height == d + 1 {
+                    let (a, b) = (bits.pop().unwrap(), bits.pop().unwrap());
+                    height -= 1;
+                    (g.xor(TREE_SUM, a, b), g.and(TREE_CARRY, a, b))
+                } else {
+                    let (a, b, e) = (
+                        bits.pop().unwrap(),
+                        bits.pop().unwrap(),
+                        bits.pop().unwrap(),
+                    );
+                    height -= 2;
+                    g.full_adder(false, a, b, e)
+                };
+                next[c].push(s);
+                if c + 1 < width {
+                    next[c + 1].push(cy);
+                }
+            }
+            bits.reverse();
+            next[c].extend(bits);
+        }
+        cols = next;
+    }
+    let mut carry = Sig::C(false);
+    let mut product = Vec::with_capacity(width);
+    for col in &cols {
+        let a = col.first().copied().unwrap_or(Sig::C(false));
+        let b = col.get(1).copied().unwrap_or(Sig::C(false));
+        let (s, cy) = g.full_adder(true, a, b, carry);
+        product.push(match s {
+            Sig::C(v) => {
+                if v {
+                    !T::ZERO
+                } else {
+                    T::ZERO
+                }
+            }
+            Sig::N(v) => v,
+        });
+        carry = cy;
+    }
+    let mut cats = g.cats;
+    // The product word (every bit, a wire or a constant included) instead of the sum
+    // gates' outputs.
+    cats[FINAL_SUM] = product;
+    cats
+}
+
+/// Toggles over the transitions of `pairs` of the Dadda array's reduction sums, reduction
+/// carries, final-adder carries, reduction half-sums and final-adder half-sums
+/// ([`StreamStats::tree_sum_toggles_per_cycle`] and after): 64 consecutive pairs per word.
+pub fn dadda_toggles(spec: &ValidMacSpec, pairs: &[(i64, i64)]) -> [u64; 5] {
+    let (mx, mw) = array_bits(spec);
+    let signed = spec.repr == Repr::Twos;
+    let mut prev: Option<[Vec<u64>; 5]> = None;
+    let mut out = [0u64; 5];
+    for (k, block) in pairs.chunks(64).enumerate() {
+        let mut xs = vec![0u64; mx as usize];
+        let mut ws = vec![0u64; mw as usize];
+        for (t, &(x, w)) in block.iter().enumerate() {
+            let (a, b) = (spec.encode_x(x), spec.encode_w(w));
+            for (i, v) in xs.iter_mut().enumerate() {
+                *v |= ((a >> i) & 1) << t;
+            }
+            for (j, v) in ws.iter_mut().enumerate() {
+                *v |= ((b >> j) & 1) << t;
+            }
+        }
+        let [s, c, f, h, fh, _] = dadda_nets(&xs, &ws, signed);
+        let valid = if block.len() == 64 {
+            !0u64
+        } else {
+            (1u64 << block.len()) - 1
+        };
+        // The first pair of the stream has no predecessor.
+        let counted = if k == 0 { valid & !1 } else { valid };
+        let words = [s, c, f, h, fh];
+        for (g, nets) in words.iter().enumerate() {
+            for (i, &v) in nets.iter().enumerate() {
+                let before = prev.as_ref().map_or(0, |p| p[g][i] >> 63);
+                out[g] += ((v ^ ((v << 1) | before)) & counted).count_ones() as u64;
+            }
+        }
+        // The last pair's bit moves to bit 63 for the next block.
+        let shift = 64 - block.len() as u32;
+        prev = Some(words.map(|nets| nets.iter().map(|v| v << shift).collect()));
+    }
+    out
+}
+
+/// [`dadda_toggles`]'s reference: one pair at a time, every net compared with the previous
+/// pair's.
+pub fn dadda_toggles_reference(spec: &ValidMacSpec, pairs: &[(i64, i64)]) -> [u64; 5] {
+    let (mx, mw) = array_bits(spec);
+    let bits = |v: u64, n: u32| (0..n).map(|i| (v >> i) & 1 == 1).collect::<Vec<bool>>();
+    let nets = |&(x, w): &(i64, i64)| {
+        let [s, c, f, h, fh, _] = dadda_nets(
+            &bits(spec.encode_x(x), mx),
+            &bits(spec.encode_w(w), mw),
+            spec.repr == Repr::Twos,
+        );
+        [s, c, f, h, fh]
+    };
+    let mut out = [0u64; 5];
+    for win in pairs.windows(2) {
+        let (a, b) = (nets(&win[0]), nets(&win[1]));
+        for g in 0..5 {
+            out[g] += a[g].iter().zip(&b[g]).filter(|(p, q)| p != q).count() as u64;
+        }
+    }
+    out
 }

@@ -296,7 +296,7 @@ pub fn quick_models(
                 .collect(),
         };
         let prov = rows[0].measurement.provenance.clone();
-        for (_, m) in fit_all(&data) {
+        for (_, m) in fit_all(&data, repr) {
             fitted.push((m.map_err(models)?, repr, prov.clone()));
         }
     }
