@@ -117,6 +117,15 @@ impl PowerComponent {
     pub fn terms_for(self, repr: crate::circuits::Repr) -> Vec<Term> {
         match self {
             PowerComponent::Multiplier => multiplier_terms(repr),
+            PowerComponent::AccAdder if repr == crate::circuits::Repr::Unsigned => vec![
+                T_ACC_INPUT,
+                T_CARRY,
+                T_HALFSUM,
+                T_CARRY_FOLDED,
+                T_HALFSUM_FOLDED,
+                T_ACC_TOGGLES,
+                T_P_SIGN,
+            ],
             c => c.default_terms(),
         }
     }
@@ -250,7 +259,7 @@ pub struct Term {
 }
 
 /// Every named term, for reading coefficient files back ([`Term::by_name`]).
-pub const TERMS: [Term; 47] = [
+pub const TERMS: [Term; 49] = [
     T_TREE_HALFSUM,
     T_FINAL_HALFSUM,
     T_TREE_SUM,
@@ -274,6 +283,8 @@ pub const TERMS: [Term; 47] = [
     T_ARRAY_PRODUCT,
     T_CARRY,
     T_HALFSUM,
+    T_CARRY_FOLDED,
+    T_HALFSUM_FOLDED,
     T_ACC_INPUT,
     T_ARRAY,
     T_REDUCTION,
@@ -563,6 +574,18 @@ pub const T_CARRY: Term = Term {
 pub const T_HALFSUM: Term = Term {
     name: "adder_halfsum_toggles",
     eval: |f| f.stats.adder_halfsum_toggles_per_cycle,
+};
+/// The carry toggles of the accumulator adder's folded half adders (unsigned split, above
+/// the live product width; [`StreamStats::adder_carry_folded_toggles_per_cycle`]).
+pub const T_CARRY_FOLDED: Term = Term {
+    name: "adder_carry_folded_toggles",
+    eval: |f| f.stats.adder_carry_folded_toggles_per_cycle,
+};
+/// The half-sum toggles where the half sum is a wire (unsigned split, above the live
+/// product width; [`StreamStats::adder_halfsum_folded_toggles_per_cycle`]).
+pub const T_HALFSUM_FOLDED: Term = Term {
+    name: "adder_halfsum_folded_toggles",
+    eval: |f| f.stats.adder_halfsum_folded_toggles_per_cycle,
 };
 /// Accumulator-input (addend) bit toggles per operation: product bits and sign extension.
 pub const T_ACC_INPUT: Term = Term {
