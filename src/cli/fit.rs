@@ -36,7 +36,8 @@ pub struct FitArgs {
     pub seed: u64,
     /// The small `quick` design (tests, CI; under a minute): per representation b_x, b_w in
     /// 2..=8 at B = 32 under uniform, gauss and relu:0.5 data (441 points) and three real
-    /// layer streams in both dataflows at b = 4, 8 (36 points), 3 to 6 chunks of 10,000
+    /// layer streams in both dataflows at b = 4, 8 (36 points), plus two PANN addition
+    /// streams on the unsigned MAC, 3 to 6 chunks of 10,000
     /// cycles per point. Default: the full designed grid (see `pann::fit::sweep`).
     #[arg(long)]
     pub quick: bool,

@@ -10,7 +10,7 @@
 //! | component | terms | why |
 //! |---|---|---|
 //! | `multiplier` | `pp_toggles`, `tree_halfsum_toggles`, `tree_sum_toggles`, `tree_carry_toggles`, `final_halfsum_toggles`, `final_carry_toggles`; `B*sign_change` for two's complement and sign-magnitude | a Dadda multiplier is m_x·m_w partial-product gates feeding a tree of full and half adders and a final carry-propagate adder: its zero-delay energy is the toggles of each class of net times that class's energy per toggle. The toggles are computed exactly per pair by a functional model of the array the MAC builds ([`crate::fit::stats::dadda_toggles`], constant folding included), so toggles that meet in an adder cancel as in the circuit (a held weight moving whole rows, correlated zeros, high bits that never move). The product's sign net fans out across the accumulator width and is charged to the multiplier (two's complement: the MSB into the sign extension; sign-magnitude: the sign XOR); the unsigned split's sign is the weight register's bit, so its form has no sign term ([`multiplier_terms`]). The version-2 form in partial-product statistics ([`multiplier_pp_terms`]) missed real layer streams by up to 40 %, the version-1 forms in per-operand toggle rates ([`multiplier_activity_terms`], [`multiplier_size_terms`]) by 46–106 % (weight-stationary: predicted negative) |
-//! | `acc_adder` | `acc_input_toggles`, `adder_carry_toggles`, `adder_halfsum_toggles`, `acc_reg_toggles`, `P*sign_change` | the adder's full adders are driven by the addend bits (product and sign extension), the register fed back, their half-sums `acc XOR addend` and the carry chain: all four words are computed arithmetically from the stream per cycle; the product-width gates in front (negation, the unsigned split's routing) see the sign input move |
+//! | `acc_adder` | `acc_input_toggles`, `adder_carry_toggles`, `adder_halfsum_toggles`, `acc_reg_toggles`, `P*sign_change` | the adder's full adders are driven by the addend bits (product and sign extension), the register fed back, their half-sums `acc XOR addend` and the carry chain: all four words are computed arithmetically from the stream per cycle; the product-width gates in front (negation, the unsigned split's routing) see the sign input move; the unsigned split also `adder_carry_folded_toggles`, `adder_halfsum_folded_toggles` (the carries and half sums above the live product width, where the netlist builder folds each full adder with a constant-0 addend bit into a half adder and its half sum into a wire; PANN's additions count up there) |
 //! | `acc_reg` | `acc_reg_toggles` | the register's data energy is its bit toggles, computed arithmetically from the stream ([`StreamStats::acc_reg_toggles_per_cycle`]): the running sum is never reset in a stream, so its upper bits flip when the *sum* changes sign, which depends on the accumulation length; the per-pair statistics (`B·sign_change`, `product_toggles`) missed this (5-fold 7–48 %, now 0.04–1 %) |
 //! | `operand_regs` | `x_toggles`, `w_toggles`, `m_w·x_toggles`, `m_x·w_toggles`, `b_x + b_w` | a register bit costs energy when its data toggles, in proportion to its output load: one partial product per bit of the other operand |
 //! | `clock` | `flip_flops` | the clock pin of every flip-flop toggles twice per cycle regardless of data |
@@ -117,6 +117,15 @@ impl PowerComponent {
     pub fn terms_for(self, repr: crate::circuits::Repr) -> Vec<Term> {
         match self {
             PowerComponent::Multiplier => multiplier_terms(repr),
+            PowerComponent::AccAdder if repr == crate::circuits::Repr::Unsigned => vec![
+                T_ACC_INPUT,
+                T_CARRY,
+                T_HALFSUM,
+                T_CARRY_FOLDED,
+                T_HALFSUM_FOLDED,
+                T_ACC_TOGGLES,
+                T_P_SIGN,
+            ],
             c => c.default_terms(),
         }
     }
@@ -250,7 +259,7 @@ pub struct Term {
 }
 
 /// Every named term, for reading coefficient files back ([`Term::by_name`]).
-pub const TERMS: [Term; 47] = [
+pub const TERMS: [Term; 49] = [
     T_TREE_HALFSUM,
     T_FINAL_HALFSUM,
     T_TREE_SUM,
@@ -274,6 +283,8 @@ pub const TERMS: [Term; 47] = [
     T_ARRAY_PRODUCT,
     T_CARRY,
     T_HALFSUM,
+    T_CARRY_FOLDED,
+    T_HALFSUM_FOLDED,
     T_ACC_INPUT,
     T_ARRAY,
     T_REDUCTION,
@@ -563,6 +574,18 @@ pub const T_CARRY: Term = Term {
 pub const T_HALFSUM: Term = Term {
     name: "adder_halfsum_toggles",
     eval: |f| f.stats.adder_halfsum_toggles_per_cycle,
+};
+/// The carry toggles of the accumulator adder's folded half adders (unsigned split, above
+/// the live product width; [`StreamStats::adder_carry_folded_toggles_per_cycle`]).
+pub const T_CARRY_FOLDED: Term = Term {
+    name: "adder_carry_folded_toggles",
+    eval: |f| f.stats.adder_carry_folded_toggles_per_cycle,
+};
+/// The half-sum toggles where the half sum is a wire (unsigned split, above the live
+/// product width; [`StreamStats::adder_halfsum_folded_toggles_per_cycle`]).
+pub const T_HALFSUM_FOLDED: Term = Term {
+    name: "adder_halfsum_folded_toggles",
+    eval: |f| f.stats.adder_halfsum_folded_toggles_per_cycle,
 };
 /// Accumulator-input (addend) bit toggles per operation: product bits and sign extension.
 pub const T_ACC_INPUT: Term = Term {

@@ -109,6 +109,16 @@ pub struct StreamStats {
     /// Mean toggles per transition of the accumulator adders' half-sum words
     /// (`acc XOR addend`, the first XOR of each full adder).
     pub adder_halfsum_toggles_per_cycle: f64,
+    /// The part of [`Self::adder_carry_toggles_per_cycle`] in the bits above the live
+    /// addend width ([`folded_acc_from`]): carries produced by the half adders (an AND2)
+    /// the netlist builder folds each full adder with a constant-0 addend bit into.
+    #[serde(default)]
+    pub adder_carry_folded_toggles_per_cycle: f64,
+    /// The part of [`Self::adder_halfsum_toggles_per_cycle`] in the bits whose addend bit
+    /// is the constant 0 ([`folded_acc_from`]): there the half sum is the register's own
+    /// output, a wire, not an XOR.
+    #[serde(default)]
+    pub adder_halfsum_folded_toggles_per_cycle: f64,
     /// Accumulator banks enabled per operation by `--clock-gating acc` (an accumulator loads
     /// only a non-zero product; the unsigned split enables the bank of the weight's sign):
     /// the fraction of pairs with a non-zero product ([`gating_enables`]).
@@ -220,6 +230,8 @@ impl StreamStats {
             final_halfsum_toggles_per_cycle: tree[4] as f64 / tr,
             adder_carry_toggles_per_cycle: acc_t.1 as f64 / tr,
             adder_halfsum_toggles_per_cycle: acc_t.2 as f64 / tr,
+            adder_carry_folded_toggles_per_cycle: acc_t.3 as f64 / tr,
+            adder_halfsum_folded_toggles_per_cycle: acc_t.4 as f64 / tr,
             acc_enable_per_cycle: gate.0 as f64 / n,
             acc_enable_toggles_per_cycle: gate.1 as f64 / tr,
             enable_logic_toggles_per_cycle: gate.2 as f64 / tr,
@@ -262,6 +274,10 @@ impl StreamStats {
             final_halfsum_toggles_per_cycle: avg(|s| s.final_halfsum_toggles_per_cycle),
             adder_carry_toggles_per_cycle: avg(|s| s.adder_carry_toggles_per_cycle),
             adder_halfsum_toggles_per_cycle: avg(|s| s.adder_halfsum_toggles_per_cycle),
+            adder_carry_folded_toggles_per_cycle: avg(|s| s.adder_carry_folded_toggles_per_cycle),
+            adder_halfsum_folded_toggles_per_cycle: avg(|s| {
+                s.adder_halfsum_folded_toggles_per_cycle
+            }),
             acc_enable_per_cycle: avg(|s| s.acc_enable_per_cycle),
             acc_enable_toggles_per_cycle: avg(|s| s.acc_enable_toggles_per_cycle),
             enable_logic_toggles_per_cycle: avg(|s| s.enable_logic_toggles_per_cycle),
@@ -415,11 +431,30 @@ fn addends(spec: &ValidMacSpec, s: &crate::circuits::MacState) -> [(u64, u64); 2
 /// over the transitions of `pairs` (the registers load the product of the pair registered
 /// one cycle earlier; the first transition is skipped, as the other statistics skip the
 /// first pair). Carry and half-sum words are those of a carry-propagate accumulator.
-fn acc_register_toggles(spec: &ValidMacSpec, pairs: &[(i64, i64)]) -> (u64, u64, u64) {
+/// The lowest accumulator bit whose addend bit is the constant 0 in the built circuit: the
+/// unsigned split adds the bare product `x·|w|` (no sign extension), whose word is
+/// `m_x + m_w` bits ([`array_bits`]), one fewer when either factor has one bit (a one-row
+/// array's top column is empty); every other representation drives all `B` addend bits
+/// (sign extension, inversion), so `B`.
+pub fn folded_acc_from(spec: &ValidMacSpec) -> u32 {
+    if spec.repr != Repr::Unsigned {
+        return spec.acc;
+    }
+    let (mx, mw) = array_bits(spec);
+    let live = mx + mw - (mx.min(mw) == 1) as u32;
+    live.min(spec.acc)
+}
+
+fn acc_register_toggles(spec: &ValidMacSpec, pairs: &[(i64, i64)]) -> (u64, u64, u64, u64, u64) {
     if spec.unit != crate::circuits::Unit::Mac {
-        return (0, 0, 0);
+        return (0, 0, 0, 0, 0);
     }
     let m = low_mask(spec.acc);
+    // Half sums folded to wires from bit L up; carries out of the half adders into bit L+1 up.
+    let live = folded_acc_from(spec);
+    let half_hi = m & !low_mask(live);
+    let carry_hi = m & !low_mask(live + 1);
+    let (mut carry_f, mut half_f) = (0u64, 0u64);
     let cpa = spec.acc_style == crate::circuits::AccStyle::Cpa;
     let mut s = crate::circuits::MacState::default();
     let (mut toggles, mut carry_t, mut half_t) = (0u64, 0u64, 0u64);
@@ -439,15 +474,18 @@ fn acc_register_toggles(spec: &ValidMacSpec, pairs: &[(i64, i64)]) -> (u64, u64,
                 .sum::<u64>();
             if let Some(p) = prev {
                 for k in 0..2 {
-                    carry_t += (p[k].0 ^ words[k].0).count_ones() as u64;
-                    half_t += (p[k].1 ^ words[k].1).count_ones() as u64;
+                    let (dc, dh) = (p[k].0 ^ words[k].0, p[k].1 ^ words[k].1);
+                    carry_t += dc.count_ones() as u64;
+                    half_t += dh.count_ones() as u64;
+                    carry_f += (dc & carry_hi).count_ones() as u64;
+                    half_f += (dh & half_hi).count_ones() as u64;
                 }
             }
         }
         prev = Some(words);
         s = next;
     }
-    (toggles, carry_t, half_t)
+    (toggles, carry_t, half_t, carry_f, half_f)
 }
 
 /// The accumulator clock enables of one pair under `--clock-gating acc` (mirrors
@@ -512,6 +550,48 @@ fn count_bits(mut d: u64, counts: &mut [u64]) {
 mod tests {
     use super::*;
     use crate::circuits::MacSpec;
+
+    #[test]
+    fn folded_accumulator_bits_are_exactly_the_constant_addend_bits() {
+        // Every addend bit from `folded_acc_from` up is 0 on every pair the MAC accepts, and
+        // the bit below it is 1 on some pair (the live width is not too wide).
+        for &repr in Repr::ALL {
+            for (bx, bw) in [(2, 2), (3, 2), (5, 2), (4, 3), (2, 5), (4, 4), (8, 8)] {
+                let Ok(sp) = MacSpec {
+                    bx,
+                    bw,
+                    acc: 24,
+                    repr,
+                    ..MacSpec::default()
+                }
+                .validate() else {
+                    continue;
+                };
+                let from = folded_acc_from(&sp);
+                let (mut any, mut top) = (0u64, false);
+                let ((x0, x1), (w0, w1)) = (sp.x_range(), sp.w_range());
+                for x in x0..=x1 {
+                    for w in w0..=w1 {
+                        for a in acc_inputs(&sp, x, w) {
+                            any |= a;
+                            top |= from > 0 && a >> (from - 1) & 1 == 1;
+                        }
+                    }
+                }
+                assert_eq!(any & !low_mask(from), 0, "{} {from}", sp.describe());
+                assert!(top, "{} {from}", sp.describe());
+                // The folded toggles are part of the totals, and none outside the unsigned split.
+                let pairs: Vec<(i64, i64)> = (0..200)
+                    .map(|k| (x0 + (k * 7) % (x1 - x0 + 1), w0 + (k * 3) % (w1 - w0 + 1)))
+                    .collect();
+                let (_, c, h, cf, hf) = acc_register_toggles(&sp, &pairs);
+                assert!(cf <= c && hf <= h);
+                if repr != Repr::Unsigned {
+                    assert_eq!((cf, hf), (0, 0));
+                }
+            }
+        }
+    }
 
     fn spec(repr: Repr, b: u32, acc: u32) -> ValidMacSpec {
         MacSpec {

@@ -16,6 +16,10 @@
 //! - **data axis:** uniform, gauss, laplace, relu:0.25/0.5/0.75 × square `b ∈ {2, 4, 8}`,
 //!   which moves the activity statistics (toggle rates, zero fractions, sign changes) at fixed
 //!   shape, so the activity-scaled terms are not confounded with size;
+//! - **PANN addition streams** (unsigned only, the `b̃x × 2` MAC PANN runs on): every inner
+//!   layer of the shipped networks ([`pann_layers`]) at the `(b̃x, R)` of [`PANN_SETTINGS`],
+//!   quantized and sampled as `pann curve` does (long runs of one activation into one bank,
+//!   a ±1 weight); their hold-out group is the network (`pann:MODEL:DATASET`);
 //! - **elsewhere, sampled:** `extra_random` points drawn (seeded) over the whole space
 //!   (`b_x, b_w ∈ 1..=16`, `B ∈ 16..=48` where valid, any distribution and representation) to
 //!   check the models away from the axes (they are fitted like any other point and show up in
@@ -52,7 +56,8 @@ pub struct SweepPoint {
     pub dist: Dist,
     /// A real layer stream instead of a synthetic one: `nn:MODEL[:DATASET]:LAYER`, run on
     /// [`NN_IMAGES`] test images and quantized to fit the MAC as `pann simulate --stream
-    /// nn:...` does ([`crate::simulate::nn_stream`]); in `dataflow` order.
+    /// nn:...` does ([`crate::simulate::nn_stream`]); in `dataflow` order. Or a PANN
+    /// addition stream `pann:MODEL:DATASET:LAYER:rR` (b̃x = the MAC's `bx`).
     pub nn: Option<String>,
     /// Cell library id (`pann cells list`).
     pub library: String,
@@ -257,14 +262,51 @@ pub fn nn_layers() -> Vec<String> {
         .collect()
 }
 
-/// The network part of a stream label (`nn:lenet5:mnist` of `nn:lenet5:mnist:conv2`), the
-/// distribution's name for a synthetic stream: the group a network hold-out leaves out.
+/// The network part of a stream label (`nn:lenet5:mnist` of `nn:lenet5:mnist:conv2`,
+/// `pann:lenet5:mnist` of `pann:lenet5:mnist:fc1:r4`), the distribution's name for a
+/// synthetic stream: the group a network hold-out leaves out.
 pub fn stream_group(stream: &str) -> String {
     if stream.starts_with("nn:") {
         stream.rsplit_once(':').map_or(stream, |x| x.0).to_string()
+    } else if stream.starts_with("pann:") {
+        let parts: Vec<&str> = stream.split(':').collect();
+        parts[..parts.len().saturating_sub(2).max(1)].join(":")
     } else {
         stream.to_string()
     }
+}
+
+/// The inner (PANN-quantized) layers of every shipped network, `pann:MODEL:DATASET:LAYER`
+/// without the `:rR` suffix: the first and last layers stay uniform 8-bit MAC layers.
+pub fn pann_layers() -> Vec<String> {
+    let nets: [(&str, &str, &[&str]); 5] = [
+        ("lenet5", "mnist", &["conv2", "fc1", "fc2"]),
+        ("lenet5", "fashion-mnist", &["conv2", "fc1", "fc2"]),
+        ("ccexam-cnn", "mnist", &["conv2", "fc1"]),
+        ("mlp", "mnist", &["fc2"]),
+        ("mlp", "fashion-mnist", &["fc2"]),
+    ];
+    nets.iter()
+        .flat_map(|(m, d, ls)| ls.iter().map(move |l| format!("pann:{m}:{d}:{l}")))
+        .collect()
+}
+
+/// `(b̃x, R)` of the full design's PANN addition streams: b̃x ∈ 2..=5, R over 0.25…16.
+pub const PANN_SETTINGS: [(u32, f64); 5] = [(2, 0.25), (3, 1.0), (4, 4.0), (2, 16.0), (5, 16.0)];
+
+/// `(b̃x, R)` of the quick design's PANN addition streams.
+pub const QUICK_PANN: [(&str, u32, f64); 2] = [
+    ("pann:lenet5:mnist:fc1", 2, 16.0),
+    ("pann:ccexam-cnn:mnist:conv2", 3, 1.0),
+];
+
+/// Split `pann:MODEL:DATASET:LAYER:rR` into the network's layer spec
+/// (`nn:MODEL:DATASET:LAYER`) and `R`.
+pub fn parse_pann_label(label: &str) -> Option<(String, f64)> {
+    let rest = label.strip_prefix("pann:")?;
+    let (layer, r) = rest.rsplit_once(':')?;
+    let r: f64 = r.strip_prefix('r')?.parse().ok()?;
+    Some((format!("nn:{layer}"), r))
 }
 
 /// Data conditions of the data axis.
@@ -319,6 +361,15 @@ impl SweepDesign {
         Some(p)
     }
 
+    /// A point fed the PANN addition stream of inner layer `layer`
+    /// (`pann:MODEL:DATASET:LAYER`) of the network quantized at b̃x = `bx`, `R = r`, on the
+    /// `b̃x × 2` unsigned MAC PANN runs on ([`crate::tradeoff::energy`]), B = 32.
+    pub fn pann_point(&self, layer: &str, bx: u32, r: f64) -> Option<SweepPoint> {
+        let mut p = self.point(Repr::Unsigned, bx, 2, 32, Dist::Uniform)?;
+        p.nn = Some(format!("{layer}:r{r}"));
+        Some(p)
+    }
+
     /// The small `quick` design (tests, CI; a few seconds): per representation,
     /// `b_x, b_w ∈ 2..=8` full factorial at `B = 32` under three data conditions (uniform,
     /// gauss, relu:0.5), so every default model term is identifiable, plus square
@@ -358,6 +409,11 @@ impl SweepDesign {
                     }
                 }
             }
+            if r == Repr::Unsigned {
+                for (layer, bx, rr) in QUICK_PANN {
+                    pts.extend(self.pann_point(layer, bx, rr));
+                }
+            }
         }
         pts
     }
@@ -389,6 +445,13 @@ impl SweepDesign {
                 for df in NN_DATAFLOWS {
                     for b in [4, 8] {
                         pts.extend(self.nn_point(r, b, 32, &nn, df));
+                    }
+                }
+            }
+            if r == Repr::Unsigned {
+                for layer in pann_layers() {
+                    for (bx, rr) in PANN_SETTINGS {
+                        pts.extend(self.pann_point(&layer, bx, rr));
                     }
                 }
             }
@@ -643,6 +706,9 @@ pub fn measure(p: &SweepPoint, conv: &Convergence) -> Result<Measurement, FitErr
     let err = |e: &dyn std::fmt::Display| FitError::Measure(format!("{}: {e}", p.spec.describe()));
     let lib = CellLibrary::load(&p.library).map_err(|e| err(&e))?;
     if let Some(nn) = &p.nn {
+        if nn.starts_with("pann:") {
+            return measure_pann(p, conv, nn, &circuit, &lib);
+        }
         return measure_nn(p, conv, nn, &circuit, &lib);
     }
     let twin = gated_twin(p);
@@ -709,7 +775,6 @@ fn measure_nn(
     circuit: &Circuit,
     lib: &crate::energy::CellLibrary,
 ) -> Result<Measurement, FitError> {
-    use std::io::Write;
     let err = |e: &dyn std::fmt::Display| {
         FitError::Measure(format!("{} fed {nn}: {e}", p.spec.describe()))
     };
@@ -745,29 +810,107 @@ fn measure_nn(
                 "the layer stream ends after {total} pairs (window {k})"
             )));
         }
-        let mut f = tempfile::Builder::new()
-            .prefix("pann-fit-")
-            .suffix(".csv")
-            .tempfile()
-            .map_err(|e| err(&format!("temporary vector file: {e}")))?;
-        let mut text = String::with_capacity(pairs.len() * 8 + 4);
-        text.push_str("x,w\n");
-        for (x, w) in &pairs {
-            text.push_str(&format!("{x},{w}\n"));
-        }
-        f.write_all(text.as_bytes())
-            .map_err(|e| err(&format!("temporary vector file: {e}")))?;
-        let req = Request {
-            stream: StreamSpec::File {
-                path: f.path().to_path_buf(),
-            },
-            cycles: None,
-            // The file holds the pairs in the layer's dataflow order already.
-            dataflow: Dataflow::OutputStationary,
-            ..request(p, circuit, conv.chunk_cycles, p.seed)
-        };
-        let (_, e) = run_with_twin(&req, twin.as_ref(), &err)?;
-        Ok((e, StreamStats::from_pairs(&p.spec, &pairs)))
+        simulate_window(p, circuit, twin.as_ref(), &pairs, &err)
+    })?;
+    Ok(measurement(p, conv, circuit, lib, c))
+}
+
+/// Simulate one window of consecutive pairs of `p`'s stream (already in dataflow order)
+/// through the experiment layer as a vector file: its energies and statistics.
+fn simulate_window(
+    p: &SweepPoint,
+    circuit: &Circuit,
+    twin: Option<&Circuit>,
+    pairs: &[(i64, i64)],
+    err: &dyn Fn(&dyn std::fmt::Display) -> FitError,
+) -> Result<(BTreeMap<String, f64>, StreamStats), FitError> {
+    use std::io::Write;
+    let mut f = tempfile::Builder::new()
+        .prefix("pann-fit-")
+        .suffix(".csv")
+        .tempfile()
+        .map_err(|e| err(&format!("temporary vector file: {e}")))?;
+    let mut text = String::with_capacity(pairs.len() * 8 + 4);
+    text.push_str("x,w\n");
+    for (x, w) in pairs {
+        text.push_str(&format!("{x},{w}\n"));
+    }
+    f.write_all(text.as_bytes())
+        .map_err(|e| err(&format!("temporary vector file: {e}")))?;
+    let req = Request {
+        stream: StreamSpec::File {
+            path: f.path().to_path_buf(),
+        },
+        cycles: None,
+        // The file holds the pairs in the layer's dataflow order already.
+        dataflow: Dataflow::OutputStationary,
+        ..request(p, circuit, pairs.len() as u64, p.seed)
+    };
+    let (_, e) = run_with_twin(&req, twin, err)?;
+    Ok((e, StreamStats::from_pairs(&p.spec, pairs)))
+}
+
+/// Measure a PANN addition-stream point (`pann:MODEL:DATASET:LAYER:rR` on the `b̃x × 2`
+/// unsigned MAC): the network is quantized as `pann curve` quantizes it
+/// ([`crate::nn::pann::prepare`] at b̃x = `p.spec.bx`, R) and the layer's addition stream is
+/// sampled as `pann curve` samples it ([`crate::tradeoff::sample::addition_pairs`]), on
+/// [`NN_IMAGES`] held-out training images (not the test images the curve charges), in
+/// `conv.max_chunks` (at most [`NN_MAX_WINDOWS`]) windows of `conv.chunk_cycles` additions,
+/// one window per chunk.
+fn measure_pann(
+    p: &SweepPoint,
+    conv: &Convergence,
+    label: &str,
+    circuit: &Circuit,
+    lib: &crate::energy::CellLibrary,
+) -> Result<Measurement, FitError> {
+    use crate::nn::pann::{heldout_split, prepare, PannConfig};
+    use crate::nn::stream::LayerStream;
+    use crate::tradeoff::sample::{addition_pairs, SampleSize};
+    let err = |e: &dyn std::fmt::Display| {
+        FitError::Measure(format!("{} fed {label}: {e}", p.spec.describe()))
+    };
+    let (layer_spec, r) =
+        parse_pann_label(label).ok_or_else(|| err(&"expected pann:MODEL:DATASET:LAYER:rR"))?;
+    let (model, dataset, layer) = LayerStream::parse_spec(&layer_spec).map_err(|e| err(&e))?;
+    let cfg = PannConfig {
+        model,
+        dataset,
+        r,
+        act_bits: p.spec.bx,
+        ..PannConfig::default()
+    };
+    let dir = crate::nn::default_data_dir();
+    let (net, train) = prepare(&dir, &cfg).map_err(|e| err(&e))?;
+    let m = net
+        .q
+        .layers
+        .iter()
+        .position(|l| l.name == layer)
+        .ok_or_else(|| err(&format!("no layer {layer}")))?;
+    let images = heldout_split(&train, &cfg, NN_IMAGES);
+    let windows = conv.max_chunks.clamp(2, NN_MAX_WINDOWS);
+    let size = SampleSize {
+        images: NN_IMAGES,
+        windows: windows as usize,
+        window: conv.chunk_cycles as usize,
+    };
+    let pairs = addition_pairs(&net, m, &images, size);
+    let conv = &Convergence {
+        max_chunks: windows,
+        min_chunks: conv.min_chunks.min(windows),
+        ..*conv
+    };
+    let twin = gated_twin(p);
+    // A layer with fewer additions per image than a window gives shorter windows: cut the
+    // concatenation (what `pann curve` simulates as one stream) into equal chunks instead.
+    let mut chunks = pairs.chunks(pairs.len().div_ceil(windows as usize).max(2));
+    let c = converge(p.seed, conv, |_| {
+        let w = chunks
+            .next()
+            .filter(|w| w.len() >= 2)
+            .ok_or_else(|| err(&"the addition stream ran out of windows"))?;
+        simulate_window(p, circuit, twin.as_ref(), w, &err)
     })?;
     Ok(measurement(p, conv, circuit, lib, c))
 }
@@ -911,6 +1054,29 @@ pub fn write_glitch_csv<W: std::io::Write>(rows: &[GlitchRow], out: W) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn grid_has_the_pann_addition_streams_grouped_by_network() {
+        let g = SweepDesign::default().grid();
+        for layer in pann_layers() {
+            for (bx, r) in PANN_SETTINGS {
+                let label = format!("{layer}:r{r}");
+                let p = g
+                    .iter()
+                    .find(|p| p.nn.as_deref() == Some(label.as_str()) && p.spec.bx == bx)
+                    .unwrap_or_else(|| panic!("{label} b̃x {bx}"));
+                assert_eq!((p.spec.bw, p.spec.repr), (2, Repr::Unsigned));
+                let (nn, rr) = parse_pann_label(&label).unwrap();
+                assert_eq!(rr, r);
+                // The hold-out group is the network, as for its MAC layer streams.
+                assert_eq!(
+                    stream_group(&label),
+                    stream_group(&nn).replacen("nn:", "pann:", 1)
+                );
+            }
+        }
+        assert_eq!(stream_group("pann:mlp:mnist:fc2:r0.25"), "pann:mlp:mnist");
+    }
 
     #[test]
     fn grid_covers_every_axis_without_duplicates() {
