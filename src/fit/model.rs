@@ -452,7 +452,12 @@ fn mult_rates(f: &Features) -> (f64, f64) {
 /// no sign term: chosen per representation by the stream-group hold-out (quick design,
 /// held out by stream group, max: two's complement 10.6 %, unsigned 14.3 %, sign-magnitude
 /// 8.1 %; real layers held out by network 4.1 / 3.3 / 8.1 %; the version-2 form in
-/// partial-product statistics: 43.0 / 39.7 / 18.5 %, real 11.1 / 20.3 / 12.8 %).
+/// partial-product statistics: 43.0 / 39.7 / 18.5 %, real 11.1 / 20.3 / 12.8 %). The unsigned
+/// form also has the array's operand pins (`mw*x_toggles`, `mx*mw_toggles`): on the full
+/// design with the uniform-unsigned 2- and 3-bit layer streams, held out by stream group,
+/// 3.29 / 24.67 % → 1.76 / 9.29 % (mean / max). On sign-magnitude the same two terms take
+/// the real layers from 7.5 to 2.9 % max but the synthetic mean from 2.2 to 3.4 %, so they
+/// are not used there.
 pub fn multiplier_terms(repr: crate::circuits::Repr) -> Vec<Term> {
     let mut t = vec![
         T_PP,
