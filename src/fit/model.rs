@@ -9,10 +9,10 @@
 //!
 //! | component | terms | why |
 //! |---|---|---|
-//! | `multiplier` | `pp_toggles`, `tree_halfsum_toggles`, `tree_sum_toggles`, `tree_carry_toggles`, `final_halfsum_toggles`, `final_carry_toggles`; `B*sign_change` for two's complement and sign-magnitude | a Dadda multiplier is m_x·m_w partial-product gates feeding a tree of full and half adders and a final carry-propagate adder: its zero-delay energy is the toggles of each class of net times that class's energy per toggle. The toggles are computed exactly per pair by a functional model of the array the MAC builds ([`crate::fit::stats::dadda_toggles`], constant folding included), so toggles that meet in an adder cancel as in the circuit (a held weight moving whole rows, correlated zeros, high bits that never move). The product's sign net fans out across the accumulator width and is charged to the multiplier (two's complement: the MSB into the sign extension; sign-magnitude: the sign XOR); the unsigned split's sign is the weight register's bit, so its form has no sign term ([`multiplier_terms`]). The version-2 form in partial-product statistics ([`multiplier_pp_terms`]) missed real layer streams by up to 40 %, the version-1 forms in per-operand toggle rates ([`multiplier_activity_terms`], [`multiplier_size_terms`]) by 46–106 % (weight-stationary: predicted negative) |
-//! | `acc_adder` | `acc_input_toggles`, `adder_carry_toggles`, `adder_halfsum_toggles`, `acc_reg_toggles`, `P*sign_change` | the adder's full adders are driven by the addend bits (product and sign extension), the register fed back, their half-sums `acc XOR addend` and the carry chain: all four words are computed arithmetically from the stream per cycle; the product-width gates in front (negation, the unsigned split's routing) see the sign input move; the unsigned split also `adder_carry_folded_toggles`, `adder_halfsum_folded_toggles` (the carries and half sums above the live product width, where the netlist builder folds each full adder with a constant-0 addend bit into a half adder and its half sum into a wire; PANN's additions count up there) |
-//! | `acc_reg` | `acc_reg_toggles` | the register's data energy is its bit toggles, computed arithmetically from the stream ([`StreamStats::acc_reg_toggles_per_cycle`]): the running sum is never reset in a stream, so its upper bits flip when the *sum* changes sign, which depends on the accumulation length; the per-pair statistics (`B·sign_change`, `product_toggles`) missed this (5-fold 7–48 %, now 0.04–1 %) |
-//! | `operand_regs` | `x_toggles`, `w_toggles`, `m_w·x_toggles`, `m_x·w_toggles`, `b_x + b_w` | a register bit costs energy when its data toggles, in proportion to its output load: one partial product per bit of the other operand |
+//! | `multiplier` | `pp_toggles`, `tree_halfsum_toggles`, `tree_sum_toggles`, `tree_carry_toggles`, `final_halfsum_toggles`, `final_carry_toggles`; `B*sign_change` for two's complement and sign-magnitude | a Dadda multiplier is m_x·m_w partial-product gates feeding a tree of full and half adders and a final carry-propagate adder: its zero-delay energy is the toggles of each class of net times that class's energy per toggle. The toggles are computed exactly per pair by a functional model of the array the MAC builds ([`crate::fit::stats::dadda_toggles`], constant folding included), so toggles that meet in an adder cancel as in the circuit (a held weight moving whole rows, correlated zeros, high bits that never move). The product's sign net fans out across the accumulator width and is charged to the multiplier (two's complement: the MSB into the sign extension; sign-magnitude: the sign XOR); the unsigned split's sign is the weight register's bit, so its form has no sign term but the array's operand pins, `m_w·x_toggles` and `m_x·mw_toggles` (a one-weight-bit array is one row of AND2s, where they are a large share; [`multiplier_terms`]). The version-2 form in partial-product statistics ([`multiplier_pp_terms`]) missed real layer streams by up to 40 %, the version-1 forms in per-operand toggle rates ([`multiplier_activity_terms`], [`multiplier_size_terms`]) by 46–106 % (weight-stationary: predicted negative) |
+//! | `acc_adder` | `acc_input_toggles`, `adder_carry_toggles`, `adder_halfsum_toggles`, `acc_reg_toggles`, `P*sign_change` | the adder's full adders are driven by the addend bits (product and sign extension), the register fed back, their half-sums `acc XOR addend` and the carry chain: all four words are computed arithmetically from the stream per cycle; the product-width gates in front (negation, the unsigned split's routing) see the sign input move; the unsigned split also `adder_carry_folded_toggles`, `adder_halfsum_folded_toggles` (the carries and half sums above the live product width, where the netlist builder folds each full adder with a constant-0 addend bit into a half adder and its half sum into a wire; PANN's additions count up there), `L*sign_change` instead of `P*sign_change` (the weight's sign bit drives one routing gate per live addend bit and bank, `L` of [`crate::fit::stats::folded_acc_from`], not `P`: the inverted-input AND2 of bank 0 has a large input-pin energy, so on sparse or narrow streams that term dominates), and the bit-0 half sum and the carry into bit 1 (`adder_halfsum_bit0_toggles`, `adder_carry_bit1_toggles`: bit 0 has no carry-in, so it is a half adder whose one XOR2 is both half sum and sum, and its AND2 carry is not a MAJ3; PANN's low bits count there) |
+//! | `acc_reg` | `acc_reg_toggles` | the register's data energy is its bit toggles, computed arithmetically from the stream ([`StreamStats::acc_reg_toggles_per_cycle`]): the running sum is never reset in a stream, so its upper bits flip when the *sum* changes sign, which depends on the accumulation length; the per-pair statistics (`B·sign_change`, `product_toggles`) missed this (5-fold 7–48 %, now 0.04–1 %); the unsigned split also `adder_halfsum_folded_toggles` and `adder_halfsum_bit0_toggles` (the register bits above the live width and bit 0 drive half adders, a lighter load than a full adder's XOR2 and MAJ3) |
+//! | `operand_regs` | `x_toggles`, `w_toggles`, `m_w·x_toggles`, `m_x·w_toggles`, `b_x + b_w` | a register bit costs energy when its data toggles, in proportion to its output load: one partial product per bit of the other operand; the unsigned split: `m_x·mw_toggles` (the weight's magnitude bits only) and `L*sign_change` (the sign bit drives the `2L` routing gates, PANN's ±1 weights move nothing else) instead of `m_x·w_toggles` |
 //! | `clock` | `flip_flops` | the clock pin of every flip-flop toggles twice per cycle regardless of data |
 //! | `leakage` | `cells·clock_ns`, `flip_flops·clock_ns` | leakage power is a per-cell constant charged over one clock period, larger for a flip-flop than for a gate |
 
@@ -124,8 +124,25 @@ impl PowerComponent {
                 T_CARRY_FOLDED,
                 T_HALFSUM_FOLDED,
                 T_ACC_TOGGLES,
-                T_P_SIGN,
+                T_LIVE_SIGN,
+                T_HALFSUM_BIT0,
+                T_CARRY_BIT1,
             ],
+            PowerComponent::AccReg if repr == crate::circuits::Repr::Unsigned => {
+                vec![T_ACC_TOGGLES, T_HALFSUM_FOLDED, T_HALFSUM_BIT0]
+            }
+            PowerComponent::OperandRegs | PowerComponent::GatedOperandRegs
+                if repr == crate::circuits::Repr::Unsigned =>
+            {
+                vec![
+                    T_X_TOGGLES,
+                    T_W_TOGGLES,
+                    T_X_FANOUT_TOGGLES,
+                    T_MW_FANOUT_TOGGLES,
+                    T_LIVE_SIGN,
+                    T_OPERAND_BITS,
+                ]
+            }
             c => c.default_terms(),
         }
     }
@@ -259,7 +276,11 @@ pub struct Term {
 }
 
 /// Every named term, for reading coefficient files back ([`Term::by_name`]).
-pub const TERMS: [Term; 49] = [
+pub const TERMS: [Term; 53] = [
+    T_HALFSUM_BIT0,
+    T_CARRY_BIT1,
+    T_LIVE_SIGN,
+    T_MW_FANOUT_TOGGLES,
     T_TREE_HALFSUM,
     T_FINAL_HALFSUM,
     T_TREE_SUM,
@@ -431,7 +452,12 @@ fn mult_rates(f: &Features) -> (f64, f64) {
 /// no sign term: chosen per representation by the stream-group hold-out (quick design,
 /// held out by stream group, max: two's complement 10.6 %, unsigned 14.3 %, sign-magnitude
 /// 8.1 %; real layers held out by network 4.1 / 3.3 / 8.1 %; the version-2 form in
-/// partial-product statistics: 43.0 / 39.7 / 18.5 %, real 11.1 / 20.3 / 12.8 %).
+/// partial-product statistics: 43.0 / 39.7 / 18.5 %, real 11.1 / 20.3 / 12.8 %). The unsigned
+/// form also has the array's operand pins (`mw*x_toggles`, `mx*mw_toggles`): on the full
+/// design with the uniform-unsigned 2- and 3-bit layer streams, held out by stream group,
+/// 3.29 / 24.67 % → 1.76 / 9.29 % (mean / max). On sign-magnitude the same two terms take
+/// the real layers from 7.5 to 2.9 % max but the synthetic mean from 2.2 to 3.4 %, so they
+/// are not used there.
 pub fn multiplier_terms(repr: crate::circuits::Repr) -> Vec<Term> {
     let mut t = vec![
         T_PP,
@@ -443,6 +469,10 @@ pub fn multiplier_terms(repr: crate::circuits::Repr) -> Vec<Term> {
     ];
     if repr != crate::circuits::Repr::Unsigned {
         t.push(T_B_SIGN);
+    } else {
+        // The array's operand pins: with one weight magnitude bit (a one-row array of AND2s,
+        // the uniform-unsigned 2-bit MAC) they are a large share of the multiplier.
+        t.extend([T_X_FANOUT_TOGGLES, T_MW_FANOUT_TOGGLES]);
     }
     t
 }
@@ -587,6 +617,45 @@ pub const T_HALFSUM_FOLDED: Term = Term {
     name: "adder_halfsum_folded_toggles",
     eval: |f| f.stats.adder_halfsum_folded_toggles_per_cycle,
 };
+/// The bit-0 half-sum toggles of the accumulator adder(s) (unsigned split: a half adder,
+/// its XOR2 is the bit's sum; [`StreamStats::adder_halfsum_bit0_toggles_per_cycle`]).
+pub const T_HALFSUM_BIT0: Term = Term {
+    name: "adder_halfsum_bit0_toggles",
+    eval: |f| f.stats.adder_halfsum_bit0_toggles_per_cycle,
+};
+/// The carry toggles into bit 1 of the accumulator adder(s) (unsigned split: the bit-0 half
+/// adder's AND2; [`StreamStats::adder_carry_bit1_toggles_per_cycle`]).
+pub const T_CARRY_BIT1: Term = Term {
+    name: "adder_carry_bit1_toggles",
+    eval: |f| f.stats.adder_carry_bit1_toggles_per_cycle,
+};
+/// `L ×` product sign-change rate, `L` = the live addend width
+/// ([`crate::fit::stats::folded_acc_from`]): the unsigned split routes each of the `L` live
+/// product bits to one bank or the other with one gate per bank (an AND2 and an AND2 with an
+/// inverted input), all driven by the weight's sign bit, so a sign toggle costs `L` such pins
+/// (and their wire), not `P`.
+pub const T_LIVE_SIGN: Term = Term {
+    name: "L*sign_change",
+    eval: |f| live_width(f) * f.stats.product_sign_change_rate,
+};
+
+/// The unsigned split's live addend width from the features (as
+/// [`crate::fit::stats::folded_acc_from`]: `m_x + m_w`, one fewer when a factor has one
+/// bit, at most `B`).
+fn live_width(f: &Features) -> f64 {
+    let (mx, mw) = (f.mult_bx, f.mult_bw);
+    let live = (mx + mw).saturating_sub((mx.min(mw) == 1) as u32);
+    live.min(f.acc) as f64
+}
+
+/// `m_x ×` toggles of the weight bits the array multiplies: each such bit drives one
+/// partial-product gate per activation bit (the unsigned split's sign bit drives the routing
+/// gates instead, [`T_LIVE_SIGN`]).
+pub const T_MW_FANOUT_TOGGLES: Term = Term {
+    name: "mx*mw_toggles",
+    eval: |f| f.mult_bx as f64 * mult_toggles(f).1,
+};
+
 /// Accumulator-input (addend) bit toggles per operation: product bits and sign extension.
 pub const T_ACC_INPUT: Term = Term {
     name: "acc_input_toggles",

@@ -119,6 +119,15 @@ pub struct StreamStats {
     /// output, a wire, not an XOR.
     #[serde(default)]
     pub adder_halfsum_folded_toggles_per_cycle: f64,
+    /// The part of [`Self::adder_halfsum_toggles_per_cycle`] in bit 0, whose carry-in is the
+    /// constant 0 when nothing is subtracted (the unsigned split): there the builder makes a
+    /// half adder, one XOR2 whose half sum is the bit's sum.
+    #[serde(default)]
+    pub adder_halfsum_bit0_toggles_per_cycle: f64,
+    /// The part of [`Self::adder_carry_toggles_per_cycle`] into bit 1: the bit-0 half
+    /// adder's AND2 carry, where every higher live bit's carry is a MAJ3.
+    #[serde(default)]
+    pub adder_carry_bit1_toggles_per_cycle: f64,
     /// Accumulator banks enabled per operation by `--clock-gating acc` (an accumulator loads
     /// only a non-zero product; the unsigned split enables the bank of the weight's sign):
     /// the fraction of pairs with a non-zero product ([`gating_enables`]).
@@ -232,6 +241,8 @@ impl StreamStats {
             adder_halfsum_toggles_per_cycle: acc_t.2 as f64 / tr,
             adder_carry_folded_toggles_per_cycle: acc_t.3 as f64 / tr,
             adder_halfsum_folded_toggles_per_cycle: acc_t.4 as f64 / tr,
+            adder_halfsum_bit0_toggles_per_cycle: acc_t.5 as f64 / tr,
+            adder_carry_bit1_toggles_per_cycle: acc_t.6 as f64 / tr,
             acc_enable_per_cycle: gate.0 as f64 / n,
             acc_enable_toggles_per_cycle: gate.1 as f64 / tr,
             enable_logic_toggles_per_cycle: gate.2 as f64 / tr,
@@ -278,6 +289,8 @@ impl StreamStats {
             adder_halfsum_folded_toggles_per_cycle: avg(|s| {
                 s.adder_halfsum_folded_toggles_per_cycle
             }),
+            adder_halfsum_bit0_toggles_per_cycle: avg(|s| s.adder_halfsum_bit0_toggles_per_cycle),
+            adder_carry_bit1_toggles_per_cycle: avg(|s| s.adder_carry_bit1_toggles_per_cycle),
             acc_enable_per_cycle: avg(|s| s.acc_enable_per_cycle),
             acc_enable_toggles_per_cycle: avg(|s| s.acc_enable_toggles_per_cycle),
             enable_logic_toggles_per_cycle: avg(|s| s.enable_logic_toggles_per_cycle),
@@ -445,9 +458,13 @@ pub fn folded_acc_from(spec: &ValidMacSpec) -> u32 {
     live.min(spec.acc)
 }
 
-fn acc_register_toggles(spec: &ValidMacSpec, pairs: &[(i64, i64)]) -> (u64, u64, u64, u64, u64) {
+/// Returns `(register toggles, carry, half sum, folded carry, folded half sum, bit-0 half
+/// sum, carry into bit 1)`.
+type AccToggles = (u64, u64, u64, u64, u64, u64, u64);
+
+fn acc_register_toggles(spec: &ValidMacSpec, pairs: &[(i64, i64)]) -> AccToggles {
     if spec.unit != crate::circuits::Unit::Mac {
-        return (0, 0, 0, 0, 0);
+        return (0, 0, 0, 0, 0, 0, 0);
     }
     let m = low_mask(spec.acc);
     // Half sums folded to wires from bit L up; carries out of the half adders into bit L+1 up.
@@ -455,6 +472,7 @@ fn acc_register_toggles(spec: &ValidMacSpec, pairs: &[(i64, i64)]) -> (u64, u64,
     let half_hi = m & !low_mask(live);
     let carry_hi = m & !low_mask(live + 1);
     let (mut carry_f, mut half_f) = (0u64, 0u64);
+    let (mut half_0, mut carry_1) = (0u64, 0u64);
     let cpa = spec.acc_style == crate::circuits::AccStyle::Cpa;
     let mut s = crate::circuits::MacState::default();
     let (mut toggles, mut carry_t, mut half_t) = (0u64, 0u64, 0u64);
@@ -479,13 +497,15 @@ fn acc_register_toggles(spec: &ValidMacSpec, pairs: &[(i64, i64)]) -> (u64, u64,
                     half_t += dh.count_ones() as u64;
                     carry_f += (dc & carry_hi).count_ones() as u64;
                     half_f += (dh & half_hi).count_ones() as u64;
+                    half_0 += dh & 1;
+                    carry_1 += (dc >> 1) & 1;
                 }
             }
         }
         prev = Some(words);
         s = next;
     }
-    (toggles, carry_t, half_t, carry_f, half_f)
+    (toggles, carry_t, half_t, carry_f, half_f, half_0, carry_1)
 }
 
 /// The accumulator clock enables of one pair under `--clock-gating acc` (mirrors
@@ -584,8 +604,10 @@ mod tests {
                 let pairs: Vec<(i64, i64)> = (0..200)
                     .map(|k| (x0 + (k * 7) % (x1 - x0 + 1), w0 + (k * 3) % (w1 - w0 + 1)))
                     .collect();
-                let (_, c, h, cf, hf) = acc_register_toggles(&sp, &pairs);
+                let (_, c, h, cf, hf, h0, c1) = acc_register_toggles(&sp, &pairs);
                 assert!(cf <= c && hf <= h);
+                // Bit 0's half sum and the carry into bit 1 are parts of the totals too.
+                assert!(h0 <= h && c1 <= c);
                 if repr != Repr::Unsigned {
                     assert_eq!((cf, hf), (0, 0));
                 }
@@ -657,6 +679,28 @@ mod tests {
         let st = StreamStats::from_pairs(&s, &[(1, 1), (1, 1), (1, 1), (0, 0)]);
         assert_eq!(st.adder_carry_toggles_per_cycle, 2.0 / 3.0);
         assert_eq!(st.adder_halfsum_toggles_per_cycle, 4.0 / 3.0);
+        // Both carry toggles are into bit 1; bit 0's half sum goes 1, 0, 1.
+        assert_eq!(st.adder_carry_bit1_toggles_per_cycle, 2.0 / 3.0);
+        assert_eq!(st.adder_halfsum_bit0_toggles_per_cycle, 1.0);
+    }
+
+    #[test]
+    fn a_pann_counter_toggles_bit_zero_and_the_carry_into_bit_one() {
+        // Unsigned split 2x2, PANN's additions: x = 1 added again and again into bank 0
+        // counts up, so bit 0's half sum (acc XOR 1) and its carry (acc AND 1) flip every
+        // operation once the pipeline is full; adding 2 leaves bit 0 at 0 and no carry.
+        let s = spec(Repr::Unsigned, 2, 16);
+        let st = StreamStats::from_pairs(&s, &vec![(1, 1); 100]);
+        assert!(st.adder_halfsum_bit0_toggles_per_cycle > 0.97);
+        assert!(st.adder_carry_bit1_toggles_per_cycle > 0.97);
+        assert!(st.adder_carry_bit1_toggles_per_cycle <= st.adder_carry_toggles_per_cycle);
+        let st = StreamStats::from_pairs(&s, &vec![(2, 1); 100]);
+        assert_eq!(st.adder_halfsum_bit0_toggles_per_cycle, 0.0);
+        assert_eq!(st.adder_carry_bit1_toggles_per_cycle, 0.0);
+        assert!(st.adder_carry_toggles_per_cycle > 0.0);
+        // The same counting in bank 1 (a negative weight) counts the same.
+        let st = StreamStats::from_pairs(&s, &vec![(1, -1); 100]);
+        assert!(st.adder_halfsum_bit0_toggles_per_cycle > 0.97);
     }
 
     #[test]

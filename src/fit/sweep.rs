@@ -16,6 +16,9 @@
 //! - **data axis:** uniform, gauss, laplace, relu:0.25/0.5/0.75 × square `b ∈ {2, 4, 8}`,
 //!   which moves the activity statistics (toggle rates, zero fractions, sign changes) at fixed
 //!   shape, so the activity-scaled terms are not confounded with size;
+//! - **real layer streams:** every MAC layer of every shipped network ([`nn_layers`]) in
+//!   both dataflows on `b × b` MACs, `b` ∈ [`nn_widths`] (4 and 8; the unsigned split also 2
+//!   and 3, the uniform-unsigned networks' MACs); their hold-out group is the network;
 //! - **PANN addition streams** (unsigned only, the `b̃x × 2` MAC PANN runs on): every inner
 //!   layer of the shipped networks ([`pann_layers`]) at the `(b̃x, R)` of [`PANN_SETTINGS`],
 //!   quantized and sampled as `pann curve` does (long runs of one activation into one bank,
@@ -236,6 +239,17 @@ pub const NN_DATAFLOWS: [Dataflow; 2] = [
     },
 ];
 
+/// Operand widths `b` of the full design's real layer streams (`b × b` MACs, `B = 32`):
+/// 4 and 8 bits, and for the unsigned split also 2 and 3 bits, the MACs of `pann curve`'s
+/// uniform-unsigned 2- and 3-bit networks (a 2- or 3-bit two's complement MAC leaves fewer
+/// than 2 activation code bits, [`crate::simulate::nn_code_bits`]).
+pub fn nn_widths(repr: Repr) -> &'static [u32] {
+    match repr {
+        Repr::Unsigned => &[2, 3, 4, 8],
+        _ => &[4, 8],
+    }
+}
+
 /// Most windows (chunks) of a real layer stream: a layer is not stationary (one output
 /// channel after another), so its batch means converge slowly; 16 windows spread over the
 /// whole layer bound the cost.
@@ -443,7 +457,7 @@ impl SweepDesign {
             }
             for nn in nn_layers() {
                 for df in NN_DATAFLOWS {
-                    for b in [4, 8] {
+                    for &b in nn_widths(r) {
                         pts.extend(self.nn_point(r, b, 32, &nn, df));
                     }
                 }
@@ -1094,6 +1108,17 @@ mod tests {
                         .any(|p| p.nn.as_deref() == Some(nn.as_str()) && p.dataflow == df),
                     "{nn} {df}"
                 );
+                // The uniform-unsigned 2- and 3-bit networks' MACs see real streams too.
+                for b in [2, 3] {
+                    assert!(
+                        g.iter().any(|p| p.nn.as_deref() == Some(nn.as_str())
+                            && p.dataflow == df
+                            && p.spec.repr == Repr::Unsigned
+                            && p.spec.bx == b
+                            && p.spec.bw == b),
+                        "{nn} {df} unsigned {b}x{b}"
+                    );
+                }
             }
         }
         assert_eq!(
