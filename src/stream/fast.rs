@@ -492,6 +492,7 @@ mod tests {
     use rand::distributions::{Distribution, Uniform};
     use rand::Rng;
 
+    #[cfg(target_arch = "x86_64")]
     #[test]
     fn the_avx512_key_stream_equals_rand_chacha() {
         if !KernelPath::Avx512.available() {
