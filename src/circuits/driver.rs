@@ -28,8 +28,9 @@ enum Src {
 pub struct RegisterMap {
     srcs: Vec<Src>,
     accs_used: Vec<usize>,
-    /// Per accumulator register: `(flip-flop index, bit)`.
-    acc_regs: [Vec<(usize, usize)>; 4],
+    /// Per accumulator register and byte `j` of it: `(flip-flop index, bit within the
+    /// byte)` of its bits `8 j .. 8 j + 8`.
+    acc_regs: [Vec<Vec<(usize, usize)>>; 4],
 }
 
 impl RegisterMap {
@@ -71,10 +72,13 @@ impl RegisterMap {
             .collect();
         accs_used.sort_unstable();
         accs_used.dedup();
-        let mut acc_regs: [Vec<(usize, usize)>; 4] = Default::default();
+        let mut acc_regs: [Vec<Vec<(usize, usize)>>; 4] = Default::default();
         for (r, s) in srcs.iter().enumerate() {
             if let Src::Acc(a, i) = *s {
-                acc_regs[a].push((r, i));
+                if acc_regs[a].len() <= i / 8 {
+                    acc_regs[a].resize(i / 8 + 1, Vec::new());
+                }
+                acc_regs[a][i / 8].push((r, i % 8));
             }
         }
         debug_assert!(n
@@ -692,23 +696,24 @@ fn planes_with(
 }
 
 impl MacDriver<'_> {
-    /// [`Driver::fill_inputs`] with the byte transpose `planes` (inlined into each path's copy).
+    /// [`Driver::fill_inputs`] with the byte transpose `planes` (inlined into each path's copy):
+    /// byte plane by byte plane, each 64 lanes' 8 bit-planes stored straight into their words.
     #[inline(always)]
     fn fill_with(&self, start: u64, inputs: &mut [Word], planes: impl Fn(&[u8; 64]) -> [u64; 8]) {
         let start = start as usize;
         let (bx, bw) = (self.spec.bx as usize, self.spec.bw as usize);
-        let mut p = [0u64; 128];
-        for k in 0..K {
-            planes_with(&self.x_bytes, start + 64 * k, bx, &mut p[..bx], &planes);
-            planes_with(
-                &self.w_bytes,
-                start + 64 * k,
-                bw,
-                &mut p[bx..bx + bw],
-                &planes,
-            );
-            for (j, w) in inputs.iter_mut().enumerate() {
-                w[k] = p[j];
+        for (bytes, base, bits) in [(&self.x_bytes, 0, bx), (&self.w_bytes, bx, bw)] {
+            for (j, v) in bytes.iter().enumerate() {
+                let nb = (bits - 8 * j).min(8);
+                let words = &mut inputs[base + 8 * j..base + 8 * j + nb];
+                let v = &v[start..start + LANES];
+                for k in 0..K {
+                    let chunk: &[u8; 64] = v[64 * k..64 * k + 64].try_into().expect("64 lanes");
+                    let p = planes(chunk);
+                    for (w, &x) in words.iter_mut().zip(&p) {
+                        w[k] = x;
+                    }
+                }
             }
         }
     }
@@ -736,7 +741,6 @@ impl MacDriver<'_> {
         // Operand registers: the inputs one lane late; lane 0 from the held state.
         let held = self.state(start.min(self.len.saturating_sub(1)));
         let prev = held.xr | (held.wr << self.spec.bx);
-        let nb = self.spec.acc as usize;
         if self.spec.operand_isolation {
             let bits = (self.spec.bx + self.spec.bw + 1) as usize;
             let mut planes = [0u64; 64];
@@ -765,20 +769,17 @@ impl MacDriver<'_> {
                 *r = crate::sim::program::shift_lanes(&inputs[j], (prev >> j) & 1);
             }
         }
-        let mut planes = [0u64; 64];
+        // Accumulators: byte plane by byte plane, each 64 lanes' bit-planes stored straight
+        // into the flip-flops' words.
         for &a in &self.map.accs_used {
-            for k in 0..K {
-                planes_with(
-                    &self.acc_bytes[a],
-                    start + 64 * k,
-                    nb,
-                    &mut planes[..nb],
-                    &planes_fn,
-                );
-                for &(r, i) in &self.map.acc_regs[a] {
-                    #[allow(clippy::needless_range_loop)]
-                    let word = &mut regs[r];
-                    word[k] = planes[i];
+            for (v, to) in self.acc_bytes[a].iter().zip(&self.map.acc_regs[a]) {
+                let v = &v[start..start + LANES];
+                for k in 0..K {
+                    let chunk: &[u8; 64] = v[64 * k..64 * k + 64].try_into().expect("64 lanes");
+                    let p = planes_fn(chunk);
+                    for &(r, b) in to {
+                        regs[r][k] = p[b];
+                    }
                 }
             }
         }

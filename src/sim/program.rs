@@ -6,8 +6,11 @@ use crate::netlist::{GateKind, Netlist};
 
 /// 64-bit words per net per block: one block is `64 * K` consecutive cycles (time lanes).
 /// 64 (4,096 lanes): the timed stepper's per-event overhead is shared by 4× more lanes than
-/// at 16 (1.9e6 against 1.3e6 SKY130 vectors/s on the 8×8 MAC), and a net's word (512 B)
-/// still keeps a MAC's values in L2.
+/// at 16 (measured when K was chosen: 1.9e6 against 1.3e6 SKY130 vectors/s on the 8×8 MAC;
+/// `data/results/bench.csv` has the current figures), and a MAC's 368 words of 512 B
+/// (188 KB) stay in L2, which keeps up with the zero-delay kernel's two passes (evaluation,
+/// then the toggle count): a cache-blocked single pass measured slower (see the bench section
+/// of `data/results/README.md`).
 pub const K: usize = 64;
 /// Lanes (cycles) per block.
 pub const LANES: usize = 64 * K;

@@ -311,11 +311,10 @@ impl ZeroDelaySim {
                 p.eval_on(self.path, &mut v);
                 let mut settled = true;
                 for ((&dn, r), &s) in p.dff_d.iter().zip(regs.iter_mut()).zip(&state) {
-                    let want = shift_lanes(&v[dn as usize], s as u64);
-                    let differs = (0..K).any(|k| (want[k] ^ r[k]) & vmask[k] != 0);
-                    if differs {
+                    let w = &v[dn as usize];
+                    if shifted_differs(w, s as u64, r, &vmask) {
                         settled = false;
-                        *r = want;
+                        *r = shift_lanes(w, s as u64);
                     }
                 }
                 if settled {
@@ -381,6 +380,18 @@ impl ZeroDelaySim {
             stats,
         }
     }
+}
+
+/// Whether `w` delayed by one lane (lane 0 taking `first`) differs from `r` in a lane of
+/// `vmask`: one pass with no early exit and no temporary word, so it vectorises like the
+/// toggle counter (the early-exit form ran scalar, a branch per word).
+#[inline(always)]
+fn shifted_differs(w: &Word, first: u64, r: &Word, vmask: &Word) -> bool {
+    let mut diff = (((w[0] << 1) | first) ^ r[0]) & vmask[0];
+    for k in 1..K {
+        diff |= (((w[k] << 1) | (w[k - 1] >> 63)) ^ r[k]) & vmask[k];
+    }
+    diff != 0
 }
 
 /// Add each net's toggles in one block, with the toggle counter compiled for `path`.

@@ -330,8 +330,25 @@ fn values_avx512(words: &[u64], out: &mut [(i64, i64)], (bx, bw): (usize, usize)
 }
 
 /// The next `words.len()` words of `rng`, exactly as `words.len()` calls of `next_u64`
-/// would return them (from a word-aligned position).
+/// would return them (from a word-aligned position). On the AVX-512 kernel path, a fresh
+/// generator's words come from [`chacha8_words_avx512`] (16 blocks at once), then `rng` is
+/// moved past them; the tests check both give `rand_chacha`'s words.
 fn fill_words(rng: &mut ChaCha8Rng, words: &mut [u64]) {
+    #[cfg(target_arch = "x86_64")]
+    if kernel_path() == KernelPath::Avx512 && rng.get_word_pos() == 0 {
+        let seed = rng.get_seed();
+        let key: [u32; 8] =
+            std::array::from_fn(|i| u32::from_le_bytes(seed[4 * i..4 * i + 4].try_into().unwrap()));
+        // SAFETY: the AVX-512 kernel path is only chosen where the CPU has AVX-512F.
+        unsafe { chacha8_words_avx512(&key, rng.get_stream(), words) };
+        rng.set_word_pos(2 * words.len() as u128);
+        return;
+    }
+    fill_words_rand(rng, words)
+}
+
+/// [`fill_words`] through `rand_chacha` (the twin).
+fn fill_words_rand(rng: &mut ChaCha8Rng, words: &mut [u64]) {
     // Draw into bytes, then decode little-endian words.
     let mut buf = [0u8; 4096];
     for chunk in words.chunks_mut(buf.len() / 8) {
@@ -343,11 +360,164 @@ fn fill_words(rng: &mut ChaCha8Rng, words: &mut [u64]) {
     }
 }
 
+/// The ChaCha8 key stream of `key` and `stream` (the 64-bit nonce) from block 0, as
+/// little-endian 64-bit words: `rand_chacha`'s `ChaCha8Rng` words from position 0. Sixteen
+/// blocks at once, one block per 32-bit lane of each state register, then an 8×8 transpose of
+/// 64-bit words per 8 blocks.
+///
+/// # Safety
+/// The CPU must have AVX-512F.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn chacha8_words_avx512(key: &[u32; 8], stream: u64, words: &mut [u64]) {
+    use std::arch::x86_64::*;
+    const C: [u32; 4] = [0x6170_7865, 0x3320_646e, 0x7962_2d32, 0x6b20_6574];
+    let mut tail = [0u64; 128];
+    let mut block = 0u64;
+    for out in words.chunks_mut(128) {
+        let ctr: [u64; 16] = std::array::from_fn(|j| block + j as u64);
+        let lo: [u32; 16] = ctr.map(|c| c as u32);
+        let hi: [u32; 16] = ctr.map(|c| (c >> 32) as u32);
+        // SAFETY: unaligned loads of 16 u32 from the arrays just built.
+        let (lo, hi) = unsafe {
+            (
+                _mm512_loadu_si512(lo.as_ptr() as *const _),
+                _mm512_loadu_si512(hi.as_ptr() as *const _),
+            )
+        };
+        let init: [__m512i; 16] = [
+            _mm512_set1_epi32(C[0] as i32),
+            _mm512_set1_epi32(C[1] as i32),
+            _mm512_set1_epi32(C[2] as i32),
+            _mm512_set1_epi32(C[3] as i32),
+            _mm512_set1_epi32(key[0] as i32),
+            _mm512_set1_epi32(key[1] as i32),
+            _mm512_set1_epi32(key[2] as i32),
+            _mm512_set1_epi32(key[3] as i32),
+            _mm512_set1_epi32(key[4] as i32),
+            _mm512_set1_epi32(key[5] as i32),
+            _mm512_set1_epi32(key[6] as i32),
+            _mm512_set1_epi32(key[7] as i32),
+            lo,
+            hi,
+            _mm512_set1_epi32(stream as u32 as i32),
+            _mm512_set1_epi32((stream >> 32) as u32 as i32),
+        ];
+        let mut x = init;
+        macro_rules! qr {
+            ($a:expr, $b:expr, $c:expr, $d:expr) => {
+                x[$a] = _mm512_add_epi32(x[$a], x[$b]);
+                x[$d] = _mm512_rol_epi32::<16>(_mm512_xor_si512(x[$d], x[$a]));
+                x[$c] = _mm512_add_epi32(x[$c], x[$d]);
+                x[$b] = _mm512_rol_epi32::<12>(_mm512_xor_si512(x[$b], x[$c]));
+                x[$a] = _mm512_add_epi32(x[$a], x[$b]);
+                x[$d] = _mm512_rol_epi32::<8>(_mm512_xor_si512(x[$d], x[$a]));
+                x[$c] = _mm512_add_epi32(x[$c], x[$d]);
+                x[$b] = _mm512_rol_epi32::<7>(_mm512_xor_si512(x[$b], x[$c]));
+            };
+        }
+        for _ in 0..4 {
+            qr!(0, 4, 8, 12);
+            qr!(1, 5, 9, 13);
+            qr!(2, 6, 10, 14);
+            qr!(3, 7, 11, 15);
+            qr!(0, 5, 10, 15);
+            qr!(1, 6, 11, 12);
+            qr!(2, 7, 8, 13);
+            qr!(3, 4, 9, 14);
+        }
+        for (xi, ii) in x.iter_mut().zip(&init) {
+            *xi = _mm512_add_epi32(*xi, *ii);
+        }
+        // 64-bit word w of each block: (x[2w], x[2w+1]) interleaved. Within each 128-bit
+        // lane, unpacklo takes blocks 4l, 4l+1 and unpackhi blocks 4l+2, 4l+3.
+        let dst: &mut [u64; 128] = match out.len() {
+            128 => out.try_into().expect("128 words"),
+            _ => &mut tail,
+        };
+        for (half, blocks) in [
+            [0usize, 1, 4, 5, 8, 9, 12, 13],
+            [2, 3, 6, 7, 10, 11, 14, 15],
+        ]
+        .iter()
+        .enumerate()
+        {
+            let r: [__m512i; 8] = std::array::from_fn(|w| match half {
+                0 => _mm512_unpacklo_epi32(x[2 * w], x[2 * w + 1]),
+                _ => _mm512_unpackhi_epi32(x[2 * w], x[2 * w + 1]),
+            });
+            let t: [__m512i; 8] = std::array::from_fn(|i| match i % 2 {
+                0 => _mm512_unpacklo_epi64(r[i], r[i + 1]),
+                _ => _mm512_unpackhi_epi64(r[i - 1], r[i]),
+            });
+            // u[0..4]: rows 0..3 at element pairs (0,4), (2,6), (1,5), (3,7); u[4..8]: rows 4..7.
+            let u = [
+                _mm512_shuffle_i64x2::<0x88>(t[0], t[2]),
+                _mm512_shuffle_i64x2::<0xDD>(t[0], t[2]),
+                _mm512_shuffle_i64x2::<0x88>(t[1], t[3]),
+                _mm512_shuffle_i64x2::<0xDD>(t[1], t[3]),
+                _mm512_shuffle_i64x2::<0x88>(t[4], t[6]),
+                _mm512_shuffle_i64x2::<0xDD>(t[4], t[6]),
+                _mm512_shuffle_i64x2::<0x88>(t[5], t[7]),
+                _mm512_shuffle_i64x2::<0xDD>(t[5], t[7]),
+            ];
+            // Column p (the 8 words of the block at element p).
+            let col = [
+                (0, _mm512_shuffle_i64x2::<0x88>(u[0], u[4])),
+                (4, _mm512_shuffle_i64x2::<0xDD>(u[0], u[4])),
+                (2, _mm512_shuffle_i64x2::<0x88>(u[1], u[5])),
+                (6, _mm512_shuffle_i64x2::<0xDD>(u[1], u[5])),
+                (1, _mm512_shuffle_i64x2::<0x88>(u[2], u[6])),
+                (5, _mm512_shuffle_i64x2::<0xDD>(u[2], u[6])),
+                (3, _mm512_shuffle_i64x2::<0x88>(u[3], u[7])),
+                (7, _mm512_shuffle_i64x2::<0xDD>(u[3], u[7])),
+            ];
+            for (p, v) in col {
+                let b = blocks[p];
+                // SAFETY: an unaligned store of 8 words inside `dst` (b < 16).
+                unsafe { _mm512_storeu_si512(dst[8 * b..].as_mut_ptr() as *mut _, v) };
+            }
+        }
+        if out.len() < 128 {
+            let n = out.len();
+            out.copy_from_slice(&tail[..n]);
+        }
+        block += 16;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use rand::distributions::{Distribution, Uniform};
     use rand::Rng;
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn the_avx512_key_stream_equals_rand_chacha() {
+        if !KernelPath::Avx512.available() {
+            return;
+        }
+        for (seed, stream, n) in [
+            (3u64, 7u64, 1000usize),
+            (0, 0, 128),
+            (9, u64::MAX, 1),
+            (1, 1 << 40, 4097),
+        ] {
+            let mut r = ChaCha8Rng::seed_from_u64(seed);
+            r.set_stream(stream);
+            let mut want = vec![0u64; n];
+            fill_words_rand(&mut r.clone(), &mut want);
+            let seed = r.get_seed();
+            let key: [u32; 8] = std::array::from_fn(|i| {
+                u32::from_le_bytes(seed[4 * i..4 * i + 4].try_into().unwrap())
+            });
+            let mut got = vec![0u64; n];
+            // SAFETY: checked available just above.
+            unsafe { chacha8_words_avx512(&key, stream, &mut got) };
+            assert_eq!(got, want, "seed {seed:?} stream {stream} n {n}");
+        }
+    }
 
     #[test]
     fn bulk_words_equal_next_u64_calls() {
