@@ -753,7 +753,6 @@ impl TimedSim {
             // at t + 1.
             let mut due_now = std::mem::take(&mut s.wheel[t]);
             pending -= due_now.len();
-            let mut tc = [0u64; K];
             let mut fired = false;
             for &e in &due_now {
                 let ki = s.ev_op[e as usize] as usize;
@@ -771,7 +770,6 @@ impl TimedSim {
                 let mut ups = 0u32;
                 for w in 0..K {
                     out[w] ^= fire[w];
-                    tc[w] |= fire[w];
                     anyf |= fire[w];
                     cnt += (fire[w] & mask[w]).count_ones();
                     if LEVELS {
@@ -791,13 +789,22 @@ impl TimedSim {
                 s.toggles[out_net as usize] += cnt as u64;
                 self.queue_readers(out_net, t as u32 + 1, &mut s.queued, &mut s.next_evals);
             }
-            due_now.clear();
-            s.wheel[t] = due_now;
-            std::mem::swap(&mut s.evals, &mut s.next_evals);
             if fired {
+                // The lanes that changed at this tick, in a pass of their own: kept out of
+                // the firing loop, the union stays in registers (loads, no stores per change).
+                let mut tc = [0u64; K];
+                for &e in &due_now {
+                    let fire = &s.ev_mask[e as usize];
+                    for w in 0..K {
+                        tc[w] |= fire[w];
+                    }
+                }
                 s.tick_change[t] = tc;
                 s.touched.push(t as u32);
             }
+            due_now.clear();
+            s.wheel[t] = due_now;
+            std::mem::swap(&mut s.evals, &mut s.next_evals);
             self.flush_open(t as u32, mask, s);
         }
         debug_assert!(s.evals.is_empty() && pending == 0, "the block settled");
