@@ -156,11 +156,11 @@ pub struct TimedSim {
 
 /// Mutable per-run state.
 struct Scratch {
-    y: Vec<Word>,
-    rprev: Vec<Word>,
+    y: Words,
+    rprev: Words,
     /// Pending output changes: `ev_mask[e]` = the lanes of op `ev_op[e]` whose output changes
     /// at the tick of the wheel entry listing `e` (all zero once every lane was cancelled).
-    ev_mask: Vec<Word>,
+    ev_mask: Words,
     ev_op: Vec<u32>,
     /// The op's next pending change (later tick), or [`NONE`].
     ev_next: Vec<u32>,
@@ -169,7 +169,7 @@ struct Scratch {
     /// Per op, its pending changes, oldest (earliest tick) first: `head` … `tail`.
     head: Vec<u32>,
     tail: Vec<u32>,
-    tick_change: Vec<Word>,
+    tick_change: Words,
     /// Ticks whose `tick_change` is set in this block, ascending.
     touched: Vec<u32>,
     /// Inertial stepper: ops to evaluate at the current / the next tick (an input changed at
@@ -320,15 +320,15 @@ impl TimedSim {
     fn scratch(&self) -> Scratch {
         let nops = self.ops.len();
         Scratch {
-            y: vec![[0; K]; self.nets],
-            rprev: vec![[0; K]; if self.inertial { nops } else { 0 }],
-            ev_mask: Vec::new(),
+            y: Words::zeroed(self.nets),
+            rprev: Words::zeroed(if self.inertial { nops } else { 0 }),
+            ev_mask: Words::zeroed(0),
             ev_op: Vec::new(),
             ev_next: Vec::new(),
             ev_free: Vec::new(),
             head: vec![NONE; if self.inertial { nops } else { 0 }],
             tail: vec![NONE; if self.inertial { nops } else { 0 }],
-            tick_change: vec![[0; K]; self.sched_at.len()],
+            tick_change: Words::zeroed(self.sched_at.len()),
             touched: Vec::new(),
             evals: Vec::new(),
             next_evals: Vec::new(),
@@ -454,7 +454,7 @@ impl TimedSim {
         }
         s.touched.clear();
         if self.levels {
-            for (l, y) in s.levels.iter_mut().zip(&s.y) {
+            for (l, y) in s.levels.iter_mut().zip(s.y.iter()) {
                 l.high_at_start += (0..K)
                     .map(|k| (y[k] & mask[k]).count_ones() as u64)
                     .sum::<u64>();
@@ -753,7 +753,6 @@ impl TimedSim {
             // at t + 1.
             let mut due_now = std::mem::take(&mut s.wheel[t]);
             pending -= due_now.len();
-            let mut tc = [0u64; K];
             let mut fired = false;
             for &e in &due_now {
                 let ki = s.ev_op[e as usize] as usize;
@@ -771,7 +770,6 @@ impl TimedSim {
                 let mut ups = 0u32;
                 for w in 0..K {
                     out[w] ^= fire[w];
-                    tc[w] |= fire[w];
                     anyf |= fire[w];
                     cnt += (fire[w] & mask[w]).count_ones();
                     if LEVELS {
@@ -791,13 +789,22 @@ impl TimedSim {
                 s.toggles[out_net as usize] += cnt as u64;
                 self.queue_readers(out_net, t as u32 + 1, &mut s.queued, &mut s.next_evals);
             }
-            due_now.clear();
-            s.wheel[t] = due_now;
-            std::mem::swap(&mut s.evals, &mut s.next_evals);
             if fired {
+                // The lanes that changed at this tick, in a pass of their own: kept out of
+                // the firing loop, the union stays in registers (loads, no stores per change).
+                let mut tc = [0u64; K];
+                for &e in &due_now {
+                    let fire = &s.ev_mask[e as usize];
+                    for w in 0..K {
+                        tc[w] |= fire[w];
+                    }
+                }
                 s.tick_change[t] = tc;
                 s.touched.push(t as u32);
             }
+            due_now.clear();
+            s.wheel[t] = due_now;
+            std::mem::swap(&mut s.evals, &mut s.next_evals);
             self.flush_open(t as u32, mask, s);
         }
         debug_assert!(s.evals.is_empty() && pending == 0, "the block settled");
@@ -816,6 +823,43 @@ impl TimedSim {
                 list.push(k);
             }
         }
+    }
+}
+
+/// A word on a cache-line boundary (the same size as [`Word`]).
+#[derive(Clone, Copy)]
+#[repr(C, align(64))]
+struct AlignedWord(Word);
+
+const _: () = assert!(std::mem::size_of::<AlignedWord>() == std::mem::size_of::<Word>());
+
+/// A vector of words each on a cache-line boundary (a plain `Vec<Word>` is only 8-byte
+/// aligned, so every 64-byte load of it may straddle two lines); reads as a `[Word]`.
+#[derive(Clone, Default)]
+struct Words(Vec<AlignedWord>);
+
+impl Words {
+    fn zeroed(n: usize) -> Words {
+        Words(vec![AlignedWord([0; K]); n])
+    }
+    fn push(&mut self, w: Word) {
+        self.0.push(AlignedWord(w));
+    }
+}
+
+impl std::ops::Deref for Words {
+    type Target = [Word];
+    fn deref(&self) -> &[Word] {
+        // SAFETY: `AlignedWord` is a `Word` with a stricter alignment and the same size, so
+        // `len` of them are `len` valid, contiguous `Word`s.
+        unsafe { std::slice::from_raw_parts(self.0.as_ptr() as *const Word, self.0.len()) }
+    }
+}
+
+impl std::ops::DerefMut for Words {
+    fn deref_mut(&mut self) -> &mut [Word] {
+        // SAFETY: as in `deref`, and the borrow is unique.
+        unsafe { std::slice::from_raw_parts_mut(self.0.as_mut_ptr() as *mut Word, self.0.len()) }
     }
 }
 
@@ -873,4 +917,25 @@ pub fn glitch_report(n: &Netlist, zero: &Activity, timed: &Activity) -> Vec<Glit
             timed: t.get(c).copied().unwrap_or(0),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aligned_words_sit_on_cache_lines_and_read_back_as_words() {
+        let mut w = Words::zeroed(3);
+        for i in 0..40u64 {
+            w.push(std::array::from_fn(|k| i * 100 + k as u64));
+        }
+        w[1][5] = 7;
+        assert_eq!(w.len(), 43);
+        assert!(w.iter().all(|x| (x.as_ptr() as usize).is_multiple_of(64)));
+        assert_eq!(w[0], [0; K]);
+        assert_eq!(w[1][5], 7);
+        for i in 0..40u64 {
+            assert_eq!(w[3 + i as usize][63], i * 100 + 63);
+        }
+    }
 }
