@@ -17,6 +17,56 @@ pub const LANES: usize = 64 * K;
 /// One net's values over one block of lanes.
 pub type Word = [u64; K];
 
+/// A word on a cache-line boundary (the same size as [`Word`]).
+#[derive(Clone, Copy)]
+#[repr(C, align(64))]
+pub(crate) struct AlignedWord(Word);
+
+const _: () = assert!(std::mem::size_of::<AlignedWord>() == std::mem::size_of::<Word>());
+
+/// A vector of words each on a cache-line boundary (a plain `Vec<Word>` is only 8-byte
+/// aligned, so every 64-byte load of it may straddle two lines); reads as a `[Word]`.
+#[derive(Clone, Default)]
+pub(crate) struct Words(Vec<AlignedWord>);
+
+impl Words {
+    pub(crate) fn zeroed(n: usize) -> Words {
+        Words(vec![AlignedWord([0; K]); n])
+    }
+    pub(crate) fn push(&mut self, w: Word) {
+        self.0.push(AlignedWord(w));
+    }
+}
+
+impl std::ops::Deref for Words {
+    type Target = [Word];
+    fn deref(&self) -> &[Word] {
+        // SAFETY: `AlignedWord` is a `Word` with a stricter alignment and the same size, so
+        // `len` of them are `len` valid, contiguous `Word`s.
+        unsafe { std::slice::from_raw_parts(self.0.as_ptr() as *const Word, self.0.len()) }
+    }
+}
+
+impl std::ops::DerefMut for Words {
+    fn deref_mut(&mut self) -> &mut [Word] {
+        // SAFETY: as in `deref`, and the borrow is unique.
+        unsafe { std::slice::from_raw_parts_mut(self.0.as_mut_ptr() as *mut Word, self.0.len()) }
+    }
+}
+
+impl<'a> IntoIterator for &'a Words {
+    type Item = &'a Word;
+    type IntoIter = std::slice::Iter<'a, Word>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+/// Whether the words start on a cache line (then all do: a word is 8 lines).
+pub(crate) fn on_cache_lines(w: &[Word]) -> bool {
+    (w.as_ptr() as usize).is_multiple_of(64)
+}
+
 /// One combinational gate: kind, output net and input nets (unused inputs point at net 0).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Op {
@@ -300,4 +350,26 @@ pub(crate) fn eval_word(kind: GateKind, a: &Word, b: &Word, c: &Word) -> Word {
         Const1 => r = [!0; K],
     }
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aligned_words_sit_on_cache_lines_and_read_back_as_words() {
+        let mut w = Words::zeroed(3);
+        for i in 0..40u64 {
+            w.push(std::array::from_fn(|k| i * 100 + k as u64));
+        }
+        w[1][5] = 7;
+        assert_eq!(w.len(), 43);
+        assert!(w.iter().all(|x| (x.as_ptr() as usize).is_multiple_of(64)));
+        assert!(on_cache_lines(&w) && on_cache_lines(&Words::zeroed(368)));
+        assert_eq!(w[0], [0; K]);
+        assert_eq!(w[1][5], 7);
+        for i in 0..40u64 {
+            assert_eq!(w[3 + i as usize][63], i * 100 + 63);
+        }
+    }
 }

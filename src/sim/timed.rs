@@ -25,7 +25,7 @@
 use super::delay::{windows, DelayModel};
 use super::isa::KernelPath;
 use super::open::{OpenOutputs, TickChanges};
-use super::program::{eval_word, lane_mask, shift_lanes, Word, K};
+use super::program::{eval_word, lane_mask, shift_lanes, Word, Words, K};
 use super::zero_delay::{plan_segments, Driver, ZeroDelaySim};
 use super::Activity;
 use crate::netlist::{Component, GateKind, Netlist};
@@ -826,43 +826,6 @@ impl TimedSim {
     }
 }
 
-/// A word on a cache-line boundary (the same size as [`Word`]).
-#[derive(Clone, Copy)]
-#[repr(C, align(64))]
-struct AlignedWord(Word);
-
-const _: () = assert!(std::mem::size_of::<AlignedWord>() == std::mem::size_of::<Word>());
-
-/// A vector of words each on a cache-line boundary (a plain `Vec<Word>` is only 8-byte
-/// aligned, so every 64-byte load of it may straddle two lines); reads as a `[Word]`.
-#[derive(Clone, Default)]
-struct Words(Vec<AlignedWord>);
-
-impl Words {
-    fn zeroed(n: usize) -> Words {
-        Words(vec![AlignedWord([0; K]); n])
-    }
-    fn push(&mut self, w: Word) {
-        self.0.push(AlignedWord(w));
-    }
-}
-
-impl std::ops::Deref for Words {
-    type Target = [Word];
-    fn deref(&self) -> &[Word] {
-        // SAFETY: `AlignedWord` is a `Word` with a stricter alignment and the same size, so
-        // `len` of them are `len` valid, contiguous `Word`s.
-        unsafe { std::slice::from_raw_parts(self.0.as_ptr() as *const Word, self.0.len()) }
-    }
-}
-
-impl std::ops::DerefMut for Words {
-    fn deref_mut(&mut self) -> &mut [Word] {
-        // SAFETY: as in `deref`, and the borrow is unique.
-        unsafe { std::slice::from_raw_parts_mut(self.0.as_mut_ptr() as *mut Word, self.0.len()) }
-    }
-}
-
 /// No event (end of an op's list of pending changes).
 const NONE: u32 = u32::MAX;
 
@@ -917,25 +880,4 @@ pub fn glitch_report(n: &Netlist, zero: &Activity, timed: &Activity) -> Vec<Glit
             timed: t.get(c).copied().unwrap_or(0),
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn aligned_words_sit_on_cache_lines_and_read_back_as_words() {
-        let mut w = Words::zeroed(3);
-        for i in 0..40u64 {
-            w.push(std::array::from_fn(|k| i * 100 + k as u64));
-        }
-        w[1][5] = 7;
-        assert_eq!(w.len(), 43);
-        assert!(w.iter().all(|x| (x.as_ptr() as usize).is_multiple_of(64)));
-        assert_eq!(w[0], [0; K]);
-        assert_eq!(w[1][5], 7);
-        for i in 0..40u64 {
-            assert_eq!(w[3 + i as usize][63], i * 100 + 63);
-        }
-    }
 }

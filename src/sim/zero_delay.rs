@@ -19,7 +19,8 @@ use super::bits::transpose64;
 use super::isa::{kernel_path, KernelPath};
 use super::open::OpenOutputs;
 use super::program::{
-    bit, block_toggles, lane_mask, shift_lanes, Counting, Program, Word, K, LANES,
+    bit, block_toggles, lane_mask, on_cache_lines, shift_lanes, Counting, Program, Word, Words, K,
+    LANES,
 };
 use super::reference::PortValues;
 use super::Activity;
@@ -273,10 +274,12 @@ impl ZeroDelaySim {
         let p = &self.prog;
         let n = p.nets();
         let nd = p.dffs();
-        let mut v: Vec<Word> = vec![[0; K]; n];
+        // Net values, input and register words on cache lines (see [`Words`]).
+        let mut v = Words::zeroed(n);
+        let mut inw = Words::zeroed(p.input_bits());
+        let mut regs = Words::zeroed(nd);
+        debug_assert!(on_cache_lines(&v) && on_cache_lines(&inw) && on_cache_lines(&regs));
         p.init_consts(&mut v);
-        let mut inw: Vec<Word> = vec![[0; K]; p.input_bits()];
-        let mut regs: Vec<Word> = vec![[0; K]; nd];
         let mut act = Activity::new(n);
         act.clock_enables = vec![0; self.enables.len()];
         let mut first = vec![false; n];
@@ -530,4 +533,22 @@ pub fn output_values(n: &Netlist, valid: usize, v: &[Word]) -> Vec<PortValues> {
     (0..valid)
         .map(|l| super::reference::output_values_by(n, |b| bit(&v[b.idx()], l)))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::netlist::random::{random_netlist, random_vectors};
+
+    #[test]
+    fn the_block_words_sit_on_cache_lines() {
+        let n = random_netlist(3, 8, 120, 4);
+        let drv = PortVectors::new(&n, random_vectors(3, &n, 9000));
+        let mut blocks = 0;
+        ZeroDelaySim::new(&n).run_observed(&drv, &mut |_, _, v| {
+            assert!(on_cache_lines(v));
+            blocks += 1;
+        });
+        assert_eq!(blocks, 3);
+    }
 }
