@@ -6,7 +6,7 @@
 use super::{AccStyle, MacState, Repr, Unit, ValidMacSpec};
 use crate::netlist::{GateKind, NetId, Netlist};
 use crate::sim::bits::byte_planes_swar;
-use crate::sim::isa::{kernel_path, KernelPath};
+use crate::sim::isa::{kernel_path, on_path, KernelPath};
 use crate::sim::program::{Word, K, LANES};
 use crate::sim::Driver;
 use rayon::prelude::*;
@@ -174,21 +174,12 @@ impl Fused<'_> {
         run: [u64; 2],
         out: &mut [(&mut [u8], usize, u64)],
     ) -> [u64; 2] {
-        match path {
-            #[cfg(target_arch = "x86_64")]
-            KernelPath::Avx512 => {
-                assert!(path.available());
-                // SAFETY: the CPU has the features (checked just above).
-                unsafe { self.chunk_avx512(lanes, run, out) }
-            }
-            #[cfg(target_arch = "x86_64")]
-            KernelPath::Avx2 => {
-                assert!(path.available());
-                // SAFETY: the CPU has the features (checked just above).
-                unsafe { self.chunk_avx2(lanes, run, out) }
-            }
-            _ => self.chunk_body(lanes, run, out),
-        }
+        on_path!(
+            path,
+            avx512: self.chunk_avx512(lanes, run, out),
+            avx2: self.chunk_avx2(lanes, run, out),
+            portable: self.chunk_body(lanes, run, out),
+        )
     }
 
     #[cfg(target_arch = "x86_64")]
@@ -217,15 +208,11 @@ impl Fused<'_> {
     /// from the values directly: in range, a two's complement product is `x·w` and an
     /// unsigned split's is `x·|w|`, to the negative bank when `w < 0`. Compiled for `path`.
     fn sums(&self, path: KernelPath, lanes: std::ops::Range<usize>) -> [u64; 2] {
-        match path {
-            #[cfg(target_arch = "x86_64")]
-            KernelPath::Avx512 => {
-                assert!(path.available());
-                // SAFETY: the CPU has the features (checked just above).
-                unsafe { self.sums_avx512(lanes) }
-            }
-            _ => self.sums_body(lanes),
-        }
+        on_path!(
+            path,
+            avx512: self.sums_avx512(lanes),
+            portable: self.sums_body(lanes),
+        )
     }
 
     #[cfg(target_arch = "x86_64")]
@@ -821,40 +808,22 @@ impl Driver for MacDriver<'_> {
 
     fn fill_inputs(&self, start: u64, inputs: &mut [Word]) {
         let path = kernel_path();
-        match path {
-            #[cfg(target_arch = "x86_64")]
-            KernelPath::Avx512 => {
-                assert!(path.available());
-                // SAFETY: the CPU has the features (checked just above).
-                unsafe { self.fill_avx512(start, inputs) }
-            }
-            #[cfg(target_arch = "x86_64")]
-            KernelPath::Avx2 => {
-                assert!(path.available());
-                // SAFETY: the CPU has the features (checked just above).
-                unsafe { self.fill_avx2(start, inputs) }
-            }
-            _ => self.fill_with(start, inputs, byte_planes_swar),
-        }
+        on_path!(
+            path,
+            avx512: self.fill_avx512(start, inputs),
+            avx2: self.fill_avx2(start, inputs),
+            portable: self.fill_with(start, inputs, byte_planes_swar),
+        )
     }
 
     fn predict_state(&self, start: u64, inputs: &[Word], regs: &mut [Word]) -> bool {
         let path = kernel_path();
-        match path {
-            #[cfg(target_arch = "x86_64")]
-            KernelPath::Avx512 => {
-                assert!(path.available());
-                // SAFETY: the CPU has the features (checked just above).
-                unsafe { self.predict_avx512(start, inputs, regs) }
-            }
-            #[cfg(target_arch = "x86_64")]
-            KernelPath::Avx2 => {
-                assert!(path.available());
-                // SAFETY: the CPU has the features (checked just above).
-                unsafe { self.predict_avx2(start, inputs, regs) }
-            }
-            _ => self.predict_with(start, inputs, regs, byte_planes_swar),
-        }
+        on_path!(
+            path,
+            avx512: self.predict_avx512(start, inputs, regs),
+            avx2: self.predict_avx2(start, inputs, regs),
+            portable: self.predict_with(start, inputs, regs, byte_planes_swar),
+        )
     }
 
     fn state_at(&self, t: u64) -> Option<Vec<bool>> {

@@ -1,6 +1,6 @@
 //! Bit-matrix helpers for moving between per-cycle values and bit-sliced lane words.
 
-use super::isa::KernelPath;
+use super::isa::{on_path, KernelPath};
 
 /// Transpose a 64×64 bit matrix in place: on return, bit `l` of `a[i]` is what bit `i` of
 /// `a[l]` was. Turns 64 per-lane values into 64 bit-planes (and back).
@@ -60,21 +60,12 @@ pub fn byte_planes(bytes: &[u8; 64]) -> [u64; 8] {
 /// `vpmovmskb`, or the portable SWAR multiply ([`byte_planes_swar`]).
 #[inline]
 pub fn byte_planes_on(path: KernelPath, bytes: &[u8; 64]) -> [u64; 8] {
-    match path {
-        #[cfg(target_arch = "x86_64")]
-        KernelPath::Avx512 => {
-            assert!(path.available());
-            // SAFETY: the CPU has the features (checked just above).
-            unsafe { byte_planes_avx512(bytes) }
-        }
-        #[cfg(target_arch = "x86_64")]
-        KernelPath::Avx2 => {
-            assert!(path.available());
-            // SAFETY: the CPU has the features (checked just above).
-            unsafe { byte_planes_avx2(bytes) }
-        }
-        _ => byte_planes_swar(bytes),
-    }
+    on_path!(
+        path,
+        avx512: byte_planes_avx512(bytes),
+        avx2: byte_planes_avx2(bytes),
+        portable: byte_planes_swar(bytes),
+    )
 }
 
 /// [`byte_planes`] with AVX-512BW: the sign bit of every byte is one mask instruction; adding

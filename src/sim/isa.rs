@@ -17,7 +17,7 @@ pub const ENV: &str = "PANN_KERNEL";
 /// One compiled copy of the kernels.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum KernelPath {
-    /// 512-bit words: AVX-512F/BW and vector popcount (VPOPCNTDQ).
+    /// 512-bit words: AVX-512F/BW/DQ/VL and vector popcount (VPOPCNTDQ).
     Avx512,
     /// 256-bit words: AVX2 with scalar `popcnt`.
     Avx2,
@@ -55,6 +55,8 @@ impl KernelPath {
             KernelPath::Avx512 => {
                 std::arch::is_x86_feature_detected!("avx512f")
                     && std::arch::is_x86_feature_detected!("avx512bw")
+                    && std::arch::is_x86_feature_detected!("avx512dq")
+                    && std::arch::is_x86_feature_detected!("avx512vl")
                     && std::arch::is_x86_feature_detected!("avx512vpopcntdq")
                     && std::arch::is_x86_feature_detected!("popcnt")
             }
@@ -100,6 +102,44 @@ impl std::str::FromStr for KernelPath {
             .ok_or_else(|| format!("unknown kernel path '{s}' (expected avx512, avx2 or portable)"))
     }
 }
+
+/// Call the copy of a kernel compiled for `path`: the one place where a kernel path becomes a
+/// call. `avx512` and `avx2` are calls of `#[target_feature]` copies (unsafe: the path is
+/// checked [`KernelPath::available`] first, so the CPU has their features); `portable` is the
+/// plain copy, also taken for a path with no copy of its own (`avx2` may be left out).
+macro_rules! on_path {
+    ($path:expr, avx512: $a:expr, avx2: $b:expr, portable: $c:expr $(,)?) => {{
+        let path: $crate::sim::isa::KernelPath = $path;
+        match path {
+            #[cfg(target_arch = "x86_64")]
+            $crate::sim::isa::KernelPath::Avx512 => {
+                assert!(path.available(), "kernel path avx512 is not available here");
+                // SAFETY: the CPU has the avx512 copies' features (checked just above).
+                unsafe { $a }
+            }
+            #[cfg(target_arch = "x86_64")]
+            $crate::sim::isa::KernelPath::Avx2 => {
+                assert!(path.available(), "kernel path avx2 is not available here");
+                // SAFETY: the CPU has the avx2 copies' features (checked just above).
+                unsafe { $b }
+            }
+            _ => $c,
+        }
+    }};
+    ($path:expr, avx512: $a:expr, portable: $c:expr $(,)?) => {{
+        let path: $crate::sim::isa::KernelPath = $path;
+        match path {
+            #[cfg(target_arch = "x86_64")]
+            $crate::sim::isa::KernelPath::Avx512 => {
+                assert!(path.available(), "kernel path avx512 is not available here");
+                // SAFETY: the CPU has the avx512 copies' features (checked just above).
+                unsafe { $a }
+            }
+            _ => $c,
+        }
+    }};
+}
+pub(crate) use on_path;
 
 /// The path `PANN_KERNEL` asks for (checked: known, and runnable here), or the best path when
 /// it is unset or empty.

@@ -1,7 +1,7 @@
 //! A netlist compiled once to a flat program of combinational operations over bit-sliced
 //! words, in topological order, with dense `u32` net indices.
 
-use super::isa::KernelPath;
+use super::isa::{on_path, KernelPath};
 use crate::netlist::{GateKind, Netlist};
 
 /// 64-bit words per net per block: one block is `64 * K` consecutive cycles (time lanes).
@@ -179,21 +179,12 @@ impl Program {
     /// gates has no dispatch inside.
     pub(crate) fn eval_on(&self, path: KernelPath, v: &mut [Word]) {
         assert!(v.len() >= self.nets);
-        match path {
-            #[cfg(target_arch = "x86_64")]
-            KernelPath::Avx512 => {
-                assert!(path.available(), "kernel path avx512 is not available here");
-                // SAFETY: the CPU has the features (checked just above).
-                unsafe { eval_avx512(self, v) }
-            }
-            #[cfg(target_arch = "x86_64")]
-            KernelPath::Avx2 => {
-                assert!(path.available(), "kernel path avx2 is not available here");
-                // SAFETY: the CPU has the features (checked just above).
-                unsafe { eval_avx2(self, v) }
-            }
-            _ => eval_portable(self, v),
-        }
+        on_path!(
+            path,
+            avx512: eval_avx512(self, v),
+            avx2: eval_avx2(self, v),
+            portable: eval_portable(self, v),
+        )
     }
 }
 

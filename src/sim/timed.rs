@@ -23,7 +23,7 @@
 #![allow(clippy::needless_range_loop)]
 
 use super::delay::{windows, DelayModel};
-use super::isa::KernelPath;
+use super::isa::{on_path, KernelPath};
 use super::open::{OpenOutputs, TickChanges};
 use super::program::{eval_word, lane_mask, shift_lanes, Word, Words, K};
 use super::zero_delay::{plan_segments, Driver, ZeroDelaySim};
@@ -525,21 +525,12 @@ impl TimedSim {
     /// (chosen once per block, outside the loops).
     fn ticks_on<const INERTIAL: bool, const LEVELS: bool>(&self, mask: &Word, s: &mut Scratch) {
         let path = self.zd.path();
-        match path {
-            #[cfg(target_arch = "x86_64")]
-            KernelPath::Avx512 => {
-                assert!(path.available());
-                // SAFETY: the CPU has the features (checked just above).
-                unsafe { self.ticks_avx512::<INERTIAL, LEVELS>(mask, s) }
-            }
-            #[cfg(target_arch = "x86_64")]
-            KernelPath::Avx2 => {
-                assert!(path.available());
-                // SAFETY: the CPU has the features (checked just above).
-                unsafe { self.ticks_avx2::<INERTIAL, LEVELS>(mask, s) }
-            }
-            _ => self.ticks_portable::<INERTIAL, LEVELS>(mask, s),
-        }
+        on_path!(
+            path,
+            avx512: self.ticks_avx512::<INERTIAL, LEVELS>(mask, s),
+            avx2: self.ticks_avx2::<INERTIAL, LEVELS>(mask, s),
+            portable: self.ticks_portable::<INERTIAL, LEVELS>(mask, s),
+        )
     }
 
     #[cfg(target_arch = "x86_64")]

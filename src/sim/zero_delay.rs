@@ -16,7 +16,7 @@
 //! predicts, so the totals equal one serial run exactly, at any thread count.
 
 use super::bits::transpose64;
-use super::isa::{kernel_path, KernelPath};
+use super::isa::{kernel_path, on_path, KernelPath};
 use super::open::OpenOutputs;
 use super::program::{
     bit, block_toggles, lane_mask, on_cache_lines, shift_lanes, Counting, Program, Word, Words, K,
@@ -219,21 +219,12 @@ impl ZeroDelaySim {
         observe: Option<Observer<'_>>,
     ) -> Segment {
         let path = self.path;
-        match path {
-            #[cfg(target_arch = "x86_64")]
-            KernelPath::Avx512 => {
-                assert!(path.available());
-                // SAFETY: the CPU has the features (checked just above).
-                unsafe { self.segment_avx512(d, start, end, state, observe) }
-            }
-            #[cfg(target_arch = "x86_64")]
-            KernelPath::Avx2 => {
-                assert!(path.available());
-                // SAFETY: the CPU has the features (checked just above).
-                unsafe { self.segment_avx2(d, start, end, state, observe) }
-            }
-            _ => self.segment_body(d, start, end, state, observe),
-        }
+        on_path!(
+            path,
+            avx512: self.segment_avx512(d, start, end, state, observe),
+            avx2: self.segment_avx2(d, start, end, state, observe),
+            portable: self.segment_body(d, start, end, state, observe),
+        )
     }
 
     #[cfg(target_arch = "x86_64")]
@@ -399,21 +390,12 @@ fn shifted_differs(w: &Word, first: u64, r: &Word, vmask: &Word) -> bool {
 
 /// Add each net's toggles in one block, with the toggle counter compiled for `path`.
 fn count_toggles(path: KernelPath, v: &[Word], c: &mut Counting<'_>) {
-    match path {
-        #[cfg(target_arch = "x86_64")]
-        KernelPath::Avx512 => {
-            assert!(path.available());
-            // SAFETY: the CPU has the features (checked just above).
-            unsafe { count_avx512(v, c) }
-        }
-        #[cfg(target_arch = "x86_64")]
-        KernelPath::Avx2 => {
-            assert!(path.available());
-            // SAFETY: the CPU has the features (checked just above).
-            unsafe { count_avx2(v, c) }
-        }
-        _ => count_portable(v, c),
-    }
+    on_path!(
+        path,
+        avx512: count_avx512(v, c),
+        avx2: count_avx2(v, c),
+        portable: count_portable(v, c),
+    )
 }
 
 #[cfg(target_arch = "x86_64")]
