@@ -108,7 +108,7 @@ impl std::str::FromStr for KernelPath {
 /// checked [`KernelPath::available`] first, so the CPU has their features); `portable` is the
 /// plain copy, also taken for a path with no copy of its own (`avx2` may be left out).
 macro_rules! on_path {
-    ($path:expr, avx512: $a:expr, avx2: $b:expr, portable: $c:expr $(,)?) => {{
+    ($path:expr, avx512: $a:expr, $(avx2: $b:expr,)? portable: $c:expr $(,)?) => {{
         let path: $crate::sim::isa::KernelPath = $path;
         match path {
             #[cfg(target_arch = "x86_64")]
@@ -117,24 +117,14 @@ macro_rules! on_path {
                 // SAFETY: the CPU has the avx512 copies' features (checked just above).
                 unsafe { $a }
             }
-            #[cfg(target_arch = "x86_64")]
-            $crate::sim::isa::KernelPath::Avx2 => {
-                assert!(path.available(), "kernel path avx2 is not available here");
-                // SAFETY: the CPU has the avx2 copies' features (checked just above).
-                unsafe { $b }
-            }
-            _ => $c,
-        }
-    }};
-    ($path:expr, avx512: $a:expr, portable: $c:expr $(,)?) => {{
-        let path: $crate::sim::isa::KernelPath = $path;
-        match path {
-            #[cfg(target_arch = "x86_64")]
-            $crate::sim::isa::KernelPath::Avx512 => {
-                assert!(path.available(), "kernel path avx512 is not available here");
-                // SAFETY: the CPU has the avx512 copies' features (checked just above).
-                unsafe { $a }
-            }
+            $(
+                #[cfg(target_arch = "x86_64")]
+                $crate::sim::isa::KernelPath::Avx2 => {
+                    assert!(path.available(), "kernel path avx2 is not available here");
+                    // SAFETY: the CPU has the avx2 copies' features (checked just above).
+                    unsafe { $b }
+                }
+            )?
             _ => $c,
         }
     }};
