@@ -5,9 +5,9 @@
 
 use super::{AccStyle, MacState, Repr, Unit, ValidMacSpec};
 use crate::netlist::{GateKind, NetId, Netlist};
-use crate::sim::bits::byte_planes_swar;
+use crate::sim::bits::{byte_planes_block_with, byte_planes_swar};
 use crate::sim::isa::{kernel_path, on_path, KernelPath};
-use crate::sim::program::{Word, K, LANES};
+use crate::sim::program::{Word, Words, K, LANES};
 use crate::sim::Driver;
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -683,34 +683,36 @@ fn planes_with(
 }
 
 impl MacDriver<'_> {
-    /// [`Driver::fill_inputs`] with the byte transpose `planes` (inlined into each path's copy):
-    /// byte plane by byte plane, each 64 lanes' 8 bit-planes stored straight into their words.
+    /// [`Driver::fill_inputs`] with the block transpose `block` (inlined into each path's
+    /// copy): byte plane by byte plane, the bit-planes of the block stored straight into
+    /// their words.
     #[inline(always)]
-    fn fill_with(&self, start: u64, inputs: &mut [Word], planes: impl Fn(&[u8; 64]) -> [u64; 8]) {
+    fn fill_with(
+        &self,
+        start: u64,
+        inputs: &mut [Word],
+        block: impl Fn(&[u8; LANES], &mut [Word]),
+    ) {
         let start = start as usize;
         let (bx, bw) = (self.spec.bx as usize, self.spec.bw as usize);
         for (bytes, base, bits) in [(&self.x_bytes, 0, bx), (&self.w_bytes, bx, bw)] {
             for (j, v) in bytes.iter().enumerate() {
                 let nb = (bits - 8 * j).min(8);
-                let words = &mut inputs[base + 8 * j..base + 8 * j + nb];
-                let v = &v[start..start + LANES];
-                for k in 0..K {
-                    let chunk: &[u8; 64] = v[64 * k..64 * k + 64].try_into().expect("64 lanes");
-                    let p = planes(chunk);
-                    for (w, &x) in words.iter_mut().zip(&p) {
-                        w[k] = x;
-                    }
-                }
+                let v = v[start..start + LANES]
+                    .try_into()
+                    .expect("padded to whole blocks");
+                block(v, &mut inputs[base + 8 * j..base + 8 * j + nb]);
             }
         }
     }
 
     #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx512f,avx512bw")]
+    #[target_feature(enable = "avx512f,avx512bw,avx512vbmi,gfni")]
     fn fill_avx512(&self, start: u64, inputs: &mut [Word]) {
-        // SAFETY: this function only runs where the CPU has AVX-512F/BW.
-        self.fill_with(start, inputs, |b| unsafe {
-            crate::sim::bits::byte_planes_avx512(b)
+        // SAFETY: this function only runs on the avx512 path, whose CPUs have AVX-512F/BW/VBMI
+        // and GFNI.
+        self.fill_with(start, inputs, |b, out| unsafe {
+            crate::sim::bits::byte_planes_block_avx512(b, out)
         })
     }
 
@@ -723,6 +725,7 @@ impl MacDriver<'_> {
         inputs: &[Word],
         regs: &mut [Word],
         planes_fn: impl Fn(&[u8; 64]) -> [u64; 8],
+        block: impl Fn(&[u8; LANES], &mut [Word]),
     ) -> bool {
         let start = start as usize;
         // Operand registers: the inputs one lane late; lane 0 from the held state.
@@ -756,16 +759,26 @@ impl MacDriver<'_> {
                 *r = crate::sim::program::shift_lanes(&inputs[j], (prev >> j) & 1);
             }
         }
-        // Accumulators: byte plane by byte plane, each 64 lanes' bit-planes stored straight
-        // into the flip-flops' words.
+        // Accumulators: byte plane by byte plane, the block's bit-planes stored straight into
+        // the flip-flops' words where a byte's bits are consecutive flip-flops (as built),
+        // else through a scratch block.
         for &a in &self.map.accs_used {
             for (v, to) in self.acc_bytes[a].iter().zip(&self.map.acc_regs[a]) {
-                let v = &v[start..start + LANES];
-                for k in 0..K {
-                    let chunk: &[u8; 64] = v[64 * k..64 * k + 64].try_into().expect("64 lanes");
-                    let p = planes_fn(chunk);
+                let v = v[start..start + LANES]
+                    .try_into()
+                    .expect("padded to whole blocks");
+                let r0 = to[0].0;
+                if to
+                    .iter()
+                    .enumerate()
+                    .all(|(i, &(r, b))| r == r0 + i && b == i)
+                {
+                    block(v, &mut regs[r0..r0 + to.len()]);
+                } else {
+                    let mut scratch = Words::zeroed(8);
+                    block(v, &mut scratch);
                     for &(r, b) in to {
-                        regs[r][k] = p[b];
+                        regs[r] = scratch[b];
                     }
                 }
             }
@@ -774,29 +787,41 @@ impl MacDriver<'_> {
     }
 
     #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx512f,avx512bw")]
+    #[target_feature(enable = "avx512f,avx512bw,avx512vbmi,gfni")]
     fn predict_avx512(&self, start: u64, inputs: &[Word], regs: &mut [Word]) -> bool {
         // SAFETY: this function only runs where the CPU has AVX-512F/BW.
-        self.predict_with(start, inputs, regs, |b| unsafe {
-            crate::sim::bits::byte_planes_avx512(b)
-        })
+        self.predict_with(
+            start,
+            inputs,
+            regs,
+            |b| unsafe { crate::sim::bits::byte_planes_avx512(b) },
+            // SAFETY: the avx512 path's CPUs also have AVX-512VBMI and GFNI.
+            |b, out| unsafe { crate::sim::bits::byte_planes_block_avx512(b, out) },
+        )
     }
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     fn predict_avx2(&self, start: u64, inputs: &[Word], regs: &mut [Word]) -> bool {
         // SAFETY: this function only runs where the CPU has AVX2.
-        self.predict_with(start, inputs, regs, |b| unsafe {
-            crate::sim::bits::byte_planes_avx2(b)
-        })
+        self.predict_with(
+            start,
+            inputs,
+            regs,
+            |b| unsafe { crate::sim::bits::byte_planes_avx2(b) },
+            |b, out| {
+                // SAFETY: this function only runs where the CPU has AVX2.
+                byte_planes_block_with(b, out, |c| unsafe { crate::sim::bits::byte_planes_avx2(c) })
+            },
+        )
     }
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     fn fill_avx2(&self, start: u64, inputs: &mut [Word]) {
-        // SAFETY: this function only runs where the CPU has AVX2.
-        self.fill_with(start, inputs, |b| unsafe {
-            crate::sim::bits::byte_planes_avx2(b)
+        self.fill_with(start, inputs, |b, out| {
+            // SAFETY: this function only runs where the CPU has AVX2.
+            byte_planes_block_with(b, out, |c| unsafe { crate::sim::bits::byte_planes_avx2(c) })
         })
     }
 }
@@ -812,7 +837,9 @@ impl Driver for MacDriver<'_> {
             path,
             avx512: self.fill_avx512(start, inputs),
             avx2: self.fill_avx2(start, inputs),
-            portable: self.fill_with(start, inputs, byte_planes_swar),
+            portable: self.fill_with(start, inputs, |b, out| {
+                byte_planes_block_with(b, out, byte_planes_swar)
+            }),
         )
     }
 
@@ -822,7 +849,9 @@ impl Driver for MacDriver<'_> {
             path,
             avx512: self.predict_avx512(start, inputs, regs),
             avx2: self.predict_avx2(start, inputs, regs),
-            portable: self.predict_with(start, inputs, regs, byte_planes_swar),
+            portable: self.predict_with(start, inputs, regs, byte_planes_swar, |b, out| {
+                byte_planes_block_with(b, out, byte_planes_swar)
+            }),
         )
     }
 
@@ -864,10 +893,10 @@ mod tests {
         (d.len, d.next, planes)
     }
 
-    #[test]
-    fn refill_from_values_equals_refill_from_encoded_pairs() {
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
-        let specs = [
+    /// Circuits of every kind the driver predicts: each representation, carry-save, operand
+    /// isolation, clock gating, odd widths, a bare multiplier.
+    fn specs() -> Vec<MacSpec> {
+        vec![
             MacSpec::default(),
             MacSpec {
                 repr: Repr::Unsigned,
@@ -904,7 +933,88 @@ mod tests {
                 bw: 9,
                 ..MacSpec::default()
             },
-        ];
+        ]
+    }
+
+    /// Fill and prediction on `path`'s copy.
+    fn fill_predict(
+        d: &MacDriver<'_>,
+        path: KernelPath,
+        start: u64,
+        inw: &mut [Word],
+        regs: &mut [Word],
+    ) {
+        match path {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: only paths this CPU runs are asked for.
+            KernelPath::Avx512 => unsafe {
+                d.fill_avx512(start, inw);
+                d.predict_avx512(start, inw, regs);
+            },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: as above.
+            KernelPath::Avx2 => unsafe {
+                d.fill_avx2(start, inw);
+                d.predict_avx2(start, inw, regs);
+            },
+            _ => {
+                d.fill_with(start, inw, |b, out| {
+                    byte_planes_block_with(b, out, byte_planes_swar)
+                });
+                d.predict_with(start, inw, regs, byte_planes_swar, |b, out| {
+                    byte_planes_block_with(b, out, byte_planes_swar)
+                });
+            }
+        }
+    }
+
+    #[test]
+    fn fill_and_prediction_equal_the_per_lane_pairs_and_state_on_every_path() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(12);
+        for spec in specs() {
+            let spec = spec.validate().expect("valid spec");
+            let n = build(&spec);
+            let map = RegisterMap::new(&spec, &n);
+            let (xr, wr) = (spec.x_range(), spec.w_range());
+            let pairs: Vec<(u64, u64)> = (0..2 * LANES + 700)
+                .map(|_| {
+                    let (x, w) = (rng.gen_range(xr.0..=xr.1), rng.gen_range(wr.0..=wr.1));
+                    (spec.encode_x(x), spec.encode_w(w))
+                })
+                .collect();
+            let d = MacDriver::new(&spec, &map, MacState::default(), &pairs);
+            let (bx, nd) = (spec.bx as usize, map.srcs.len());
+            for path in KernelPath::available_paths() {
+                for start in [0, 1, LANES as u64 + 37, 2 * LANES as u64] {
+                    let mut inw = vec![[0u64; K]; (spec.bx + spec.bw) as usize];
+                    let mut regs = vec![[0u64; K]; nd];
+                    fill_predict(&d, path, start, &mut inw, &mut regs);
+                    let lanes = (pairs.len() - start as usize).min(LANES);
+                    for l in 0..lanes {
+                        let t = start as usize + l;
+                        let bit = |w: &Word| (w[l / 64] >> (l % 64)) & 1;
+                        let (xe, we) = pairs[t];
+                        let got: u64 = inw.iter().enumerate().map(|(j, w)| bit(w) << j).sum();
+                        assert_eq!(got, xe | (we << bx), "{} {path} lane {t}", spec.describe());
+                        let want = d.state_at(t as u64).expect("lane in the batch");
+                        for (r, (w, &b)) in regs.iter().zip(&want).enumerate() {
+                            assert_eq!(
+                                bit(w) == 1,
+                                b,
+                                "{} {path} lane {t} ff {r}",
+                                spec.describe()
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn refill_from_values_equals_refill_from_encoded_pairs() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
+        let specs = specs();
         for spec in specs {
             let spec = spec.validate().expect("valid spec");
             let n = build(&spec);
