@@ -17,8 +17,8 @@ pub const ENV: &str = "PANN_KERNEL";
 /// One compiled copy of the kernels.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum KernelPath {
-    /// 512-bit words: AVX-512F/BW/DQ/VL/VBMI, vector popcount (VPOPCNTDQ) and GFNI (every
-    /// CPU with VPOPCNTDQ and BW has VBMI and GFNI too: Ice Lake and later, Zen 4 and later).
+    /// 512-bit words: AVX-512F/BW/DQ/VL/VBMI/VBMI2, vector popcount (VPOPCNTDQ) and GFNI (every
+    /// CPU with VPOPCNTDQ and BW has VBMI, VBMI2 and GFNI too: Ice Lake and later, Zen 4 and later).
     Avx512,
     /// 256-bit words: AVX2 with scalar `popcnt`.
     Avx2,
@@ -60,6 +60,7 @@ impl KernelPath {
                     && std::arch::is_x86_feature_detected!("avx512vl")
                     && std::arch::is_x86_feature_detected!("avx512vpopcntdq")
                     && std::arch::is_x86_feature_detected!("avx512vbmi")
+                    && std::arch::is_x86_feature_detected!("avx512vbmi2")
                     && std::arch::is_x86_feature_detected!("gfni")
                     && std::arch::is_x86_feature_detected!("popcnt")
             }
