@@ -223,7 +223,7 @@ impl ZeroDelaySim {
             path,
             avx512: self.segment_avx512(d, start, end, state, observe),
             avx2: self.segment_avx2(d, start, end, state, observe),
-            portable: self.segment_body(d, start, end, state, observe),
+            portable: self.segment_body(d, start, end, state, observe, shifted_differs),
         )
     }
 
@@ -237,7 +237,10 @@ impl ZeroDelaySim {
         state: Vec<bool>,
         observe: Option<Observer<'_>>,
     ) -> Segment {
-        self.segment_body(d, start, end, state, observe)
+        // SAFETY: this copy runs on the avx512 path only, whose CPUs have AVX-512VBMI2.
+        self.segment_body(d, start, end, state, observe, |w, f, r, m| unsafe {
+            shifted_differs_avx512(w, f, r, m)
+        })
     }
 
     #[cfg(target_arch = "x86_64")]
@@ -250,7 +253,7 @@ impl ZeroDelaySim {
         state: Vec<bool>,
         observe: Option<Observer<'_>>,
     ) -> Segment {
-        self.segment_body(d, start, end, state, observe)
+        self.segment_body(d, start, end, state, observe, shifted_differs)
     }
 
     #[inline(always)]
@@ -261,6 +264,7 @@ impl ZeroDelaySim {
         end: u64,
         mut state: Vec<bool>,
         mut observe: Option<Observer<'_>>,
+        differs: impl Fn(&Word, u64, &Word, &Word) -> bool,
     ) -> Segment {
         let p = &self.prog;
         let n = p.nets();
@@ -306,7 +310,7 @@ impl ZeroDelaySim {
                 let mut settled = true;
                 for ((&dn, r), &s) in p.dff_d.iter().zip(regs.iter_mut()).zip(&state) {
                     let w = &v[dn as usize];
-                    if shifted_differs(w, s as u64, r, &vmask) {
+                    if differs(w, s as u64, r, &vmask) {
                         settled = false;
                         *r = shift_lanes(w, s as u64);
                     }
@@ -386,6 +390,33 @@ fn shifted_differs(w: &Word, first: u64, r: &Word, vmask: &Word) -> bool {
         diff |= (((w[k] << 1) | (w[k - 1] >> 63)) ^ r[k]) & vmask[k];
     }
     diff != 0
+}
+
+/// [`shifted_differs`] with AVX-512: per 512 lanes the delayed word by `valignq` and
+/// `vpshldq`, the difference from `r` in `vmask` ORed up by `vpternlogq`.
+///
+/// # Safety
+/// The CPU must have AVX-512F and AVX-512VBMI2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512vbmi2")]
+#[inline]
+unsafe fn shifted_differs_avx512(w: &Word, first: u64, r: &Word, vmask: &Word) -> bool {
+    use std::arch::x86_64::*;
+    // SAFETY: every load reads 64 bytes of one of the three words.
+    unsafe {
+        let mut prev = _mm512_set1_epi64((first << 63) as i64);
+        let mut diff = _mm512_setzero_si512();
+        for p in 0..K / 8 {
+            let z = _mm512_loadu_si512(w.as_ptr().add(8 * p) as *const _);
+            let late = _mm512_shldi_epi64::<1>(z, _mm512_alignr_epi64::<7>(z, prev));
+            let x = _mm512_xor_si512(late, _mm512_loadu_si512(r.as_ptr().add(8 * p) as *const _));
+            let m = _mm512_loadu_si512(vmask.as_ptr().add(8 * p) as *const _);
+            // diff | (x & m)
+            diff = _mm512_ternarylogic_epi64::<0xF8>(diff, x, m);
+            prev = z;
+        }
+        _mm512_test_epi64_mask(diff, diff) != 0
+    }
 }
 
 /// Add each net's toggles in one block, with the toggle counter compiled for `path`.
@@ -620,6 +651,32 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    #[test]
+    fn the_flip_flop_check_equals_the_generic_one() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(6);
+        for _ in 0..300 {
+            let w: Word = std::array::from_fn(|_| rng.gen());
+            let first = rng.gen_range(0..2);
+            let mut r = shift_lanes(&w, first);
+            // Equal, or different in one lane inside or outside the mask.
+            let (lo, hi) = (rng.gen_range(0..2), rng.gen_range(1..=LANES));
+            let vmask = lane_mask(lo, hi);
+            if rng.gen_bool(0.7) {
+                let l = rng.gen_range(0..LANES);
+                r[l / 64] ^= 1 << (l % 64);
+            }
+            let want = shifted_differs(&w, first, &r, &vmask);
+            #[cfg(target_arch = "x86_64")]
+            if KernelPath::Avx512.available() {
+                // SAFETY: the avx512 path's CPUs have AVX-512F/VBMI2.
+                let got = unsafe { shifted_differs_avx512(&w, first, &r, &vmask) };
+                assert_eq!(got, want);
+            }
+            let _ = want;
         }
     }
 
