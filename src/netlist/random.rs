@@ -8,15 +8,43 @@ use rand::{Rng, SeedableRng};
 /// over all kinds, `dffs` flip-flops whose D inputs are random later nets (feedback loops
 /// through registers), and an output port `y` over the last gates.
 pub fn random_netlist(seed: u64, inputs: usize, gates: usize, dffs: usize) -> Netlist {
+    random_netlist_with(seed, inputs, gates, dffs, false)
+}
+
+/// [`random_netlist`] with port `b` and half the flip-flops declared after half the gates, so
+/// that neither the input bits nor the flip-flops are runs of consecutive nets (simulators
+/// that fill them in place when they are must also be right when they are not).
+pub fn random_netlist_scattered(seed: u64, inputs: usize, gates: usize, dffs: usize) -> Netlist {
+    random_netlist_with(seed, inputs, gates, dffs, true)
+}
+
+fn random_netlist_with(
+    seed: u64,
+    inputs: usize,
+    gates: usize,
+    dffs: usize,
+    scatter: bool,
+) -> Netlist {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     let mut b = Builder::new();
     let na = inputs.div_ceil(2).max(1);
+    let nb = inputs.saturating_sub(na).max(1);
     let mut nets: Vec<NetId> = b.input("a", na);
-    nets.extend(b.input("b", inputs.saturating_sub(na).max(1)));
-    let qs: Vec<NetId> = (0..dffs).map(|_| b.dff()).collect();
+    let early = if scatter { gates / 2 } else { 0 };
+    let first_dffs = if scatter { dffs / 2 } else { dffs };
+    if !scatter {
+        nets.extend(b.input("b", nb));
+    }
+    let mut qs: Vec<NetId> = (0..first_dffs).map(|_| b.dff()).collect();
     nets.extend(&qs);
     let kinds = &GateKind::ALL[3..15];
-    for _ in 0..gates {
+    for g in 0..gates {
+        if scatter && g == early {
+            nets.extend(b.input("b", nb));
+            let late: Vec<NetId> = (first_dffs..dffs).map(|_| b.dff()).collect();
+            nets.extend(&late);
+            qs.extend(late);
+        }
         let k = kinds[rng.gen_range(0..kinds.len())];
         // Prefer recent nets (deep logic), sometimes any earlier net (reconvergence).
         let pick = |rng: &mut rand_chacha::ChaCha8Rng| {

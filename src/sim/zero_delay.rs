@@ -269,10 +269,18 @@ impl ZeroDelaySim {
         let p = &self.prog;
         let n = p.nets();
         let nd = p.dffs();
+        let ni = p.input_bits();
+        // Input bits and flip-flop outputs filled and predicted in place when each is a run of
+        // consecutive nets (as the generators build them); else in words of their own, copied.
+        let direct = match (consecutive(&p.input_nets), consecutive(&p.dff_q)) {
+            (Some(i0), Some(q0)) => Some((i0, q0)),
+            _ => None,
+        };
+        let (own_in, own_ff) = if direct.is_some() { (0, 0) } else { (ni, nd) };
         // Net values, input and register words on cache lines (see [`Words`]).
         let mut v = Words::zeroed(n);
-        let mut inw = Words::zeroed(p.input_bits());
-        let mut regs = Words::zeroed(nd);
+        let mut inw = Words::zeroed(own_in);
+        let mut regs = Words::zeroed(own_ff);
         debug_assert!(on_cache_lines(&v) && on_cache_lines(&inw) && on_cache_lines(&regs));
         p.init_consts(&mut v);
         let mut act = Activity::new(n);
@@ -290,16 +298,20 @@ impl ZeroDelaySim {
             let valid = (end - bs).min(LANES as u64) as usize;
             let vmask = lane_mask(0, valid);
             let mask = lane_mask(if bs == start { 1 } else { 0 }, valid);
-            d.fill_inputs(bs, &mut inw);
-            for (&net, w) in p.input_nets.iter().zip(&inw) {
-                v[net as usize] = *w;
-            }
-            let predicted = nd > 0 && d.predict_state(bs, &inw, &mut regs);
-            if nd > 0 && !predicted {
-                for (r, &s) in regs.iter_mut().zip(&state) {
-                    *r = [if s { !0 } else { 0 }; K];
+            let predicted = match direct {
+                Some((i0, q0)) => {
+                    let (ins, ffs) = two_spans(&mut v, (i0, ni), (q0, nd));
+                    d.fill_inputs(bs, ins);
+                    fill_or_hold(d, bs, ins, ffs, &state)
                 }
-            }
+                None => {
+                    d.fill_inputs(bs, &mut inw);
+                    for (&net, w) in p.input_nets.iter().zip(&inw) {
+                        v[net as usize] = *w;
+                    }
+                    fill_or_hold(d, bs, &inw, &mut regs, &state)
+                }
+            };
             let last = ((valid - 1) / 64, (valid - 1) % 64);
             let mut round = 0u64;
             loop {
@@ -308,11 +320,23 @@ impl ZeroDelaySim {
                 }
                 p.eval_on(self.path, &mut v);
                 let mut settled = true;
-                for ((&dn, r), &s) in p.dff_d.iter().zip(regs.iter_mut()).zip(&state) {
-                    let w = &v[dn as usize];
-                    if differs(w, s as u64, r, &vmask) {
+                for (i, (&dn, &s)) in p.dff_d.iter().zip(&state).enumerate() {
+                    let (dn, s) = (dn as usize, s as u64);
+                    // The flip-flop's word: in place, or its own (copied in above). In place, a
+                    // flip-flop whose D is another's Q may see that Q already corrected this
+                    // round; either way lane `l` is exact after `l + 1` rounds, and a round
+                    // that changes nothing leaves the words consistent.
+                    let r = match direct {
+                        Some((_, q0)) => &v[q0 + i],
+                        None => &regs[i],
+                    };
+                    if differs(&v[dn], s, r, &vmask) {
                         settled = false;
-                        *r = shift_lanes(w, s as u64);
+                        let new = shift_lanes(&v[dn], s);
+                        match direct {
+                            Some((_, q0)) => v[q0 + i] = new,
+                            None => regs[i] = new,
+                        }
                     }
                 }
                 if settled {
@@ -378,6 +402,57 @@ impl ZeroDelaySim {
             stats,
         }
     }
+}
+
+/// The first of `nets` if they are consecutive (`nets[i] = nets[0] + i`); `Some(0)` if empty.
+fn consecutive(nets: &[u32]) -> Option<usize> {
+    let first = nets.first().map_or(0, |&f| f as usize);
+    let run = nets
+        .iter()
+        .enumerate()
+        .all(|(i, &x)| x as usize == first + i);
+    run.then_some(first)
+}
+
+/// The words `a.0 .. a.0 + a.1` and `b.0 .. b.0 + b.1` of `v`, which must not overlap.
+fn two_spans(v: &mut [Word], a: (usize, usize), b: (usize, usize)) -> (&mut [Word], &mut [Word]) {
+    fn span(v: &mut [Word], (at, len): (usize, usize)) -> &mut [Word] {
+        &mut v[at..at + len]
+    }
+    if a.1 == 0 || b.1 == 0 {
+        let none: &mut [Word] = &mut [];
+        return match a.1 == 0 {
+            true => (none, span(v, b)),
+            false => (span(v, a), none),
+        };
+    }
+    if a.0 < b.0 {
+        assert!(a.0 + a.1 <= b.0, "spans overlap");
+        let (lo, hi) = v.split_at_mut(b.0);
+        (span(lo, a), span(hi, (0, b.1)))
+    } else {
+        assert!(b.0 + b.1 <= a.0, "spans overlap");
+        let (lo, hi) = v.split_at_mut(a.0);
+        (span(hi, (0, a.1)), span(lo, b))
+    }
+}
+
+/// The driver's register prediction into `regs`, or (none given) the held `state` in every
+/// lane; whether it predicted.
+fn fill_or_hold(
+    d: &dyn Driver,
+    bs: u64,
+    inputs: &[Word],
+    regs: &mut [Word],
+    state: &[bool],
+) -> bool {
+    let predicted = !regs.is_empty() && d.predict_state(bs, inputs, regs);
+    if !predicted {
+        for (r, &s) in regs.iter_mut().zip(state) {
+            *r = [if s { !0 } else { 0 }; K];
+        }
+    }
+    predicted
 }
 
 /// Whether `w` delayed by one lane (lane 0 taking `first`) differs from `r` in a lane of
@@ -678,6 +753,25 @@ mod tests {
             }
             let _ = want;
         }
+    }
+
+    #[test]
+    fn two_spans_are_the_asked_words_in_either_order() {
+        let mut v: Vec<Word> = (0..10u64).map(|i| [i; K]).collect();
+        for (a, b) in [
+            ((0, 3), (3, 4)),
+            ((6, 2), (1, 5)),
+            ((2, 0), (0, 10)),
+            ((0, 10), (4, 0)),
+        ] {
+            let (x, y) = two_spans(&mut v, a, b);
+            let ids = |s: &[Word]| s.iter().map(|w| w[0] as usize).collect::<Vec<_>>();
+            assert_eq!(ids(x), (a.0..a.0 + a.1).collect::<Vec<_>>());
+            assert_eq!(ids(y), (b.0..b.0 + b.1).collect::<Vec<_>>());
+        }
+        assert_eq!(consecutive(&[4, 5, 6]), Some(4));
+        assert_eq!(consecutive(&[]), Some(0));
+        assert_eq!(consecutive(&[4, 6]), None);
     }
 
     #[test]
