@@ -228,7 +228,7 @@ impl ZeroDelaySim {
     }
 
     #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,popcnt")]
+    #[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,avx512vbmi2,popcnt")]
     fn segment_avx512(
         &self,
         d: &dyn Driver,
