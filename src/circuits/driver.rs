@@ -178,7 +178,7 @@ impl Fused<'_> {
             path,
             avx512: self.chunk_avx512(lanes, run, out),
             avx2: self.chunk_avx2(lanes, run, out),
-            portable: self.chunk_body(lanes, run, out),
+            portable: self.chunk_body(lanes, run, out, prefix_sums),
         )
     }
 
@@ -190,7 +190,10 @@ impl Fused<'_> {
         run: [u64; 2],
         out: &mut [(&mut [u8], usize, u64)],
     ) -> [u64; 2] {
-        self.chunk_body(lanes, run, out)
+        // SAFETY: this copy runs on the avx512 path only (AVX-512F).
+        self.chunk_body(lanes, run, out, |r, d, o| unsafe {
+            prefix_sums_avx512(r, d, o)
+        })
     }
 
     #[cfg(target_arch = "x86_64")]
@@ -201,7 +204,7 @@ impl Fused<'_> {
         run: [u64; 2],
         out: &mut [(&mut [u8], usize, u64)],
     ) -> [u64; 2] {
-        self.chunk_body(lanes, run, out)
+        self.chunk_body(lanes, run, out, prefix_sums)
     }
 
     /// The sums of the addends of the clock edges after lanes `lanes` (per accumulator),
@@ -304,6 +307,7 @@ impl Fused<'_> {
         lanes: std::ops::Range<usize>,
         mut run: [u64; 2],
         out: &mut [(&mut [u8], usize, u64)],
+        scan: impl Fn(u64, &[u64], &mut [u64]) -> u64,
     ) -> [u64; 2] {
         let off = self.prev.is_some() as usize;
         let base = lanes.start;
@@ -355,15 +359,9 @@ impl Fused<'_> {
                 }
                 held = (xs[n - 1], ws[n - 1]);
                 let (va, vb) = vals.split_at_mut(3);
-                for (a, &d) in va[2][..n].iter_mut().zip(&q[0][..n]) {
-                    *a = run[0];
-                    run[0] = run[0].wrapping_add(d);
-                }
+                run[0] = scan(run[0], &q[0][..n], &mut va[2][..n]);
                 if self.signmag_w {
-                    for (a, &d) in vb[0][..n].iter_mut().zip(&q[1][..n]) {
-                        *a = run[1];
-                        run[1] = run[1].wrapping_add(d);
-                    }
+                    run[1] = scan(run[1], &q[1][..n], &mut vb[0][..n]);
                 }
             }
             // Byte planes: byte j of a source goes to its j-th plane.
@@ -378,6 +376,53 @@ impl Fused<'_> {
         }
         run
     }
+}
+
+/// Exclusive prefix sums: `out[i] = run + d[0] + … + d[i − 1]` (wrapping); returns
+/// `run + Σ d`. The plain twin of [`prefix_sums_avx512`].
+fn prefix_sums(mut run: u64, d: &[u64], out: &mut [u64]) -> u64 {
+    for (o, &x) in out.iter_mut().zip(d) {
+        *o = run;
+        run = run.wrapping_add(x);
+    }
+    run
+}
+
+/// [`prefix_sums`] eight lanes at a time: an in-register scan (three shifted adds by
+/// `valignq`) plus the running sum broadcast, instead of one dependent scalar add per lane.
+///
+/// # Safety
+/// The CPU must have AVX-512F.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+#[inline]
+unsafe fn prefix_sums_avx512(run: u64, d: &[u64], out: &mut [u64]) -> u64 {
+    use std::arch::x86_64::*;
+    let n = d.len().min(out.len());
+    let zero = _mm512_setzero_si512();
+    let mut acc = _mm512_set1_epi64(run as i64);
+    let mut i = 0;
+    // SAFETY: each load and store covers lanes i .. i + 8 <= n of `d` and `out`.
+    unsafe {
+        while i + 8 <= n {
+            let x = _mm512_loadu_si512(d.as_ptr().add(i) as *const _);
+            let x = _mm512_add_epi64(x, _mm512_alignr_epi64::<7>(x, zero));
+            let x = _mm512_add_epi64(x, _mm512_alignr_epi64::<6>(x, zero));
+            let inclusive = _mm512_add_epi64(x, _mm512_alignr_epi64::<4>(x, zero));
+            let exclusive = _mm512_alignr_epi64::<7>(inclusive, zero);
+            _mm512_storeu_si512(
+                out.as_mut_ptr().add(i) as *mut _,
+                _mm512_add_epi64(acc, exclusive),
+            );
+            acc = _mm512_add_epi64(
+                acc,
+                _mm512_permutexvar_epi64(_mm512_set1_epi64(7), inclusive),
+            );
+            i += 8;
+        }
+    }
+    let run = _mm_cvtsi128_si64(_mm512_castsi512_si128(acc)) as u64;
+    prefix_sums(run, &d[i..n], &mut out[i..n])
 }
 
 fn bytes_for(bits: u32) -> usize {
@@ -1008,6 +1053,28 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    #[test]
+    fn vector_prefix_sums_equal_the_plain_ones() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(13);
+        for n in [0usize, 1, 7, 8, 9, 16, 63, 512, 515] {
+            let d: Vec<u64> = (0..n).map(|_| rng.gen()).collect();
+            let run: u64 = rng.gen();
+            let mut want = vec![0u64; n];
+            let end = prefix_sums(run, &d, &mut want);
+            #[cfg(target_arch = "x86_64")]
+            if KernelPath::Avx512.available() {
+                let mut got = vec![!0u64; n];
+                // SAFETY: the avx512 path's CPUs have AVX-512F.
+                let got_end = unsafe { prefix_sums_avx512(run, &d, &mut got) };
+                assert_eq!((got, got_end), (want.clone(), end), "{n} lanes");
+            }
+            let naive: Vec<u64> = (0..n)
+                .map(|i| d[..i].iter().fold(run, |a, &x| a.wrapping_add(x)))
+                .collect();
+            assert_eq!(want, naive);
         }
     }
 
