@@ -7,7 +7,7 @@ use super::{AccStyle, MacState, Repr, Unit, ValidMacSpec};
 use crate::netlist::{GateKind, NetId, Netlist};
 use crate::sim::bits::{byte_planes_block_with, byte_planes_swar};
 use crate::sim::isa::{kernel_path, on_path, KernelPath};
-use crate::sim::program::{Word, Words, K, LANES};
+use crate::sim::program::{Word, K, LANES};
 use crate::sim::Driver;
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -31,6 +31,9 @@ pub struct RegisterMap {
     /// Per accumulator register and byte `j` of it: `(flip-flop index, bit within the
     /// byte)` of its bits `8 j .. 8 j + 8`.
     acc_regs: [Vec<Vec<(usize, usize)>>; 4],
+    /// The same per byte of the operand-isolation registers' packed word
+    /// (`xr | wr << b_x | x_nz << (b_x + b_w)`, see [`MacDriver`]); empty without them.
+    held_regs: Vec<Vec<(usize, usize)>>,
 }
 
 impl RegisterMap {
@@ -81,6 +84,18 @@ impl RegisterMap {
                 acc_regs[a][i / 8].push((r, i % 8));
             }
         }
+        let mut held_regs: Vec<Vec<(usize, usize)>> = Vec::new();
+        if spec.operand_isolation {
+            held_regs.resize(bytes_for(spec.bx + spec.bw + 1), Vec::new());
+            for (r, s) in srcs.iter().enumerate() {
+                let i = match *s {
+                    Src::Operand(j) => j,
+                    Src::Live => (spec.bx + spec.bw) as usize,
+                    Src::Acc(..) => continue,
+                };
+                held_regs[i / 8].push((r, i % 8));
+            }
+        }
         debug_assert!(n
             .gates()
             .iter()
@@ -89,6 +104,7 @@ impl RegisterMap {
             srcs,
             accs_used,
             acc_regs,
+            held_regs,
         }
     }
 }
@@ -699,34 +715,6 @@ fn fill_planes<T: Sync>(
     }
 }
 
-/// Bit-planes of byte-planar values: `out[8j + b]` for lanes `start .. start + 64`, with the
-/// byte transpose `planes` (one of [`crate::sim::bits::byte_planes_on`]'s paths).
-#[inline(always)]
-fn planes_with(
-    bytes: &[Vec<u8>],
-    start: usize,
-    bits: usize,
-    out: &mut [u64],
-    planes: impl Fn(&[u8; 64]) -> [u64; 8],
-) {
-    for (j, v) in bytes.iter().enumerate() {
-        let chunk: &[u8; 64] = v[start..start + 64]
-            .try_into()
-            .expect("padded to whole blocks");
-        let p = planes(chunk);
-        // A whole byte is one fixed-size copy; a variable-length one (even written
-        // element-wise) would become a libc call per chunk.
-        match bits - 8 * j {
-            8.. => out[8 * j..8 * j + 8].copy_from_slice(&p),
-            n => {
-                for i in 0..n {
-                    out[8 * j + i] = std::hint::black_box(p[i]);
-                }
-            }
-        }
-    }
-}
-
 impl MacDriver<'_> {
     /// [`Driver::fill_inputs`] with the block transpose `block` (inlined into each path's
     /// copy): byte plane by byte plane, the bit-planes of the block stored straight into
@@ -761,7 +749,7 @@ impl MacDriver<'_> {
         })
     }
 
-    /// [`Driver::predict_state`] with the byte transpose `planes` (inlined into each path's
+    /// [`Driver::predict_state`] with the block transpose `block` (inlined into each path's
     /// copy).
     #[inline(always)]
     fn predict_with(
@@ -769,62 +757,49 @@ impl MacDriver<'_> {
         start: u64,
         inputs: &[Word],
         regs: &mut [Word],
-        planes_fn: impl Fn(&[u8; 64]) -> [u64; 8],
         block: impl Fn(&[u8; LANES], &mut [Word]),
     ) -> bool {
         let start = start as usize;
-        // Operand registers: the inputs one lane late; lane 0 from the held state.
-        let held = self.state(start.min(self.len.saturating_sub(1)));
-        let prev = held.xr | (held.wr << self.spec.bx);
-        if self.spec.operand_isolation {
-            let bits = (self.spec.bx + self.spec.bw + 1) as usize;
-            let mut planes = [0u64; 64];
-            for k in 0..K {
-                planes_with(
-                    &self.held_bytes,
-                    start + 64 * k,
-                    bits,
-                    &mut planes[..bits],
-                    &planes_fn,
-                );
-                for (r, src) in regs.iter_mut().zip(&self.map.srcs) {
-                    match *src {
-                        Src::Operand(j) => r[k] = planes[j],
-                        Src::Live => r[k] = planes[bits - 1],
-                        Src::Acc(..) => {}
-                    }
+        // Byte plane `v` of a register's value for this block into the flip-flops `to` lists
+        // (`(flip-flop, bit)`): straight into their words where the byte's bits are
+        // consecutive flip-flops (as built), else through a scratch block.
+        let mut store = |v: &[u8], to: &[(usize, usize)]| {
+            let v = v[start..start + LANES]
+                .try_into()
+                .expect("padded to whole blocks");
+            let r0 = to.first().map_or(0, |t| t.0);
+            if to
+                .iter()
+                .enumerate()
+                .all(|(i, &(r, b))| r == r0 + i && b == i)
+            {
+                block(v, &mut regs[r0..r0 + to.len()]);
+            } else {
+                let mut scratch = [[0u64; K]; 8];
+                block(v, &mut scratch);
+                for &(r, b) in to {
+                    regs[r] = scratch[b];
                 }
             }
-        }
-        for (r, src) in regs.iter_mut().zip(&self.map.srcs) {
-            if self.spec.operand_isolation {
-                break;
-            }
-            if let Src::Operand(j) = *src {
-                *r = crate::sim::program::shift_lanes(&inputs[j], (prev >> j) & 1);
+        };
+        if self.spec.operand_isolation {
+            // Operand registers that hold the last live pair: from their own byte planes.
+            for (v, to) in self.held_bytes.iter().zip(&self.map.held_regs) {
+                store(v, to);
             }
         }
-        // Accumulators: byte plane by byte plane, the block's bit-planes stored straight into
-        // the flip-flops' words where a byte's bits are consecutive flip-flops (as built),
-        // else through a scratch block.
         for &a in &self.map.accs_used {
             for (v, to) in self.acc_bytes[a].iter().zip(&self.map.acc_regs[a]) {
-                let v = v[start..start + LANES]
-                    .try_into()
-                    .expect("padded to whole blocks");
-                let r0 = to[0].0;
-                if to
-                    .iter()
-                    .enumerate()
-                    .all(|(i, &(r, b))| r == r0 + i && b == i)
-                {
-                    block(v, &mut regs[r0..r0 + to.len()]);
-                } else {
-                    let mut scratch = Words::zeroed(8);
-                    block(v, &mut scratch);
-                    for &(r, b) in to {
-                        regs[r] = scratch[b];
-                    }
+                store(v, to);
+            }
+        }
+        if !self.spec.operand_isolation {
+            // Operand registers: the inputs one lane late; lane 0 from the held state.
+            let held = self.state(start.min(self.len.saturating_sub(1)));
+            let prev = held.xr | (held.wr << self.spec.bx);
+            for (r, src) in regs.iter_mut().zip(&self.map.srcs) {
+                if let Src::Operand(j) = *src {
+                    *r = crate::sim::program::shift_lanes(&inputs[j], (prev >> j) & 1);
                 }
             }
         }
@@ -834,31 +809,20 @@ impl MacDriver<'_> {
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f,avx512bw,avx512vbmi,gfni")]
     fn predict_avx512(&self, start: u64, inputs: &[Word], regs: &mut [Word]) -> bool {
-        // SAFETY: this function only runs where the CPU has AVX-512F/BW.
-        self.predict_with(
-            start,
-            inputs,
-            regs,
-            |b| unsafe { crate::sim::bits::byte_planes_avx512(b) },
-            // SAFETY: the avx512 path's CPUs also have AVX-512VBMI and GFNI.
-            |b, out| unsafe { crate::sim::bits::byte_planes_block_avx512(b, out) },
-        )
+        // SAFETY: this function only runs on the avx512 path, whose CPUs have AVX-512F/BW/VBMI
+        // and GFNI.
+        self.predict_with(start, inputs, regs, |b, out| unsafe {
+            crate::sim::bits::byte_planes_block_avx512(b, out)
+        })
     }
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     fn predict_avx2(&self, start: u64, inputs: &[Word], regs: &mut [Word]) -> bool {
-        // SAFETY: this function only runs where the CPU has AVX2.
-        self.predict_with(
-            start,
-            inputs,
-            regs,
-            |b| unsafe { crate::sim::bits::byte_planes_avx2(b) },
-            |b, out| {
-                // SAFETY: this function only runs where the CPU has AVX2.
-                byte_planes_block_with(b, out, |c| unsafe { crate::sim::bits::byte_planes_avx2(c) })
-            },
-        )
+        self.predict_with(start, inputs, regs, |b, out| {
+            // SAFETY: this function only runs where the CPU has AVX2.
+            byte_planes_block_with(b, out, |c| unsafe { crate::sim::bits::byte_planes_avx2(c) })
+        })
     }
 
     #[cfg(target_arch = "x86_64")]
@@ -894,7 +858,7 @@ impl Driver for MacDriver<'_> {
             path,
             avx512: self.predict_avx512(start, inputs, regs),
             avx2: self.predict_avx2(start, inputs, regs),
-            portable: self.predict_with(start, inputs, regs, byte_planes_swar, |b, out| {
+            portable: self.predict_with(start, inputs, regs, |b, out| {
                 byte_planes_block_with(b, out, byte_planes_swar)
             }),
         )
@@ -1006,7 +970,7 @@ mod tests {
                 d.fill_with(start, inw, |b, out| {
                     byte_planes_block_with(b, out, byte_planes_swar)
                 });
-                d.predict_with(start, inw, regs, byte_planes_swar, |b, out| {
+                d.predict_with(start, inw, regs, |b, out| {
                     byte_planes_block_with(b, out, byte_planes_swar)
                 });
             }

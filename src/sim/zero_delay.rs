@@ -467,6 +467,20 @@ fn shifted_differs(w: &Word, first: u64, r: &Word, vmask: &Word) -> bool {
     diff != 0
 }
 
+/// Each lane's value one lane earlier, for the 512 lanes (eight words) of `z`: word `k − 1`
+/// under word `k` by `valignq` (the last word of `prev`, the previous piece, under the first),
+/// then `(z << 1) | (under >> 63)` by `vpshldq`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512vbmi2")]
+#[inline]
+fn delayed(
+    z: std::arch::x86_64::__m512i,
+    prev: std::arch::x86_64::__m512i,
+) -> std::arch::x86_64::__m512i {
+    use std::arch::x86_64::*;
+    _mm512_shldi_epi64::<1>(z, _mm512_alignr_epi64::<7>(z, prev))
+}
+
 /// [`shifted_differs`] with AVX-512: per 512 lanes the delayed word by `valignq` and
 /// `vpshldq`, the difference from `r` in `vmask` ORed up by `vpternlogq`.
 ///
@@ -483,7 +497,7 @@ unsafe fn shifted_differs_avx512(w: &Word, first: u64, r: &Word, vmask: &Word) -
         let mut diff = _mm512_setzero_si512();
         for p in 0..K / 8 {
             let z = _mm512_loadu_si512(w.as_ptr().add(8 * p) as *const _);
-            let late = _mm512_shldi_epi64::<1>(z, _mm512_alignr_epi64::<7>(z, prev));
+            let late = delayed(z, prev);
             let x = _mm512_xor_si512(late, _mm512_loadu_si512(r.as_ptr().add(8 * p) as *const _));
             let m = _mm512_loadu_si512(vmask.as_ptr().add(8 * p) as *const _);
             // diff | (x & m)
@@ -528,10 +542,7 @@ fn count_avx512(v: &[Word], c: &mut Counting<'_>) {
             let mut sum = _mm512_setzero_si512();
             for (p, m) in mask.iter().enumerate() {
                 let z = _mm512_loadu_si512(w.add(8 * p) as *const _);
-                // Word k − 1 under word k (the previous piece's last word under the first).
-                let before = _mm512_alignr_epi64::<7>(z, prev);
-                // (z << 1) | (before >> 63): each lane's value one lane earlier.
-                let late = _mm512_shldi_epi64::<1>(z, before);
+                let late = delayed(z, prev);
                 // (z ^ late) & mask
                 let t = _mm512_ternarylogic_epi64::<0x28>(z, late, *m);
                 sum = _mm512_add_epi64(sum, _mm512_popcnt_epi64(t));
