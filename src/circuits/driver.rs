@@ -760,6 +760,18 @@ impl MacDriver<'_> {
         block: impl Fn(&[u8; LANES], &mut [Word]),
     ) -> bool {
         let start = start as usize;
+        // The registers held during the block's first lane (read first: its loads also start
+        // the walk of every byte plane's page for this block).
+        let held = self.state(start.min(self.len.saturating_sub(1)));
+        if !self.spec.operand_isolation {
+            // Operand registers: the inputs one lane late; lane 0 from the held state.
+            let prev = held.xr | (held.wr << self.spec.bx);
+            for (r, src) in regs.iter_mut().zip(&self.map.srcs) {
+                if let Src::Operand(j) = *src {
+                    *r = crate::sim::program::shift_lanes(&inputs[j], (prev >> j) & 1);
+                }
+            }
+        }
         // Byte plane `v` of a register's value for this block into the flip-flops `to` lists
         // (`(flip-flop, bit)`): straight into their words where the byte's bits are
         // consecutive flip-flops (as built), else through a scratch block.
@@ -791,16 +803,6 @@ impl MacDriver<'_> {
         for &a in &self.map.accs_used {
             for (v, to) in self.acc_bytes[a].iter().zip(&self.map.acc_regs[a]) {
                 store(v, to);
-            }
-        }
-        if !self.spec.operand_isolation {
-            // Operand registers: the inputs one lane late; lane 0 from the held state.
-            let held = self.state(start.min(self.len.saturating_sub(1)));
-            let prev = held.xr | (held.wr << self.spec.bx);
-            for (r, src) in regs.iter_mut().zip(&self.map.srcs) {
-                if let Src::Operand(j) = *src {
-                    *r = crate::sim::program::shift_lanes(&inputs[j], (prev >> j) & 1);
-                }
             }
         }
         true
